@@ -1,0 +1,330 @@
+//! The workspace config: workflows, hierarchy rules and custom fields.
+//!
+//! It is TOML, kept in the database (so every process on one database sees
+//! the same rules) and changed only through `cairn config apply`, which
+//! validates it and records the change in the audit trail.
+
+use crate::kind::{Category, Kind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The config a new workspace starts with.
+pub const DEFAULT_CONFIG: &str = r#"# Cairn workspace config. Change it with `cairn config apply FILE`.
+
+# The workflow every kind uses unless [workflows.<kind>] overrides it.
+# Each state belongs to a category: todo, in-progress or done.
+# An item's `resolved` time is set when it enters a done-category state.
+[workflow]
+initial = "todo"
+states = [
+  { name = "todo", category = "todo" },
+  { name = "in-progress", category = "in-progress" },
+  { name = "in-review", category = "in-progress" },
+  { name = "done", category = "done" },
+  { name = "cancelled", category = "done" },
+]
+
+# Which kinds may be children of which (parent = [children]).
+[hierarchy]
+requirement = ["epic", "story"]
+epic = ["story", "task", "bug", "spike", "debt"]
+story = ["task", "bug"]
+bug = ["task"]
+spike = ["task"]
+debt = ["task"]
+
+# Custom fields: type is number, text, date or enum (enum needs values).
+# [fields.customer_value]
+# type = "number"
+# description = "Value to customers, 1-10"
+"#;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub workflow: Workflow,
+    #[serde(default)]
+    pub workflows: BTreeMap<String, Workflow>,
+    #[serde(default)]
+    pub hierarchy: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldDecl>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    /// The state new items start in; the first state when absent.
+    #[serde(default)]
+    pub initial: Option<String>,
+    pub states: Vec<StateDecl>,
+    /// Allowed moves (from = [to, ...]). Absent: any state may follow any.
+    #[serde(default)]
+    pub transitions: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateDecl {
+    pub name: String,
+    pub category: Category,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDecl {
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    Number,
+    Text,
+    Date,
+    Enum,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the workspace config is not valid TOML or has an unknown or mistyped field:\n{0}")]
+    Syntax(String),
+    #[error("the workspace config is invalid: {0}")]
+    Invalid(String),
+}
+
+/// Built-in item fields; custom fields may not reuse these names.
+pub const BUILTIN_FIELDS: &[&str] = &[
+    "key", "product", "kind", "state", "category", "title", "text", "description", "label",
+    "labels", "assignee", "estimate", "acceptance", "created", "updated", "resolved", "parent",
+    "release", "goal", "rank", "version", "status", "type", "points",
+];
+
+impl Default for Config {
+    fn default() -> Self {
+        match Config::parse(DEFAULT_CONFIG) {
+            Ok(c) => c,
+            // The default text is tested below; this arm cannot be reached.
+            Err(_) => Config {
+                workflow: Workflow { initial: None, states: vec![], transitions: BTreeMap::new() },
+                workflows: BTreeMap::new(),
+                hierarchy: BTreeMap::new(),
+                fields: BTreeMap::new(),
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Parse and validate a config text.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let inv = |m: String| Err(ConfigError::Invalid(m));
+        validate_workflow("[workflow]", &self.workflow)?;
+        for (k, wf) in &self.workflows {
+            if Kind::parse(k).is_none() {
+                return inv(format!(
+                    "[workflows.{k}]: `{k}` is not a kind; kinds are {}",
+                    Kind::names().join(", ")
+                ));
+            }
+            validate_workflow(&format!("[workflows.{k}]"), wf)?;
+        }
+        for (parent, children) in &self.hierarchy {
+            for k in std::iter::once(parent).chain(children) {
+                if Kind::parse(k).is_none() {
+                    return inv(format!(
+                        "[hierarchy]: `{k}` is not a kind; kinds are {}",
+                        Kind::names().join(", ")
+                    ));
+                }
+            }
+        }
+        for (name, decl) in &self.fields {
+            let ident = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !ident {
+                return inv(format!(
+                    "[fields.{name}]: field names use lowercase letters, digits and _ and start with a letter"
+                ));
+            }
+            if BUILTIN_FIELDS.contains(&name.as_str()) {
+                return inv(format!("[fields.{name}]: `{name}` is a built-in field; choose another name"));
+            }
+            match decl.ty {
+                FieldType::Enum if decl.values.is_empty() => {
+                    return inv(format!("[fields.{name}]: an enum field needs `values = [\"...\"]`"));
+                }
+                FieldType::Enum => {}
+                _ if !decl.values.is_empty() => {
+                    return inv(format!("[fields.{name}]: `values` is only for enum fields"));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The workflow items of `kind` follow.
+    pub fn workflow_for(&self, kind: Kind) -> &Workflow {
+        self.workflows.get(kind.as_str()).unwrap_or(&self.workflow)
+    }
+
+    /// The category of `state` in `kind`'s workflow, if the state exists there.
+    pub fn category_of(&self, kind: Kind, state: &str) -> Option<Category> {
+        self.workflow_for(kind).state(state).map(|s| s.category)
+    }
+
+    /// Every state name of every workflow, without repeats, in declared order.
+    pub fn all_states(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for wf in std::iter::once(&self.workflow).chain(self.workflows.values()) {
+            for s in &wf.states {
+                if !out.contains(&s.name) {
+                    out.push(s.name.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// May an item of kind `child` have a parent of kind `parent`?
+    pub fn allows_parent(&self, parent: Kind, child: Kind) -> bool {
+        self.hierarchy
+            .get(parent.as_str())
+            .is_some_and(|c| c.iter().any(|k| Kind::parse(k) == Some(child)))
+    }
+
+    /// The kinds that may be parents of `child`.
+    pub fn parents_allowed(&self, child: Kind) -> Vec<Kind> {
+        Kind::ALL.iter().copied().filter(|p| self.allows_parent(*p, child)).collect()
+    }
+}
+
+impl Workflow {
+    pub fn state(&self, name: &str) -> Option<&StateDecl> {
+        self.states.iter().find(|s| s.name == name)
+    }
+
+    pub fn initial_state(&self) -> &str {
+        match &self.initial {
+            Some(s) => s,
+            None => self.states.first().map_or("todo", |s| s.name.as_str()),
+        }
+    }
+
+    pub fn state_names(&self) -> Vec<&str> {
+        self.states.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    /// Is moving from `from` to `to` allowed?
+    pub fn allows(&self, from: &str, to: &str) -> bool {
+        if self.transitions.is_empty() || from == to {
+            return true;
+        }
+        self.transitions.get(from).is_some_and(|t| t.iter().any(|s| s == to))
+    }
+}
+
+fn validate_workflow(at: &str, wf: &Workflow) -> Result<(), ConfigError> {
+    let inv = |m: String| Err(ConfigError::Invalid(m));
+    if wf.states.is_empty() {
+        return inv(format!("{at}: a workflow needs at least one state"));
+    }
+    for (i, s) in wf.states.iter().enumerate() {
+        let ok = !s.name.is_empty()
+            && s.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return inv(format!(
+                "{at}: state `{}`: names use letters, digits, - and _ (e.g. in-review)",
+                s.name
+            ));
+        }
+        if wf.states[..i].iter().any(|p| p.name == s.name) {
+            return inv(format!("{at}: state `{}` is declared twice", s.name));
+        }
+    }
+    if !wf.states.iter().any(|s| s.category == Category::Done) {
+        return inv(format!("{at}: a workflow needs a state in the done category"));
+    }
+    if let Some(i) = &wf.initial {
+        if wf.state(i).is_none() {
+            return inv(format!(
+                "{at}: initial state `{i}` is not one of the states ({})",
+                wf.state_names().join(", ")
+            ));
+        }
+    }
+    for (from, tos) in &wf.transitions {
+        for s in std::iter::once(from).chain(tos) {
+            if wf.state(s).is_none() {
+                return inv(format!(
+                    "{at}: transitions name `{s}`, which is not a state ({})",
+                    wf.state_names().join(", ")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_parses() {
+        let c = Config::parse(DEFAULT_CONFIG).unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.workflow.initial_state(), "todo");
+        assert_eq!(c.category_of(Kind::Story, "in-review"), Some(Category::InProgress));
+        assert_eq!(c.category_of(Kind::Story, "cancelled"), Some(Category::Done));
+        assert!(c.allows_parent(Kind::Requirement, Kind::Epic));
+        assert!(c.allows_parent(Kind::Story, Kind::Task));
+        assert!(!c.allows_parent(Kind::Task, Kind::Story));
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        let e = Config::parse("[workflow]\nstates = [{ name = \"a\", category = \"done\" }]\ncolour = 3\n")
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("colour"), "{msg}");
+        assert!(msg.contains("line 3"), "{msg}");
+    }
+
+    #[test]
+    fn invalid_configs_say_why() {
+        let cases = [
+            ("[workflow]\nstates = []\n", "at least one state"),
+            ("[workflow]\nstates = [{ name = \"a\", category = \"todo\" }]\n", "done category"),
+            ("[workflow]\nstates = [{ name = \"a\", category = \"later\" }]\n", "later"),
+            (
+                "[workflow]\nstates = [{ name = \"a\", category = \"done\" }]\n[hierarchy]\nepic = [\"storey\"]\n",
+                "`storey` is not a kind",
+            ),
+            (
+                "[workflow]\nstates = [{ name = \"a\", category = \"done\" }]\n[fields.risk]\ntype = \"enum\"\n",
+                "needs `values",
+            ),
+            (
+                "[workflow]\nstates = [{ name = \"a\", category = \"done\" }]\n[fields.title]\ntype = \"text\"\n",
+                "built-in",
+            ),
+        ];
+        for (text, want) in cases {
+            let msg = Config::parse(text).unwrap_err().to_string();
+            assert!(msg.contains(want), "{want} not in {msg}");
+        }
+    }
+}
