@@ -39,6 +39,9 @@ pub struct AuditEntry {
     pub action: String,
     /// What the change is about: an item key, a product prefix, a goal name.
     pub target: String,
+    /// A second item the entry concerns (the other end of a link), so it
+    /// shows in that item's history too.
+    pub related: Option<String>,
     pub reason: Option<String>,
     /// The changes as stored: a JSON array of [`Change`].
     pub changes: String,
@@ -51,12 +54,13 @@ impl AuditEntry {
     pub fn compute_hash(&self) -> String {
         let mut h = Sha256::new();
         h.update(b"cairn-audit-v1");
-        let parts: [&[u8]; 8] = [
+        let parts: [&[u8]; 9] = [
             &self.seq.to_be_bytes(),
             &self.at.to_be_bytes(),
             self.actor.as_bytes(),
             self.action.as_bytes(),
             self.target.as_bytes(),
+            self.related.as_deref().unwrap_or("\u{0}none").as_bytes(),
             self.reason.as_deref().unwrap_or("\u{0}none").as_bytes(),
             self.changes.as_bytes(),
             self.prev_hash.as_bytes(),
@@ -158,6 +162,7 @@ mod tests {
                     actor: "ann".into(),
                     action: "item.update".into(),
                     target: format!("PAY-{seq}"),
+                    related: None,
                     reason: None,
                     changes: serde_json::to_string(&[Change::new("title", "a", "b")]).unwrap(),
                     prev_hash: prev.clone(),

@@ -1,0 +1,655 @@
+//! The full-fidelity dump: JSON Lines with the config, products, people,
+//! releases, goals, items, links and the whole audit trail. Exporting,
+//! importing into another backend and exporting again gives the same bytes.
+
+use crate::{App, AppError, Result, invalid};
+use cairn_core::audit::{ChainVerifier, Change};
+use cairn_core::item::normalise_labels;
+use cairn_core::{
+    AuditEntry, Config, FieldType, FieldValue, Goal, Item, ItemKey, KeyResult, Kind, Link, LinkKind, Person,
+    Product, Release, format_millis, parse_millis, rank,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, Write};
+
+pub const FORMAT: &str = "cairn-dump";
+pub const VERSION: u32 = 1;
+
+/// One line of a dump. Field names are part of the format: never rename.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+enum Record {
+    Header(HeaderRec),
+    Config(ConfigRec),
+    Product(ProductRec),
+    Person(PersonRec),
+    Release(ReleaseRec),
+    Goal(GoalRec),
+    Item(ItemRec),
+    Link(LinkRec),
+    Audit(AuditRec),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeaderRec {
+    format: String,
+    version: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigRec {
+    body: String,
+    version: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProductRec {
+    prefix: String,
+    name: String,
+    next_number: i64,
+    created: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonRec {
+    handle: String,
+    name: String,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReleaseRec {
+    product: String,
+    name: String,
+    #[serde(default)]
+    target_date: Option<String>,
+    created: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyResultRec {
+    description: String,
+    target: f64,
+    current: f64,
+    #[serde(default)]
+    unit: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GoalRec {
+    name: String,
+    description: String,
+    key_results: Vec<KeyResultRec>,
+    created: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemRec {
+    key: String,
+    kind: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    state: String,
+    #[serde(default)]
+    assignee: Option<String>,
+    #[serde(default)]
+    labels: Vec<String>,
+    #[serde(default)]
+    estimate: Option<f64>,
+    #[serde(default)]
+    acceptance: String,
+    #[serde(default)]
+    fields: BTreeMap<String, serde_json::Value>,
+    created: String,
+    updated: String,
+    #[serde(default)]
+    resolved: Option<String>,
+    rank: String,
+    #[serde(default)]
+    parent: Option<String>,
+    #[serde(default)]
+    release: Option<String>,
+    #[serde(default)]
+    goals: Vec<String>,
+    version: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkRec {
+    src: String,
+    kind: String,
+    dst: String,
+    created: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditRec {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    #[serde(default)]
+    related: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    changes: String,
+    prev_hash: String,
+    hash: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportSummary {
+    pub products: u64,
+    pub people: u64,
+    pub releases: u64,
+    pub goals: u64,
+    pub items: u64,
+    pub links: u64,
+    pub audit_entries: u64,
+}
+
+fn io(e: std::io::Error) -> AppError {
+    AppError::Invalid(format!("cannot read or write the dump: {e}"))
+}
+
+fn write_rec(w: &mut dyn Write, r: &Record) -> Result<()> {
+    serde_json::to_writer(&mut *w, r).map_err(|e| AppError::Invalid(e.to_string()))?;
+    w.write_all(b"\n").map_err(io)
+}
+
+/// The dump form of an item (also used by the benchmark generator).
+pub fn item_line(item: &Item) -> String {
+    serde_json::to_string(&Record::Item(item_rec(item))).unwrap_or_default()
+}
+
+fn item_rec(i: &Item) -> ItemRec {
+    ItemRec {
+        key: i.key.to_string(),
+        kind: i.kind.as_str().to_string(),
+        title: i.title.clone(),
+        description: i.description.clone(),
+        state: i.state.clone(),
+        assignee: i.assignee.clone(),
+        labels: i.labels.clone(),
+        estimate: i.estimate,
+        acceptance: i.acceptance.clone(),
+        fields: i
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
+            .collect(),
+        created: format_millis(i.created),
+        updated: format_millis(i.updated),
+        resolved: i.resolved.map(format_millis),
+        rank: i.rank.clone(),
+        parent: i.parent.as_ref().map(ToString::to_string),
+        release: i.release.clone(),
+        goals: i.goals.clone(),
+        version: i.version,
+    }
+}
+
+/// The dump form of a link, an audit entry and the header, for generators.
+pub fn link_line(l: &Link, created: i64) -> String {
+    serde_json::to_string(&Record::Link(LinkRec {
+        src: l.src.to_string(),
+        kind: l.kind.as_str().into(),
+        dst: l.dst.to_string(),
+        created: format_millis(created),
+    }))
+    .unwrap_or_default()
+}
+
+pub fn audit_line(e: &AuditEntry) -> String {
+    serde_json::to_string(&Record::Audit(audit_rec(e))).unwrap_or_default()
+}
+
+fn audit_rec(e: &AuditEntry) -> AuditRec {
+    AuditRec {
+        seq: e.seq,
+        at: format_millis(e.at),
+        actor: e.actor.clone(),
+        action: e.action.clone(),
+        target: e.target.clone(),
+        related: e.related.clone(),
+        reason: e.reason.clone(),
+        changes: e.changes.clone(),
+        prev_hash: e.prev_hash.clone(),
+        hash: e.hash.clone(),
+    }
+}
+
+pub fn header_lines(config: &str, products: &[Product]) -> Vec<String> {
+    let mut v = vec![
+        serde_json::to_string(&Record::Header(HeaderRec { format: FORMAT.into(), version: VERSION }))
+            .unwrap_or_default(),
+        serde_json::to_string(&Record::Config(ConfigRec { body: config.into(), version: 1 })).unwrap_or_default(),
+    ];
+    for p in products {
+        v.push(serde_json::to_string(&Record::Product(product_rec(p))).unwrap_or_default());
+    }
+    v
+}
+
+fn product_rec(p: &Product) -> ProductRec {
+    ProductRec { prefix: p.prefix.clone(), name: p.name.clone(), next_number: p.next_number, created: format_millis(p.created) }
+}
+
+/// Sections must come in this order.
+fn section(r: &Record) -> u8 {
+    match r {
+        Record::Header(_) => 0,
+        Record::Config(_) => 1,
+        Record::Product(_) => 2,
+        Record::Person(_) => 3,
+        Record::Release(_) => 4,
+        Record::Goal(_) => 5,
+        Record::Item(_) => 6,
+        Record::Link(_) => 7,
+        Record::Audit(_) => 8,
+    }
+}
+
+const SECTIONS: [&str; 9] = ["header", "config", "product", "person", "release", "goal", "item", "link", "audit"];
+
+impl App {
+    /// Write the whole workspace as a dump.
+    pub fn export_dump(&mut self, w: &mut dyn Write, progress: &mut dyn FnMut(u64)) -> Result<u64> {
+        let mut n = 0u64;
+        let store = self.store();
+        let (config, cv) = store.load_config()?.unwrap_or_else(|| (cairn_core::config::DEFAULT_CONFIG.into(), 1));
+        write_rec(w, &Record::Header(HeaderRec { format: FORMAT.into(), version: VERSION }))?;
+        write_rec(w, &Record::Config(ConfigRec { body: config, version: cv }))?;
+        for p in store.products()? {
+            write_rec(w, &Record::Product(product_rec(&p)))?;
+        }
+        for p in store.people()? {
+            write_rec(w, &Record::Person(PersonRec { handle: p.handle, name: p.name, email: p.email }))?;
+        }
+        for r in store.releases()? {
+            write_rec(
+                w,
+                &Record::Release(ReleaseRec {
+                    product: r.product,
+                    name: r.name,
+                    target_date: r.target_date,
+                    created: format_millis(r.created),
+                }),
+            )?;
+        }
+        for g in store.goals()? {
+            write_rec(
+                w,
+                &Record::Goal(GoalRec {
+                    name: g.name,
+                    description: g.description,
+                    key_results: g
+                        .key_results
+                        .into_iter()
+                        .map(|k| KeyResultRec { description: k.description, target: k.target, current: k.current, unit: k.unit })
+                        .collect(),
+                    created: format_millis(g.created),
+                }),
+            )?;
+        }
+        let mut after = 0;
+        loop {
+            let batch = store.items_after(after, 5000)?;
+            if batch.is_empty() {
+                break;
+            }
+            for (id, item) in &batch {
+                write_rec(w, &Record::Item(item_rec(item)))?;
+                after = *id;
+                n += 1;
+            }
+            progress(n);
+        }
+        for (l, at) in store.links(None)? {
+            w.write_all(link_line(&l, at).as_bytes()).map_err(io)?;
+            w.write_all(b"\n").map_err(io)?;
+            n += 1;
+        }
+        let mut after = 0;
+        loop {
+            let batch = store.audit_after(after, 10_000)?;
+            if batch.is_empty() {
+                break;
+            }
+            for e in &batch {
+                write_rec(w, &Record::Audit(audit_rec(e)))?;
+                after = e.seq;
+                n += 1;
+            }
+            progress(n);
+        }
+        w.flush().map_err(io)?;
+        Ok(n)
+    }
+
+    /// Load a dump into an empty database, in one transaction. Every line
+    /// is checked, the audit chain included; on any error nothing is
+    /// written and the error names the line.
+    pub fn import_dump(&mut self, r: &mut dyn BufRead, progress: &mut dyn FnMut(u64)) -> Result<ImportSummary> {
+        if !self.store().is_empty()? {
+            return invalid(
+                "a dump can only be imported into an empty database; create a new one (e.g. `cairn --db new.db import dump FILE`)",
+            );
+        }
+        let summary = self.tx(|tx| {
+            let mut s = ImportSummary::default();
+            let mut config: Option<Config> = None;
+            let mut products: HashSet<String> = HashSet::new();
+            let mut releases: HashSet<(String, String)> = HashSet::new();
+            let mut goals: HashSet<String> = HashSet::new();
+            let mut people: HashSet<String> = HashSet::new();
+            let mut keys: HashSet<ItemKey> = HashSet::new();
+            let mut verifier = ChainVerifier::new();
+            let mut items: Vec<Item> = Vec::with_capacity(5000);
+            let mut links: Vec<(Link, i64)> = Vec::with_capacity(5000);
+            let mut audits: Vec<AuditEntry> = Vec::with_capacity(5000);
+            let mut current = 0u8;
+            let mut lineno = 0u64;
+            let mut buf = String::new();
+            let mut bulk_started = false;
+            loop {
+                buf.clear();
+                let n = r.read_line(&mut buf).map_err(io)?;
+                if n == 0 {
+                    break;
+                }
+                lineno += 1;
+                let line = buf.trim_end_matches(['\n', '\r']);
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let at = |m: String| AppError::Invalid(format!("dump line {lineno}: {m}"));
+                let rec: Record = serde_json::from_str(line).map_err(|e| at(format!("{e}")))?;
+                let sec = section(&rec);
+                if lineno == 1 && sec != 0 {
+                    return Err(at("this is not a Cairn dump: the first line must be the cairn-dump header".into()));
+                }
+                if sec < current {
+                    return Err(at(format!(
+                        "a {} record after {} records; a dump lists {} in that order",
+                        SECTIONS[sec as usize],
+                        SECTIONS[current as usize],
+                        SECTIONS.join(", ")
+                    )));
+                }
+                if sec > current && current <= 5 && sec >= 6 && !bulk_started {
+                    if config.is_none() {
+                        return Err(at("the dump has no config record before its items".into()));
+                    }
+                    tx.store.bulk_begin()?;
+                    bulk_started = true;
+                }
+                if sec > 6 && !items.is_empty() {
+                    tx.store.bulk_items(&items).map_err(|e| at(e.to_string()))?;
+                    items.clear();
+                }
+                if sec > 7 && !links.is_empty() {
+                    tx.store.bulk_links(&links).map_err(|e| at(e.to_string()))?;
+                    links.clear();
+                }
+                current = sec;
+                match rec {
+                    Record::Header(h) => {
+                        if h.format != FORMAT || h.version != VERSION {
+                            return Err(at(format!(
+                                "unsupported dump format {} version {}; this Cairn reads {FORMAT} version {VERSION}",
+                                h.format, h.version
+                            )));
+                        }
+                    }
+                    Record::Config(c) => {
+                        let parsed = Config::parse(&c.body).map_err(|e| at(e.to_string()))?;
+                        tx.store.save_config(&c.body, c.version.max(1))?;
+                        config = Some(parsed);
+                    }
+                    Record::Product(p) => {
+                        cairn_core::key::validate_prefix(&p.prefix).map_err(|e| at(e.to_string()))?;
+                        let created = time(&p.created).map_err(at)?;
+                        if p.next_number < 1 {
+                            return Err(at(format!("product {}: next_number must be 1 or more", p.prefix)));
+                        }
+                        tx.store
+                            .insert_product(&Product { prefix: p.prefix.clone(), name: p.name, next_number: p.next_number, created })
+                            .map_err(|e| at(e.to_string()))?;
+                        products.insert(p.prefix);
+                        s.products += 1;
+                    }
+                    Record::Person(p) => {
+                        tx.store
+                            .insert_person(&Person { handle: p.handle.clone(), name: p.name, email: p.email })
+                            .map_err(|e| at(e.to_string()))?;
+                        people.insert(p.handle);
+                        s.people += 1;
+                    }
+                    Record::Release(r) => {
+                        if !products.contains(&r.product) {
+                            return Err(at(format!("release {} names product {}, which the dump does not declare", r.name, r.product)));
+                        }
+                        let created = time(&r.created).map_err(at)?;
+                        tx.store
+                            .insert_release(&Release { product: r.product.clone(), name: r.name.clone(), target_date: r.target_date, created })
+                            .map_err(|e| at(e.to_string()))?;
+                        releases.insert((r.product, r.name));
+                        s.releases += 1;
+                    }
+                    Record::Goal(g) => {
+                        let created = time(&g.created).map_err(at)?;
+                        tx.store
+                            .insert_goal(&Goal {
+                                name: g.name.clone(),
+                                description: g.description,
+                                key_results: g
+                                    .key_results
+                                    .into_iter()
+                                    .map(|k| KeyResult { description: k.description, target: k.target, current: k.current, unit: k.unit })
+                                    .collect(),
+                                created,
+                            })
+                            .map_err(|e| at(e.to_string()))?;
+                        goals.insert(g.name);
+                        s.goals += 1;
+                    }
+                    Record::Item(rec) => {
+                        let cfg = config.as_ref().ok_or_else(|| at("no config record before the items".into()))?;
+                        let item = item_from(rec, cfg, &products, &releases, &goals, &people).map_err(at)?;
+                        if !keys.insert(item.key.clone()) {
+                            return Err(at(format!("item {} appears twice", item.key)));
+                        }
+                        items.push(item);
+                        s.items += 1;
+                        if items.len() >= 5000 {
+                            tx.store.bulk_items(&items).map_err(|e| at(e.to_string()))?;
+                            items.clear();
+                            progress(lineno);
+                        }
+                    }
+                    Record::Link(l) => {
+                        let key = |k: &str| -> std::result::Result<ItemKey, String> {
+                            let key: ItemKey = k.parse().map_err(|e: cairn_core::KeyError| e.to_string())?;
+                            if !keys.contains(&key) {
+                                return Err(format!("link names {key}, which the dump does not contain"));
+                            }
+                            Ok(key)
+                        };
+                        let src = key(&l.src).map_err(at)?;
+                        let dst = key(&l.dst).map_err(at)?;
+                        let kind = LinkKind::parse(&l.kind).ok_or_else(|| {
+                            at(format!("`{}` is not a link kind ({})", l.kind, LinkKind::names().join(", ")))
+                        })?;
+                        if src == dst {
+                            return Err(at(format!("{src} links to itself")));
+                        }
+                        links.push((Link { src, kind, dst }, time(&l.created).map_err(at)?));
+                        s.links += 1;
+                        if links.len() >= 5000 {
+                            tx.store.bulk_links(&links).map_err(|e| at(e.to_string()))?;
+                            links.clear();
+                            progress(lineno);
+                        }
+                    }
+                    Record::Audit(a) => {
+                        let e = AuditEntry {
+                            seq: a.seq,
+                            at: time(&a.at).map_err(at)?,
+                            actor: a.actor,
+                            action: a.action,
+                            target: a.target,
+                            related: a.related,
+                            reason: a.reason,
+                            changes: a.changes,
+                            prev_hash: a.prev_hash,
+                            hash: a.hash,
+                        };
+                        verifier.check(&e).map_err(|b| {
+                            at(format!("the dump's audit trail does not verify: {b}; the dump was altered after export"))
+                        })?;
+                        audits.push(e);
+                        s.audit_entries += 1;
+                        if audits.len() >= 5000 {
+                            tx.store.bulk_audit(&audits)?;
+                            audits.clear();
+                            progress(lineno);
+                        }
+                    }
+                }
+            }
+            if lineno == 0 {
+                return invalid("the dump is empty");
+            }
+            if !bulk_started {
+                tx.store.bulk_begin()?;
+            }
+            tx.store.bulk_items(&items)?;
+            tx.store.bulk_links(&links)?;
+            tx.store.bulk_audit(&audits)?;
+            tx.store.bulk_end()?;
+            let changes = [
+                Change::new("items", (), s.items),
+                Change::new("links", (), s.links),
+                Change::new("audit_entries", (), s.audit_entries),
+            ];
+            tx.audit("dump.import", "workspace", None, &changes, None)?;
+            Ok(s)
+        })?;
+        self.store().analyze()?;
+        // Pick up the imported config.
+        let store = std::mem::replace(self.store(), cairn_store::Store::open("sqlite::memory:", 0)?);
+        let actor = self.actor().to_string();
+        let clock = std::mem::replace(&mut self.clock, Box::new(crate::SystemClock));
+        *self = App::with_store(store, &actor, clock)?;
+        progress(u64::MAX);
+        Ok(summary)
+    }
+}
+
+fn time(s: &str) -> std::result::Result<i64, String> {
+    parse_millis(s).ok_or_else(|| format!("`{s}` is not an RFC 3339 time (e.g. 2026-01-05T10:00:00.000Z)"))
+}
+
+fn item_from(
+    r: ItemRec,
+    cfg: &Config,
+    products: &HashSet<String>,
+    releases: &HashSet<(String, String)>,
+    goals: &HashSet<String>,
+    people: &HashSet<String>,
+) -> std::result::Result<Item, String> {
+    let key: ItemKey = r.key.parse().map_err(|e: cairn_core::KeyError| e.to_string())?;
+    if !products.contains(&key.prefix) {
+        return Err(format!("item {key} belongs to product {}, which the dump does not declare", key.prefix));
+    }
+    let kind = Kind::parse(&r.kind)
+        .ok_or_else(|| format!("item {key}: `{}` is not a kind ({})", r.kind, Kind::names().join(", ")))?;
+    let category = cfg
+        .category_of(kind, &r.state)
+        .ok_or_else(|| format!("item {key}: `{}` is not a state of the {kind} workflow in the dump's config", r.state))?;
+    if r.title.trim().is_empty() {
+        return Err(format!("item {key} has an empty title"));
+    }
+    if !rank::is_valid(&r.rank) {
+        return Err(format!("item {key}: `{}` is not a valid rank", r.rank));
+    }
+    if r.version < 1 {
+        return Err(format!("item {key}: version must be 1 or more"));
+    }
+    if let Some(e) = r.estimate {
+        if !e.is_finite() || e < 0.0 {
+            return Err(format!("item {key}: estimate {e} is not a number of points"));
+        }
+    }
+    if let Some(a) = &r.assignee {
+        if !people.contains(a) {
+            return Err(format!("item {key} is assigned to {a}, who is not among the dump's people"));
+        }
+    }
+    if let Some(rel) = &r.release {
+        if !releases.contains(&(key.prefix.clone(), rel.clone())) {
+            return Err(format!("item {key} names release {rel}, which the dump does not declare"));
+        }
+    }
+    for g in &r.goals {
+        if !goals.contains(g) {
+            return Err(format!("item {key} names goal \"{g}\", which the dump does not declare"));
+        }
+    }
+    let mut fields = BTreeMap::new();
+    for (name, v) in r.fields {
+        let decl = cfg.fields.get(&name).ok_or_else(|| format!("item {key}: field `{name}` is not declared in the config"))?;
+        let fv = match (decl.ty, v) {
+            (FieldType::Number, serde_json::Value::Number(n)) => {
+                FieldValue::Number(n.as_f64().ok_or_else(|| format!("item {key}: field `{name}` is not a number"))?)
+            }
+            (FieldType::Number, _) => return Err(format!("item {key}: field `{name}` must be a number")),
+            (_, serde_json::Value::String(s)) => FieldValue::Text(s),
+            _ => return Err(format!("item {key}: field `{name}` must be text")),
+        };
+        fields.insert(name, fv);
+    }
+    let parent = match r.parent {
+        Some(p) => Some(p.parse::<ItemKey>().map_err(|e| format!("item {key}: parent: {e}"))?),
+        None => None,
+    };
+    let mut goal_list = r.goals;
+    goal_list.sort();
+    Ok(Item {
+        key,
+        kind,
+        title: r.title,
+        description: r.description,
+        state: r.state,
+        category,
+        assignee: r.assignee,
+        labels: normalise_labels(&r.labels),
+        estimate: r.estimate,
+        acceptance: r.acceptance,
+        fields,
+        created: time(&r.created)?,
+        updated: time(&r.updated)?,
+        resolved: r.resolved.as_deref().map(time).transpose()?,
+        rank: r.rank,
+        parent,
+        release: r.release,
+        goals: goal_list,
+        version: r.version,
+    })
+}

@@ -1,0 +1,344 @@
+//! Workspace-level use cases: init, config, products, people, releases,
+//! goals, history and audit verification.
+
+use crate::{App, AppError, Result, invalid};
+use cairn_core::audit::{Break, ChainVerifier, Change};
+use cairn_core::config::DEFAULT_CONFIG;
+use cairn_core::key::validate_prefix;
+use cairn_core::{AuditEntry, Config, Goal, ItemKey, KeyResult, Kind, Person, Product, Release};
+use serde::Serialize;
+
+/// The outcome of `cairn audit verify`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub checked: u64,
+    pub head_seq: i64,
+    /// The first break, if the chain does not verify.
+    pub broken: Option<Break>,
+    pub message: String,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.broken.is_none()
+    }
+}
+
+impl App {
+    /// Make this database a Cairn workspace: store the default config.
+    /// Returns false when it already was one.
+    pub fn init(&mut self) -> Result<bool> {
+        if self.is_initialised() {
+            return Ok(false);
+        }
+        self.tx(|tx| {
+            tx.store.save_config(DEFAULT_CONFIG, 1)?;
+            tx.audit("workspace.init", "workspace", None, &[Change::new("config", (), "default")], None)?;
+            Ok(())
+        })?;
+        self.config = Config::default();
+        self.config_version = 1;
+        Ok(true)
+    }
+
+    pub(crate) fn require_init(&self) -> Result<()> {
+        if self.is_initialised() {
+            Ok(())
+        } else {
+            invalid(format!(
+                "{} is not a Cairn workspace yet: run `cairn init` first (or `cairn demo` for a sample product)",
+                self.store.url()
+            ))
+        }
+    }
+
+    /// The config text as stored.
+    pub fn config_text(&mut self) -> Result<String> {
+        Ok(self.store.load_config()?.map(|(b, _)| b).unwrap_or_else(|| DEFAULT_CONFIG.to_string()))
+    }
+
+    /// Validate and store a new workspace config. Refused when existing
+    /// items would be left in states or under parents it no longer allows.
+    pub fn config_apply(&mut self, text: &str, reason: Option<&str>) -> Result<()> {
+        self.require_init()?;
+        let new = Config::parse(text).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let old_text = self.config_text()?;
+        let version = self.config_version + 1;
+        self.tx(|tx| {
+            // Every (kind, state) in use must still exist.
+            let in_use = tx.store.backend().query(
+                "SELECT kind, state, COUNT(*) FROM items GROUP BY kind, state ORDER BY kind, state",
+                &[],
+            )?;
+            for row in &in_use {
+                let kind = row[0].as_str().and_then(Kind::parse);
+                let state = row[1].as_str().unwrap_or("");
+                let n = row[2].as_i64().unwrap_or(0);
+                if let Some(kind) = kind {
+                    if new.category_of(kind, state).is_none() {
+                        return invalid(format!(
+                            "the new config has no state `{state}` for {kind}s, but {n} {kind}(s) are in it; \
+                             keep the state, or move those items first (`cairn query 'kind = {kind} AND state = {state}'`)"
+                        ));
+                    }
+                }
+            }
+            // Recompute stored categories for states whose category moved.
+            for row in &in_use {
+                if let (Some(kind), Some(state)) = (row[0].as_str().and_then(Kind::parse), row[1].as_str()) {
+                    if let Some(cat) = new.category_of(kind, state) {
+                        tx.store.backend().execute(
+                            "UPDATE items SET category = ? WHERE kind = ? AND state = ? AND category <> ?",
+                            &[cat.as_str().into(), kind.as_str().into(), state.into(), cat.as_str().into()],
+                        )?;
+                    }
+                }
+            }
+            tx.store.save_config(text, version)?;
+            tx.audit("config.apply", "workspace", None, &[Change::new("config", &old_text, text)], reason)?;
+            Ok(())
+        })?;
+        self.config = new;
+        self.config_version = version;
+        Ok(())
+    }
+
+    // ---- products ------------------------------------------------------
+
+    pub fn product_add(&mut self, prefix: &str, name: &str) -> Result<Product> {
+        self.require_init()?;
+        let prefix = prefix.trim().to_string();
+        validate_prefix(&prefix).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let name = name.trim();
+        if name.is_empty() {
+            return invalid("a product needs a name, e.g. `cairn product add PAY \"Payments\"`");
+        }
+        let p = Product { prefix: prefix.clone(), name: name.to_string(), next_number: 1, created: self.now() };
+        self.tx(|tx| {
+            if tx.store.product(&prefix)?.is_some() {
+                return invalid(format!("product {prefix} already exists; choose another prefix"));
+            }
+            tx.store.insert_product(&p)?;
+            tx.audit("product.create", &prefix, None, &[Change::new("name", (), &p.name)], None)?;
+            Ok(())
+        })?;
+        Ok(p)
+    }
+
+    pub fn products(&mut self) -> Result<Vec<Product>> {
+        Ok(self.store.products()?)
+    }
+
+    /// The product a command means: the one named, or the only one.
+    pub fn resolve_product(&mut self, prefix: Option<&str>) -> Result<Product> {
+        let all = self.store.products()?;
+        match prefix {
+            Some(p) => {
+                let p = p.trim().to_ascii_uppercase();
+                all.iter().find(|x| x.prefix == p).cloned().ok_or_else(|| {
+                    AppError::NotFound(format!(
+                        "there is no product {p}; products: {}",
+                        names_or_none(all.iter().map(|x| x.prefix.as_str()))
+                    ))
+                })
+            }
+            None => match all.as_slice() {
+                [one] => Ok(one.clone()),
+                [] => invalid("there are no products yet: add one with `cairn product add PAY \"Payments\"`"),
+                _ => invalid(format!(
+                    "there are several products ({}); say which with --product",
+                    names_or_none(all.iter().map(|x| x.prefix.as_str()))
+                )),
+            },
+        }
+    }
+
+    // ---- people --------------------------------------------------------
+
+    pub fn person_add(&mut self, handle: &str, name: &str, email: Option<&str>) -> Result<Person> {
+        self.require_init()?;
+        let handle = handle.trim();
+        let ok = !handle.is_empty()
+            && handle.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        if !ok {
+            return invalid(format!(
+                "`{handle}` is not a usable handle: use letters, digits, '.', '-' and '_' (e.g. ada.l)"
+            ));
+        }
+        let p = Person {
+            handle: handle.to_string(),
+            name: if name.trim().is_empty() { handle.to_string() } else { name.trim().to_string() },
+            email: email.map(str::to_string),
+        };
+        self.tx(|tx| {
+            if tx.store.person(handle)?.is_some() {
+                return invalid(format!("person {handle} already exists"));
+            }
+            tx.store.insert_person(&p)?;
+            tx.audit("person.create", handle, None, &[Change::new("name", (), &p.name)], None)?;
+            Ok(())
+        })?;
+        Ok(p)
+    }
+
+    pub fn people(&mut self) -> Result<Vec<Person>> {
+        Ok(self.store.people()?)
+    }
+
+    // ---- releases ------------------------------------------------------
+
+    pub fn release_add(&mut self, product: Option<&str>, name: &str, target_date: Option<&str>) -> Result<Release> {
+        self.require_init()?;
+        let product = self.resolve_product(product)?;
+        let name = name.trim();
+        if name.is_empty() {
+            return invalid("a release needs a name, e.g. `cairn release add 2026.1 --date 2026-03-31`");
+        }
+        if let Some(d) = target_date {
+            if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+                return invalid(format!("release date `{d}` is not a date: use YYYY-MM-DD, e.g. 2026-03-31"));
+            }
+        }
+        let r = Release {
+            product: product.prefix.clone(),
+            name: name.to_string(),
+            target_date: target_date.map(str::to_string),
+            created: self.now(),
+        };
+        self.tx(|tx| {
+            if tx.store.release(&r.product, &r.name)?.is_some() {
+                return invalid(format!("release {} already exists in {}", r.name, r.product));
+            }
+            tx.store.insert_release(&r)?;
+            tx.audit(
+                "release.create",
+                &format!("{}/{}", r.product, r.name),
+                None,
+                &[Change::new("target_date", (), &r.target_date)],
+                None,
+            )?;
+            Ok(())
+        })?;
+        Ok(r)
+    }
+
+    pub fn releases(&mut self) -> Result<Vec<Release>> {
+        Ok(self.store.releases()?)
+    }
+
+    // ---- goals ---------------------------------------------------------
+
+    pub fn goal_add(&mut self, name: &str, description: &str, key_results: Vec<KeyResult>) -> Result<Goal> {
+        self.require_init()?;
+        let name = name.trim();
+        if name.is_empty() {
+            return invalid("a goal needs a name, e.g. `cairn goal add \"Cut checkout drop-off\"`");
+        }
+        for kr in &key_results {
+            if !kr.target.is_finite() || !kr.current.is_finite() {
+                return invalid(format!("key result \"{}\": target and current must be numbers", kr.description));
+            }
+        }
+        let g = Goal {
+            name: name.to_string(),
+            description: description.to_string(),
+            key_results,
+            created: self.now(),
+        };
+        self.tx(|tx| {
+            if tx.store.goal(&g.name)?.is_some() {
+                return invalid(format!("goal \"{}\" already exists", g.name));
+            }
+            tx.store.insert_goal(&g)?;
+            tx.audit(
+                "goal.create",
+                &g.name,
+                None,
+                &[Change::new("description", (), &g.description), Change::new("key_results", (), &g.key_results)],
+                None,
+            )?;
+            Ok(())
+        })?;
+        Ok(g)
+    }
+
+    pub fn goals(&mut self) -> Result<Vec<Goal>> {
+        Ok(self.store.goals()?)
+    }
+
+    /// Link an item to a goal (or unlink it).
+    pub fn goal_link(&mut self, goal: &str, key: &ItemKey, unlink: bool) -> Result<bool> {
+        self.require_init()?;
+        self.tx(|tx| {
+            if tx.store.goal(goal)?.is_none() {
+                let names: Vec<String> = tx.store.goals()?.into_iter().map(|g| g.name).collect();
+                return Err(AppError::NotFound(format!(
+                    "there is no goal \"{goal}\"; goals: {}",
+                    names_or_none(names.iter().map(String::as_str))
+                )));
+            }
+            if tx.store.item_id(key)?.is_none() {
+                return Err(AppError::NotFound(format!("there is no item {key}")));
+            }
+            let changed = if unlink { tx.store.remove_goal_item(goal, key)? } else { tx.store.add_goal_item(goal, key)? };
+            if changed {
+                let (old, new) = if unlink { (Some(goal), None) } else { (None, Some(goal)) };
+                tx.audit(
+                    if unlink { "goal.unlink" } else { "goal.link" },
+                    &key.to_string(),
+                    None,
+                    &[Change::new("goal", old, new)],
+                    None,
+                )?;
+            }
+            Ok(changed)
+        })
+    }
+
+    // ---- history and audit ---------------------------------------------
+
+    /// Every audit entry about an item, oldest first (a deleted item keeps
+    /// its history).
+    pub fn history(&mut self, target: &str) -> Result<Vec<AuditEntry>> {
+        let entries = self.store.audit_for(target)?;
+        if entries.is_empty() {
+            return Err(AppError::NotFound(format!("there is no history for {target}: no such item was ever written")));
+        }
+        Ok(entries)
+    }
+
+    /// Walk the whole audit trail and check its hash chain.
+    pub fn audit_verify(&mut self, progress: &mut dyn FnMut(u64)) -> Result<VerifyReport> {
+        let (head_seq, _) = self.store.audit_head()?;
+        let mut v = ChainVerifier::new();
+        let mut after = 0;
+        let mut broken = None;
+        'outer: loop {
+            let batch = self.store.audit_after(after, 10_000)?;
+            if batch.is_empty() {
+                break;
+            }
+            for e in &batch {
+                if let Err(b) = v.check(e) {
+                    broken = Some(b);
+                    break 'outer;
+                }
+            }
+            after = batch.last().map_or(after, |e| e.seq);
+            progress(v.checked);
+        }
+        if broken.is_none() {
+            broken = v.finish(head_seq).err();
+        }
+        let message = match &broken {
+            None => format!("audit trail intact: {} entries verified", v.checked),
+            Some(b) => format!("audit trail broken: {b}"),
+        };
+        Ok(VerifyReport { checked: v.checked, head_seq, broken, message })
+    }
+}
+
+pub(crate) fn names_or_none<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let v: Vec<&str> = names.collect();
+    if v.is_empty() { "none".to_string() } else { v.join(", ") }
+}

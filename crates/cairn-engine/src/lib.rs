@@ -1,0 +1,4 @@
+//! Cairn's algorithms, pure: no IO, no clock, no randomness of their own.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod graph;

@@ -1,0 +1,80 @@
+//! Embedded, append-only migrations per backend, applied on open.
+
+use crate::StoreError;
+use crate::backend::{Backend, Dialect};
+use crate::value::Value;
+use sha2::{Digest, Sha256};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sql: include_str!("../migrations/sqlite/0001_init.sql"),
+}];
+
+const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sql: include_str!("../migrations/postgres/0001_init.sql"),
+}];
+
+fn checksum(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
+
+pub fn migrate(b: &mut dyn Backend, now: i64) -> Result<(), StoreError> {
+    let list = match b.dialect() {
+        Dialect::Sqlite => SQLITE,
+        Dialect::Postgres => POSTGRES,
+    };
+    match b.dialect() {
+        Dialect::Sqlite => b.batch("BEGIN IMMEDIATE")?,
+        Dialect::Postgres => {
+            b.batch("BEGIN")?;
+            // Several servers may start at once: one migrates, the others wait.
+            b.batch("SELECT pg_advisory_xact_lock(7478720100)")?;
+        }
+    }
+    let r = apply(b, list, now);
+    match r {
+        Ok(()) => b.batch("COMMIT"),
+        Err(e) => {
+            let _ = b.batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn apply(b: &mut dyn Backend, list: &[Migration], now: i64) -> Result<(), StoreError> {
+    b.batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            checksum TEXT NOT NULL,
+            applied_at BIGINT NOT NULL
+        )",
+    )?;
+    let applied = b.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version", &[])?;
+    for row in &applied {
+        let version = row[0].as_i64().unwrap_or(0);
+        let Some(m) = list.iter().find(|m| m.version == version) else {
+            return Err(StoreError::TooNew(version));
+        };
+        if row[2].as_str() != Some(checksum(m.sql).as_str()) {
+            return Err(StoreError::MigrationChanged { version, name: m.name.to_string() });
+        }
+    }
+    for m in list.iter().skip(applied.len()) {
+        b.batch(m.sql)?;
+        b.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+            &[Value::Int(m.version), m.name.into(), checksum(m.sql).into(), Value::Int(now)],
+        )?;
+    }
+    Ok(())
+}
