@@ -1,0 +1,563 @@
+//! `cairn demo`: a realistic sample product, generated deterministically
+//! from a seed. It is written through the same use cases as real work,
+//! with a simulated clock walking through about seven months, so its audit
+//! trail, state history and resolved dates are like a real team's.
+
+use crate::{App, NewItem, Patch, Result, SimClock, SystemClock, invalid};
+use cairn_core::{ItemKey, KeyResult, Kind};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoSummary {
+    pub prefix: String,
+    pub name: String,
+    pub seed: u64,
+    pub items: u64,
+    pub links: u64,
+    pub goals: u64,
+    pub releases: u64,
+    pub audit_entries: i64,
+    pub days: i64,
+}
+
+const DAY: i64 = 86_400_000;
+const HISTORY_DAYS: i64 = 210;
+
+const PEOPLE: &[(&str, &str)] = &[
+    ("amara", "Amara Okafor"),
+    ("bruno", "Bruno Costa"),
+    ("chen", "Chen Wei"),
+    ("dana", "Dana Kowalski"),
+    ("eitan", "Eitan Levi"),
+    ("freya", "Freya Lindqvist"),
+];
+
+const DEMO_FIELDS: &str = r#"
+[fields.customer_value]
+type = "number"
+description = "Value to customers, 1 (little) to 10 (a lot)"
+
+[fields.risk]
+type = "enum"
+values = ["low", "medium", "high"]
+description = "Delivery risk as the team sees it"
+"#;
+
+/// A theme: requirement, epic, label and the stories under it.
+struct Theme {
+    requirement: &'static str,
+    epic: &'static str,
+    label: &'static str,
+    goal: usize,
+    stories: &'static [(&'static str, &'static str, &'static str)],
+}
+
+const THEMES: &[Theme] = &[
+    Theme {
+        requirement: "The platform shall let merchants refund card payments in full or in part within 180 days",
+        epic: "Partial and full refunds",
+        label: "refunds",
+        goal: 1,
+        stories: &[
+            ("merchant", "refund part of a card payment", "I can settle a dispute without refunding the whole order"),
+            ("merchant", "see the refundable balance of a payment", "I never refund more than was captured"),
+            ("support agent", "refund a payment on a merchant's behalf", "I can resolve escalations in one call"),
+            ("merchant", "receive a webhook when a refund settles", "my ledger stays in step with the bank"),
+            ("finance analyst", "export refunds by settlement date", "month-end reconciliation takes hours, not days"),
+            ("merchant", "add a reason to every refund", "chargeback evidence is ready when I need it"),
+        ],
+    },
+    Theme {
+        requirement: "Card payments in the EEA shall meet PSD2 strong customer authentication",
+        epic: "3-D Secure 2 checkout",
+        label: "payments",
+        goal: 0,
+        stories: &[
+            ("shopper", "complete a 3-D Secure challenge inside the checkout page", "I am not sent to a bank page I do not trust"),
+            ("merchant", "request an SCA exemption for low-value payments", "small baskets convert without friction"),
+            ("shopper", "approve a payment in my banking app", "I do not have to type a one-time code"),
+            ("merchant", "see why an authentication failed", "I can tell fraud from a confused shopper"),
+            ("risk analyst", "review frictionless authentication rates by issuer", "I can spot issuers that challenge too often"),
+        ],
+    },
+    Theme {
+        requirement: "Checkout shall accept wallets and local payment methods in every launch market",
+        epic: "Wallets and local payment methods",
+        label: "payments",
+        goal: 0,
+        stories: &[
+            ("shopper", "pay with Apple Pay on the web", "I can check out with one touch"),
+            ("shopper", "pay with Google Pay on Android", "I do not have to type my card number"),
+            ("shopper", "pay by iDEAL in the Netherlands", "I can use the method I trust"),
+            ("merchant", "switch payment methods on per market", "I only offer what my customers use"),
+            ("shopper", "see payment methods in my language", "I understand what I am choosing"),
+        ],
+    },
+    Theme {
+        requirement: "Checkout shall recover from network failures without charging a shopper twice",
+        epic: "Resilient checkout",
+        label: "checkout",
+        goal: 0,
+        stories: &[
+            ("shopper", "retry a failed payment without re-entering my card", "a dropped connection does not lose my order"),
+            ("merchant", "send an idempotency key with every payment request", "retries never create duplicate charges"),
+            ("shopper", "see a clear message when my bank declines", "I know whether to try another card"),
+            ("merchant", "resume a checkout session from a saved link", "abandoned baskets can be recovered by email"),
+        ],
+    },
+    Theme {
+        requirement: "Merchants shall be paid out daily with a statement that reconciles to the cent",
+        epic: "Daily payouts and statements",
+        label: "payouts",
+        goal: 1,
+        stories: &[
+            ("merchant", "receive payouts every business day", "my cash flow is predictable"),
+            ("finance analyst", "download a statement that matches each payout", "reconciliation needs no spreadsheet"),
+            ("merchant", "hold payouts while a dispute is open", "I am not clawed back later"),
+            ("merchant", "choose the currency I am paid in", "I avoid a second conversion"),
+        ],
+    },
+    Theme {
+        requirement: "The platform shall screen merchants and payments against sanctions lists",
+        epic: "Sanctions and KYC screening",
+        label: "compliance",
+        goal: 2,
+        stories: &[
+            ("compliance officer", "screen new merchants against sanctions lists at onboarding", "we never onboard a listed entity"),
+            ("compliance officer", "review screening hits in a queue", "nothing is approved without a decision on record"),
+            ("compliance officer", "re-screen all merchants when a list changes", "we catch entities listed after onboarding"),
+            ("auditor", "see who cleared each screening hit and why", "I can test the control"),
+        ],
+    },
+    Theme {
+        requirement: "Access to cardholder data shall be logged and reviewable for PCI DSS",
+        epic: "PCI DSS access logging",
+        label: "compliance",
+        goal: 2,
+        stories: &[
+            ("security engineer", "log every read of a card token with the reader's identity", "access can be reviewed"),
+            ("auditor", "export the access log for a date range", "I can sample it for the annual assessment"),
+            ("security engineer", "alert on bulk reads of card tokens", "exfiltration is noticed within minutes"),
+        ],
+    },
+    Theme {
+        requirement: "Merchants shall see payment performance in a dashboard updated within five minutes",
+        epic: "Merchant reporting dashboard",
+        label: "reporting",
+        goal: 1,
+        stories: &[
+            ("merchant", "see today's authorisation rate", "I notice an outage before my customers do"),
+            ("merchant", "compare conversion by payment method", "I know which methods to promote"),
+            ("merchant", "filter payments by status and date", "I can answer a shopper's question quickly"),
+            ("merchant", "schedule a weekly report by email", "my managers get numbers without logging in"),
+            ("merchant", "see refunds and disputes next to sales", "I understand my net revenue"),
+        ],
+    },
+    Theme {
+        requirement: "The public API shall be versioned and documented, with a sandbox for every endpoint",
+        epic: "Developer experience: API v2",
+        label: "api",
+        goal: 1,
+        stories: &[
+            ("developer", "create test payments in a sandbox", "I can build an integration without real money"),
+            ("developer", "read API reference with runnable examples", "I integrate in a day"),
+            ("developer", "pin my integration to an API version", "upgrades never break me unannounced"),
+            ("developer", "replay webhooks from the dashboard", "I can debug my endpoint"),
+        ],
+    },
+    Theme {
+        requirement: "Disputes shall be answered with evidence before the card scheme's deadline",
+        epic: "Dispute management",
+        label: "disputes",
+        goal: 1,
+        stories: &[
+            ("merchant", "be told of a new dispute the same day", "I have time to respond"),
+            ("merchant", "upload evidence for a dispute", "I can win disputes I should win"),
+            ("support agent", "see every dispute's deadline", "none expires unanswered"),
+        ],
+    },
+];
+
+const TASKS: &[&str] = &[
+    "Write the database migration",
+    "Add API endpoint and contract tests",
+    "Build the UI component",
+    "Add metrics and alerts",
+    "Update the public documentation",
+];
+
+const BUGS: &[&str] = &[
+    "Refund webhook is sent twice when the bank retries",
+    "Payout statement rounds currency amounts to two decimals for JPY",
+    "3-D Secure challenge window is cut off on small screens",
+    "Dashboard shows yesterday's authorisation rate after midnight UTC",
+    "Apple Pay button missing in Safari private windows",
+    "Sanctions re-screen job times out on large merchant lists",
+    "Idempotency key ignored on partial captures",
+    "Dispute deadline shown in the server's time zone",
+    "CSV export drops rows with commas in the description",
+    "Sandbox payments appear in live reports",
+    "Refund reason is lost when a refund is retried",
+    "iDEAL bank list is not sorted alphabetically",
+    "Access-log export fails for ranges longer than 31 days",
+    "Weekly email report has broken links",
+    "Partial refund allowed above the captured amount after a currency conversion",
+    "Google Pay sheet opens twice on double tap",
+    "Statement PDF missing page numbers",
+    "Dispute evidence upload rejects files larger than 2 MB",
+    "Sanctions hit queue does not refresh after a decision",
+    "API v2 sandbox returns live error codes",
+    "Dashboard date filter ignores the merchant's time zone",
+    "Payout hold is not released when a dispute is won",
+];
+
+/// Events of one item's life, as offsets from the start of the history.
+struct Plan {
+    created: i64,
+    start: Option<i64>,
+    review: Option<i64>,
+    done: Option<i64>,
+    cancelled: bool,
+}
+
+fn plan(rng: &mut ChaCha8Rng, created: i64, end: i64) -> Plan {
+    // Most work starts within a month; a third waits in the backlog far longer.
+    let wait = if rng.gen_bool(0.35) { rng.gen_range(60..220) } else { rng.gen_range(1..30) };
+    let start = created + wait * DAY + rng.gen_range(0..8) * 3_600_000;
+    let review = start + rng.gen_range(1..9) * DAY + rng.gen_range(0..8) * 3_600_000;
+    let done = review + rng.gen_range(0..4) * DAY + rng.gen_range(1..8) * 3_600_000;
+    let cancelled = rng.gen_bool(0.04);
+    Plan {
+        created,
+        start: (start < end).then_some(start),
+        review: (review < end && !cancelled).then_some(review),
+        done: (done < end).then_some(done),
+        cancelled,
+    }
+}
+
+pub fn generate(app: &mut App, seed: u64, prefix: &str) -> Result<DemoSummary> {
+    app.require_init()?;
+    let prefix = prefix.trim().to_ascii_uppercase();
+    if app.store().product(&prefix)?.is_some() {
+        return invalid(format!(
+            "this workspace already has a product {prefix}; run the demo in a new folder, or pick another prefix with --prefix"
+        ));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let real_now = app.now();
+    // Start at midnight UTC, seven months ago.
+    let start = (real_now - HISTORY_DAYS * DAY) / DAY * DAY + 9 * 3_600_000;
+    let clock = Arc::new(SimClock::new(start));
+    app.set_clock(Box::new(clock.clone()));
+    let r = build(app, &mut rng, &clock, &prefix, start, real_now, seed);
+    app.set_clock(Box::new(SystemClock));
+    r
+}
+
+fn build(
+    app: &mut App,
+    rng: &mut ChaCha8Rng,
+    clock: &Arc<SimClock>,
+    prefix: &str,
+    start: i64,
+    end: i64,
+    seed: u64,
+) -> Result<DemoSummary> {
+    if app.config().fields.is_empty() {
+        let text = format!("{}{DEMO_FIELDS}", app.config_text()?);
+        app.config_apply(&text, Some("demo: custom fields for value and risk"))?;
+    }
+    let name = "Payments Platform";
+    app.product_add(prefix, name)?;
+    for (h, n) in PEOPLE {
+        if app.store().person(h)?.is_none() {
+            app.person_add(h, n, Some(&format!("{h}@example.com")))?;
+        }
+    }
+    let date = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+    };
+    let releases = [
+        ("2026.1", end - 120 * DAY),
+        ("2026.2", end - 30 * DAY),
+        ("2026.3", end + 45 * DAY),
+        ("2027.1", end + 140 * DAY),
+    ];
+    for (r, d) in &releases {
+        app.release_add(Some(prefix), r, Some(&date(*d)))?;
+    }
+    let goal_defs: [(&str, &str, Vec<KeyResult>); 3] = [
+        (
+            "Lift checkout conversion",
+            "More shoppers who start a checkout finish it.",
+            vec![
+                kr("Checkout conversion", 68.0, 61.5, "%"),
+                kr("Authentication challenge rate", 15.0, 24.0, "%"),
+            ],
+        ),
+        (
+            "Merchants trust their money with us",
+            "Fewer support contacts about refunds, payouts and reports.",
+            vec![kr("Money-related support tickets per 1,000 merchants", 20.0, 34.0, ""), kr("Merchant NPS", 45.0, 38.0, "")],
+        ),
+        (
+            "Pass the PCI DSS 4.0 and sanctions audits",
+            "No major findings in the next external audits.",
+            vec![kr("Open audit findings", 0.0, 7.0, ""), kr("Controls with automated evidence", 40.0, 22.0, "")],
+        ),
+    ];
+    let mut goal_names = Vec::new();
+    for (n, d, krs) in goal_defs {
+        if app.store().goal(n)?.is_none() {
+            app.goal_add(n, d, krs)?;
+        }
+        goal_names.push(n.to_string());
+    }
+
+    // Schedule every item's creation, then walk the calendar.
+    enum Ev {
+        Create(usize),
+        State(usize, &'static str),
+    }
+    struct Spec {
+        new: NewItem,
+        parent_slot: Option<usize>,
+        plan: Plan,
+    }
+    let mut specs: Vec<Spec> = Vec::new();
+    let people: Vec<&str> = PEOPLE.iter().map(|(h, _)| *h).collect();
+    let mut theme_order: Vec<usize> = (0..THEMES.len()).collect();
+    theme_order.shuffle(rng);
+    for (n, &t) in theme_order.iter().enumerate() {
+        let th = &THEMES[t];
+        // Themes start through the first two thirds of the history.
+        let t0 = start + (n as i64 * 14 + rng.gen_range(0..5)) * DAY;
+        let req_slot = specs.len();
+        specs.push(Spec {
+            new: NewItem {
+                kind: Some(Kind::Requirement),
+                title: th.requirement.to_string(),
+                description: format!("Source: product brief, section \"{}\".", th.epic),
+                labels: vec![th.label.to_string()],
+                goals: vec![goal_names[th.goal].clone()],
+                ..NewItem::default()
+            },
+            parent_slot: None,
+            plan: Plan { created: t0, start: None, review: None, done: None, cancelled: false },
+        });
+        let epic_slot = specs.len();
+        let release_idx = (n * releases.len() / THEMES.len()).min(releases.len() - 1);
+        let epic_plan = plan(rng, t0 + DAY, end);
+        specs.push(Spec {
+            new: NewItem {
+                kind: Some(Kind::Epic),
+                title: th.epic.to_string(),
+                description: format!("Delivers: {}.", th.requirement),
+                labels: vec![th.label.to_string()],
+                release: Some(releases[release_idx].0.to_string()),
+                goals: vec![goal_names[th.goal].clone()],
+                ..NewItem::default()
+            },
+            parent_slot: Some(req_slot),
+            plan: Plan { done: None, review: None, ..epic_plan },
+        });
+        for (k, (role, want, so)) in th.stories.iter().enumerate() {
+            let created = t0 + (2 + k as i64 * rng.gen_range(2..6)) * DAY;
+            let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            let title = format!("As {article} {role}, I want to {want}, so that {so}");
+            let est = [1.0, 2.0, 3.0, 3.0, 5.0, 5.0, 8.0, 13.0][rng.gen_range(0..8)];
+            let p = plan(rng, created, end);
+            let assignee = p.start.map(|_| people[rng.gen_range(0..people.len())].to_string());
+            let mut labels = vec![th.label.to_string()];
+            if rng.gen_bool(0.3) {
+                labels.push(["mobile", "web", "backend", "ux"][rng.gen_range(0..4)].to_string());
+            }
+            let story_slot = specs.len();
+            specs.push(Spec {
+                new: NewItem {
+                    kind: Some(Kind::Story),
+                    title,
+                    description: format!("Part of {}. Keep the existing behaviour for merchants who do not opt in.", th.epic),
+                    acceptance: format!(
+                        "Given I am {article} {role}\nWhen I {want}\nThen the result is visible within 5 seconds\nAnd the action is recorded in the audit log"
+                    ),
+                    labels,
+                    estimate: Some(est),
+                    assignee,
+                    release: Some(releases[release_idx].0.to_string()),
+                    fields: vec![
+                        ("customer_value".into(), rng.gen_range(1..=10).to_string()),
+                        ("risk".into(), ["low", "low", "medium", "medium", "high"][rng.gen_range(0..5)].into()),
+                    ],
+                    ..NewItem::default()
+                },
+                parent_slot: Some(epic_slot),
+                plan: p,
+            });
+            // Some stories are broken into tasks.
+            if rng.gen_bool(0.7) {
+                let n = rng.gen_range(1..=4);
+                let tasks: Vec<&str> = TASKS.choose_multiple(rng, n).copied().collect();
+                for task in tasks {
+                    let created = specs[story_slot].plan.created + rng.gen_range(0..3) * DAY;
+                    let p = plan(rng, created, end);
+                    let assignee = p.start.map(|_| people[rng.gen_range(0..people.len())].to_string());
+                    specs.push(Spec {
+                        new: NewItem {
+                            kind: Some(Kind::Task),
+                            title: task.to_string(),
+                            estimate: Some([1.0, 1.0, 2.0, 3.0][rng.gen_range(0..4)]),
+                            labels: vec![th.label.to_string(), "backend".to_string()],
+                            assignee,
+                            ..NewItem::default()
+                        },
+                        parent_slot: Some(story_slot),
+                        plan: p,
+                    });
+                }
+            }
+        }
+        if rng.gen_bool(0.5) {
+            let p = plan(rng, t0 + 3 * DAY, end);
+            specs.push(Spec {
+                new: NewItem {
+                    kind: Some(if rng.gen_bool(0.5) { Kind::Spike } else { Kind::Debt }),
+                    title: format!("Investigate the riskiest part of {}", th.epic.to_lowercase()),
+                    estimate: Some(2.0),
+                    labels: vec![th.label.to_string()],
+                    ..NewItem::default()
+                },
+                parent_slot: Some(epic_slot),
+                plan: p,
+            });
+        }
+    }
+    for b in BUGS {
+        let created = start + rng.gen_range(20..HISTORY_DAYS - 5) * DAY + rng.gen_range(0..10) * 3_600_000;
+        let p = plan(rng, created, end);
+        let assignee = p.start.map(|_| people[rng.gen_range(0..people.len())].to_string());
+        specs.push(Spec {
+            new: NewItem {
+                kind: Some(Kind::Bug),
+                title: b.to_string(),
+                description: "Reported by a merchant through support.".into(),
+                estimate: Some([1.0, 2.0, 3.0][rng.gen_range(0..3)]),
+                labels: vec!["bug".to_string(), ["payments", "refunds", "reporting", "api"][rng.gen_range(0..4)].to_string()],
+                assignee,
+                ..NewItem::default()
+            },
+            parent_slot: None,
+            plan: p,
+        });
+    }
+
+    let mut events: Vec<(i64, usize, Ev)> = Vec::new();
+    for (i, s) in specs.iter().enumerate() {
+        events.push((s.plan.created, 0, Ev::Create(i)));
+        if let Some(t) = s.plan.start {
+            events.push((t, 1, Ev::State(i, "in-progress")));
+        }
+        if let Some(t) = s.plan.review {
+            events.push((t, 2, Ev::State(i, "in-review")));
+        }
+        if let Some(t) = s.plan.done {
+            events.push((t, 3, Ev::State(i, if s.plan.cancelled { "cancelled" } else { "done" })));
+        }
+    }
+    events.sort_by_key(|(t, o, e)| (*t, *o, match e { Ev::Create(i) | Ev::State(i, _) => *i }));
+    let mut keys: Vec<Option<ItemKey>> = vec![None; specs.len()];
+    let mut items = 0u64;
+    for (t, _, ev) in events {
+        if t >= end {
+            continue;
+        }
+        clock.set(t);
+        app.set_actor(PEOPLE[(t / DAY % PEOPLE.len() as i64) as usize].0);
+        match ev {
+            Ev::Create(i) => {
+                let mut new = specs[i].new.clone();
+                new.product = Some(prefix.to_string());
+                new.parent = specs[i].parent_slot.and_then(|p| keys[p].clone());
+                let item = app.item_add(new, None)?;
+                keys[i] = Some(item.key);
+                items += 1;
+            }
+            Ev::State(i, state) => {
+                if let Some(k) = keys[i].clone() {
+                    let patch = Patch { state: Some(state.to_string()), ..Patch::default() };
+                    app.item_edit(&k, patch, None, None)?;
+                }
+            }
+        }
+    }
+
+    // Dependencies between stories, and a few re-rankings, near the end.
+    clock.set(end - 3 * DAY);
+    app.set_actor("amara");
+    let story_keys: Vec<ItemKey> = specs
+        .iter()
+        .zip(&keys)
+        .filter(|(s, _)| s.new.kind == Some(Kind::Story))
+        .filter_map(|(_, k)| k.clone())
+        .collect();
+    let mut links = 0u64;
+    let mut tries = 0;
+    while links < 24 && tries < 500 {
+        tries += 1;
+        let a = &story_keys[rng.gen_range(0..story_keys.len())];
+        let b = &story_keys[rng.gen_range(0..story_keys.len())];
+        // Only forward in key order, so the demo has no cycles.
+        if a.number >= b.number {
+            continue;
+        }
+        if app.link(a, "blocks", b, Some("shares the same API change")).is_ok() {
+            links += 1;
+        }
+    }
+    let req_keys: Vec<ItemKey> = specs
+        .iter()
+        .zip(&keys)
+        .filter(|(s, _)| s.new.kind == Some(Kind::Requirement))
+        .filter_map(|(_, k)| k.clone())
+        .collect();
+    for (s, k) in specs.iter().zip(&keys) {
+        if s.new.kind == Some(Kind::Bug) && rng.gen_bool(0.3) {
+            if let (Some(k), Some(r)) = (k, req_keys.choose(rng)) {
+                if app.link(k, "relates", r, None).is_ok() {
+                    links += 1;
+                }
+            }
+        }
+    }
+    clock.set(end - DAY);
+    for _ in 0..8 {
+        let k = &story_keys[rng.gen_range(0..story_keys.len())];
+        app.item_move(k, &crate::Position::Top, None, Some("customer escalation"))?;
+    }
+    let (audit_entries, _) = app.store().audit_head()?;
+    Ok(DemoSummary {
+        prefix: prefix.to_string(),
+        name: name.to_string(),
+        seed,
+        items,
+        links,
+        goals: goal_names.len() as u64,
+        releases: releases.len() as u64,
+        audit_entries,
+        days: HISTORY_DAYS,
+    })
+}
+
+fn kr(d: &str, target: f64, current: f64, unit: &str) -> KeyResult {
+    KeyResult {
+        description: d.to_string(),
+        target,
+        current,
+        unit: (!unit.is_empty()).then(|| unit.to_string()),
+    }
+}

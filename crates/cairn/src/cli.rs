@@ -1,0 +1,369 @@
+//! The clap definition: every command and flag is documented once here;
+//! help, the man page and shell completions are generated from it.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cairn",
+    version,
+    about = "Cairn: turn business requirements into a ranked, forecast, traceable backlog",
+    long_about = "Cairn is a technical product owner's workbench. Items (requirements, epics, stories, \
+tasks, bugs, spikes, debt) live in an embedded SQLite database by default, or in PostgreSQL for a team. \
+Every change is recorded in a tamper-evident audit trail.",
+    after_help = "Start with `cairn demo` for a sample product, then try `cairn query 'category != done ORDER BY rank'`."
+)]
+pub struct Cli {
+    /// Database URL: a SQLite file (sqlite:PATH or a path) or postgres://user@host/db.
+    /// Default: the workspace's .cairn/cairn.db, found from the current folder upwards.
+    #[arg(long, global = true, env = "CAIRN_DB")]
+    pub db: Option<String>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Print nothing but errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Who is making the change (recorded in the audit trail). Default: $USER.
+    #[arg(long, global = true, env = "CAIRN_ACTOR")]
+    pub actor: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a workspace in the current folder (.cairn/cairn.db) or at --db.
+    Init,
+    /// Create a realistic sample product with six months of history.
+    Demo(DemoArgs),
+    /// Products: backlogs with a key prefix.
+    #[command(subcommand)]
+    Product(ProductCmd),
+    /// People who can be assigned items.
+    #[command(subcommand)]
+    Person(PersonCmd),
+    /// Releases: named target dates per product.
+    #[command(subcommand)]
+    Release(ReleaseCmd),
+    /// Goals (objectives with key results) and the items that serve them.
+    #[command(subcommand)]
+    Goal(GoalCmd),
+    /// Add, show, edit, move and remove items.
+    #[command(subcommand)]
+    Item(ItemCmd),
+    /// Link two items: KEY blocks|blocked-by|relates|duplicates|implements|verifies KEY.
+    Link(LinkArgs),
+    /// Remove a link.
+    Unlink(LinkArgs),
+    /// Find items with the query language (see docs/query-language.md).
+    Query(QueryArgs),
+    /// Report problems: cycles of blocks links, hierarchy violations, done items still blocked.
+    Check,
+    /// Show everything that ever happened to an item (also after it was deleted).
+    History {
+        /// An item key, e.g. PAY-42.
+        key: String,
+    },
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Show or change the workspace config (workflows, hierarchy, custom fields).
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Import items or a whole workspace.
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Export the whole workspace.
+    #[command(subcommand)]
+    Export(ExportCmd),
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man page (cairn.1) to a folder, or print it.
+    Man {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Seed for the generator: same seed, same product.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Key prefix of the demo product.
+    #[arg(long, default_value = "PAY")]
+    pub prefix: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProductCmd {
+    /// Add a product: cairn product add PAY "Payments".
+    Add { prefix: String, name: String },
+    /// List products.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PersonCmd {
+    /// Add a person: cairn person add ada "Ada Lovelace".
+    Add {
+        handle: String,
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List people.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReleaseCmd {
+    /// Add a release: cairn release add 2026.1 --date 2026-03-31.
+    Add {
+        name: String,
+        /// Target date, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// List releases.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GoalCmd {
+    /// Add a goal with key results: --kr "Checkout conversion %:65:58".
+    Add {
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// A key result as DESCRIPTION:TARGET:CURRENT[:UNIT]; repeatable.
+        #[arg(long = "kr")]
+        key_results: Vec<String>,
+    },
+    /// List goals.
+    List,
+    /// Link an item to a goal.
+    Link { goal: String, key: String },
+    /// Unlink an item from a goal.
+    Unlink { goal: String, key: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ItemCmd {
+    /// Add an item at the bottom of its product's backlog.
+    Add(ItemAddArgs),
+    /// Show an item with its links and children.
+    Show { key: String },
+    /// Change an item's fields.
+    Edit(ItemEditArgs),
+    /// Move an item to another workflow state.
+    State {
+        key: String,
+        state: String,
+        #[command(flatten)]
+        common: WriteArgs,
+    },
+    /// Move an item in the ranking.
+    Move(ItemMoveArgs),
+    /// Delete an item (its key is never reused; its history stays).
+    Rm {
+        key: String,
+        #[command(flatten)]
+        common: WriteArgs,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct WriteArgs {
+    /// Refuse unless the item is still at this version (as shown by `item show`).
+    #[arg(long = "if-version")]
+    pub if_version: Option<i64>,
+    /// Why: recorded in the audit trail.
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ItemAddArgs {
+    /// requirement, epic, story, task, bug, spike or debt.
+    pub kind: String,
+    pub title: String,
+    #[arg(long)]
+    pub product: Option<String>,
+    #[arg(long, short = 'd', default_value = "")]
+    pub description: String,
+    #[arg(long)]
+    pub state: Option<String>,
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// Repeatable.
+    #[arg(long = "label", short = 'l')]
+    pub labels: Vec<String>,
+    /// Story points.
+    #[arg(long, short = 'e')]
+    pub estimate: Option<f64>,
+    /// Acceptance criteria (text or Gherkin).
+    #[arg(long, default_value = "")]
+    pub acceptance: String,
+    /// A custom field as NAME=VALUE; repeatable.
+    #[arg(long = "field", short = 'f')]
+    pub fields: Vec<String>,
+    #[arg(long)]
+    pub parent: Option<String>,
+    #[arg(long)]
+    pub release: Option<String>,
+    /// A goal name; repeatable.
+    #[arg(long = "goal")]
+    pub goals: Vec<String>,
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ItemEditArgs {
+    pub key: String,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long, short = 'd')]
+    pub description: Option<String>,
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long, conflicts_with = "unassign")]
+    pub assignee: Option<String>,
+    #[arg(long)]
+    pub unassign: bool,
+    /// Replace all labels (repeatable).
+    #[arg(long = "label")]
+    pub labels: Vec<String>,
+    #[arg(long = "add-label")]
+    pub add_labels: Vec<String>,
+    #[arg(long = "remove-label")]
+    pub remove_labels: Vec<String>,
+    #[arg(long, conflicts_with = "no_estimate")]
+    pub estimate: Option<f64>,
+    #[arg(long)]
+    pub no_estimate: bool,
+    #[arg(long)]
+    pub acceptance: Option<String>,
+    /// NAME=VALUE; repeatable.
+    #[arg(long = "field")]
+    pub fields: Vec<String>,
+    /// Remove a custom field's value; repeatable.
+    #[arg(long = "clear-field")]
+    pub clear_fields: Vec<String>,
+    #[arg(long, conflicts_with = "no_parent")]
+    pub parent: Option<String>,
+    #[arg(long)]
+    pub no_parent: bool,
+    #[arg(long, conflicts_with = "no_release")]
+    pub release: Option<String>,
+    #[arg(long)]
+    pub no_release: bool,
+    #[command(flatten)]
+    pub common: WriteArgs,
+}
+
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false, id = "position")]
+pub struct MoveTo {
+    #[arg(long)]
+    pub top: bool,
+    #[arg(long)]
+    pub bottom: bool,
+    #[arg(long)]
+    pub before: Option<String>,
+    #[arg(long)]
+    pub after: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ItemMoveArgs {
+    pub key: String,
+    #[command(flatten)]
+    pub to: MoveTo,
+    #[command(flatten)]
+    pub common: WriteArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct LinkArgs {
+    pub from: String,
+    /// blocks, blocked-by, relates, duplicates, duplicated-by, implements, implemented-by, verifies, verified-by
+    pub relation: String,
+    pub to: String,
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// e.g. 'category != done AND label = payments ORDER BY rank'. Empty: every item.
+    #[arg(default_value = "")]
+    pub query: String,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Check the hash chain of the whole trail; names the first broken entry.
+    Verify,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCmd {
+    /// Print the workspace config (TOML).
+    Show,
+    /// Validate a config file and make it the workspace config.
+    Apply {
+        file: PathBuf,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCmd {
+    /// Load a full dump (JSON Lines) into an empty database.
+    Dump { file: PathBuf },
+    /// Import items from CSV. Columns are matched by name (title, kind,
+    /// description, estimate, labels, parent, state, assignee, acceptance).
+    Csv {
+        file: PathBuf,
+        #[arg(long)]
+        product: Option<String>,
+        /// Map a CSV column to a field: FIELD=COLUMN (e.g. title=Summary); repeatable.
+        #[arg(long = "map")]
+        map: Vec<String>,
+        /// Import the good rows and report the bad ones, instead of importing nothing.
+        #[arg(long)]
+        skip_bad: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCmd {
+    /// Write a full dump (JSON Lines): config, products, people, releases, goals,
+    /// items, links and the audit trail.
+    Dump {
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,500 @@
+//! Human tables, JSON (stable field names, documented in docs/cli.md) and CSV.
+
+use crate::cli::Format;
+use cairn_app::check::Finding;
+use cairn_app::csv_import::CsvReport;
+use cairn_app::demo::DemoSummary;
+use cairn_app::dump::ImportSummary;
+use cairn_app::items::{ItemView, QueryResult};
+use cairn_app::workspace::VerifyReport;
+use cairn_core::{AuditEntry, Goal, Item, Person, Product, Release, format_millis};
+use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// An item as machines see it. Field names are stable.
+#[derive(Serialize)]
+pub struct ItemOut<'a> {
+    key: String,
+    kind: &'a str,
+    title: &'a str,
+    description: &'a str,
+    state: &'a str,
+    category: &'a str,
+    assignee: Option<&'a str>,
+    labels: &'a [String],
+    estimate: Option<f64>,
+    acceptance: &'a str,
+    fields: &'a BTreeMap<String, cairn_core::FieldValue>,
+    created: String,
+    updated: String,
+    resolved: Option<String>,
+    rank: &'a str,
+    parent: Option<String>,
+    release: Option<&'a str>,
+    goals: &'a [String],
+    version: i64,
+}
+
+fn item_out(i: &Item) -> ItemOut<'_> {
+    ItemOut {
+        key: i.key.to_string(),
+        kind: i.kind.as_str(),
+        title: &i.title,
+        description: &i.description,
+        state: &i.state,
+        category: i.category.as_str(),
+        assignee: i.assignee.as_deref(),
+        labels: &i.labels,
+        estimate: i.estimate,
+        acceptance: &i.acceptance,
+        fields: &i.fields,
+        created: format_millis(i.created),
+        updated: format_millis(i.updated),
+        resolved: i.resolved.map(format_millis),
+        rank: &i.rank,
+        parent: i.parent.as_ref().map(ToString::to_string),
+        release: i.release.as_deref(),
+        goals: &i.goals,
+        version: i.version,
+    }
+}
+
+pub fn line(o: &mut dyn Write, s: &str) {
+    let _ = writeln!(o, "{s}");
+}
+
+pub fn raw(o: &mut dyn Write, s: &str) {
+    let _ = write!(o, "{s}");
+}
+
+fn json(o: &mut dyn Write, v: &impl Serialize) {
+    let _ = serde_json::to_writer_pretty(&mut *o, v);
+    let _ = writeln!(o);
+}
+
+fn table(headers: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_BORDERS_ONLY);
+    t.set_header(headers.to_vec());
+    t
+}
+
+fn csv_out(o: &mut dyn Write, headers: &[&str], rows: Vec<Vec<String>>) {
+    let mut w = csv::Writer::from_writer(o);
+    let _ = w.write_record(headers);
+    for r in rows {
+        let _ = w.write_record(&r);
+    }
+    let _ = w.flush();
+}
+
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn est(e: Option<f64>) -> String {
+    e.map(|x| x.to_string()).unwrap_or_default()
+}
+
+const ITEM_CSV: &[&str] = &[
+    "key", "kind", "state", "category", "title", "assignee", "estimate", "labels", "parent", "release", "rank",
+    "created", "updated", "resolved",
+];
+
+fn item_csv_row(i: &Item) -> Vec<String> {
+    vec![
+        i.key.to_string(),
+        i.kind.to_string(),
+        i.state.clone(),
+        i.category.to_string(),
+        i.title.clone(),
+        i.assignee.clone().unwrap_or_default(),
+        est(i.estimate),
+        i.labels.join(";"),
+        i.parent.as_ref().map(ToString::to_string).unwrap_or_default(),
+        i.release.clone().unwrap_or_default(),
+        i.rank.clone(),
+        format_millis(i.created),
+        format_millis(i.updated),
+        i.resolved.map(format_millis).unwrap_or_default(),
+    ]
+}
+
+pub fn query(o: &mut dyn Write, f: Format, r: &QueryResult) {
+    match f {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Out<'a> {
+                total: u64,
+                offset: usize,
+                items: Vec<ItemOut<'a>>,
+            }
+            json(o, &Out { total: r.total, offset: r.offset, items: r.items.iter().map(item_out).collect() });
+        }
+        Format::Csv => csv_out(o, ITEM_CSV, r.items.iter().map(item_csv_row).collect()),
+        Format::Table => {
+            let mut t = table(&["KEY", "KIND", "STATE", "EST", "ASSIGNEE", "TITLE"]);
+            for i in &r.items {
+                t.add_row(vec![
+                    i.key.to_string(),
+                    i.kind.to_string(),
+                    i.state.clone(),
+                    est(i.estimate),
+                    i.assignee.clone().unwrap_or_default(),
+                    short(&i.title, 70),
+                ]);
+            }
+            let _ = writeln!(o, "{t}");
+            let shown = r.items.len();
+            let _ = if (r.total as usize) > r.offset + shown {
+                writeln!(
+                    o,
+                    "{}–{} of {} items (next page: --offset {})",
+                    r.offset + 1,
+                    r.offset + shown,
+                    r.total,
+                    r.offset + shown
+                )
+            } else {
+                writeln!(o, "{} item(s)", r.total)
+            };
+        }
+    }
+}
+
+pub fn item_written(o: &mut dyn Write, f: Format, i: &Item, verb: &str) {
+    match f {
+        Format::Json => json(o, &item_out(i)),
+        Format::Csv => csv_out(o, ITEM_CSV, vec![item_csv_row(i)]),
+        Format::Table => line(o, &format!("{verb} {} ({}, {}, version {}): {}", i.key, i.kind, i.state, i.version, i.title)),
+    }
+}
+
+pub fn item_view(o: &mut dyn Write, f: Format, v: &ItemView) {
+    let i = &v.item;
+    match f {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Out<'a> {
+                #[serde(flatten)]
+                item: ItemOut<'a>,
+                links: &'a [cairn_core::LinkEnd],
+                children: Vec<String>,
+            }
+            json(
+                o,
+                &Out { item: item_out(i), links: &v.links, children: v.children.iter().map(ToString::to_string).collect() },
+            );
+        }
+        Format::Csv => csv_out(o, ITEM_CSV, vec![item_csv_row(i)]),
+        Format::Table => {
+            let _ = writeln!(o, "{}  {}", i.key, i.title);
+            let mut t = Table::new();
+            t.load_style(comfy_table::presets::NOTHING);
+            let mut row = |k: &str, v: String| {
+                if !v.is_empty() {
+                    t.add_row(vec![k.to_string(), v]);
+                }
+            };
+            row("kind", i.kind.to_string());
+            row("state", format!("{} ({})", i.state, i.category));
+            row("assignee", i.assignee.clone().unwrap_or_default());
+            row("estimate", est(i.estimate));
+            row("labels", i.labels.join(", "));
+            row("parent", i.parent.as_ref().map(ToString::to_string).unwrap_or_default());
+            row("release", i.release.clone().unwrap_or_default());
+            row("goals", i.goals.join(", "));
+            for (k, v) in &i.fields {
+                row(k, v.to_string());
+            }
+            row("created", format_millis(i.created));
+            row("updated", format_millis(i.updated));
+            row("resolved", i.resolved.map(format_millis).unwrap_or_default());
+            row("rank", i.rank.clone());
+            row("version", i.version.to_string());
+            let _ = writeln!(o, "{t}");
+            if !i.description.is_empty() {
+                let _ = writeln!(o, "\n{}", i.description);
+            }
+            if !i.acceptance.is_empty() {
+                let _ = writeln!(o, "\nAcceptance criteria:\n{}", i.acceptance);
+            }
+            if !v.links.is_empty() {
+                let _ = writeln!(o, "\nLinks:");
+                for l in &v.links {
+                    let _ = writeln!(o, "  {} {} ({}): {}", l.relation, l.other, l.other_state, short(&l.other_title, 60));
+                }
+            }
+            if !v.children.is_empty() {
+                let c: Vec<String> = v.children.iter().map(ToString::to_string).collect();
+                let _ = writeln!(o, "\nChildren: {}", c.join(", "));
+            }
+        }
+    }
+}
+
+pub fn products(o: &mut dyn Write, f: Format, ps: &[Product], quiet: bool) {
+    if quiet {
+        return;
+    }
+    match f {
+        Format::Json => json(o, &ps),
+        Format::Csv => csv_out(
+            o,
+            &["prefix", "name", "next_number", "created"],
+            ps.iter().map(|p| vec![p.prefix.clone(), p.name.clone(), p.next_number.to_string(), format_millis(p.created)]).collect(),
+        ),
+        Format::Table => {
+            let mut t = table(&["PREFIX", "NAME", "NEXT KEY"]);
+            for p in ps {
+                t.add_row(vec![p.prefix.clone(), p.name.clone(), format!("{}-{}", p.prefix, p.next_number)]);
+            }
+            let _ = writeln!(o, "{t}");
+        }
+    }
+}
+
+pub fn people(o: &mut dyn Write, f: Format, ps: &[Person], quiet: bool) {
+    if quiet {
+        return;
+    }
+    match f {
+        Format::Json => json(o, &ps),
+        Format::Csv => csv_out(
+            o,
+            &["handle", "name", "email"],
+            ps.iter().map(|p| vec![p.handle.clone(), p.name.clone(), p.email.clone().unwrap_or_default()]).collect(),
+        ),
+        Format::Table => {
+            let mut t = table(&["HANDLE", "NAME", "EMAIL"]);
+            for p in ps {
+                t.add_row(vec![p.handle.clone(), p.name.clone(), p.email.clone().unwrap_or_default()]);
+            }
+            let _ = writeln!(o, "{t}");
+        }
+    }
+}
+
+pub fn releases(o: &mut dyn Write, f: Format, rs: &[Release], quiet: bool) {
+    if quiet {
+        return;
+    }
+    match f {
+        Format::Json => json(o, &rs),
+        Format::Csv => csv_out(
+            o,
+            &["product", "name", "target_date"],
+            rs.iter().map(|r| vec![r.product.clone(), r.name.clone(), r.target_date.clone().unwrap_or_default()]).collect(),
+        ),
+        Format::Table => {
+            let mut t = table(&["PRODUCT", "RELEASE", "TARGET DATE"]);
+            for r in rs {
+                t.add_row(vec![r.product.clone(), r.name.clone(), r.target_date.clone().unwrap_or_default()]);
+            }
+            let _ = writeln!(o, "{t}");
+        }
+    }
+}
+
+pub fn goals(o: &mut dyn Write, f: Format, gs: &[Goal], quiet: bool) {
+    if quiet {
+        return;
+    }
+    match f {
+        Format::Json => json(o, &gs),
+        Format::Csv => csv_out(
+            o,
+            &["goal", "key_result", "target", "current", "unit"],
+            gs.iter()
+                .flat_map(|g| {
+                    g.key_results.iter().map(move |k| {
+                        vec![
+                            g.name.clone(),
+                            k.description.clone(),
+                            k.target.to_string(),
+                            k.current.to_string(),
+                            k.unit.clone().unwrap_or_default(),
+                        ]
+                    })
+                })
+                .collect(),
+        ),
+        Format::Table => {
+            for g in gs {
+                let _ = writeln!(o, "{}", g.name);
+                if !g.description.is_empty() {
+                    let _ = writeln!(o, "  {}", g.description);
+                }
+                for k in &g.key_results {
+                    let unit = k.unit.as_deref().unwrap_or("");
+                    let _ = writeln!(o, "  - {}: {}{unit} of {}{unit}", k.description, k.current, k.target);
+                }
+            }
+        }
+    }
+}
+
+pub fn findings(o: &mut dyn Write, f: Format, fs: &[Finding]) {
+    match f {
+        Format::Json => json(o, &fs),
+        Format::Csv => csv_out(
+            o,
+            &["severity", "code", "message", "keys"],
+            fs.iter().map(|x| vec![x.severity.into(), x.code.into(), x.message.clone(), x.keys.join(";")]).collect(),
+        ),
+        Format::Table => {
+            if fs.is_empty() {
+                line(o, "no problems found");
+            }
+            for x in fs {
+                let _ = writeln!(o, "{} [{}] {}", x.severity, x.code, x.message);
+            }
+        }
+    }
+}
+
+pub fn history(o: &mut dyn Write, f: Format, es: &[AuditEntry]) {
+    match f {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Out<'a> {
+                seq: i64,
+                at: String,
+                actor: &'a str,
+                action: &'a str,
+                target: &'a str,
+                related: Option<&'a str>,
+                reason: Option<&'a str>,
+                changes: Vec<cairn_core::Change>,
+                hash: &'a str,
+            }
+            let v: Vec<Out<'_>> = es
+                .iter()
+                .map(|e| Out {
+                    seq: e.seq,
+                    at: format_millis(e.at),
+                    actor: &e.actor,
+                    action: &e.action,
+                    target: &e.target,
+                    related: e.related.as_deref(),
+                    reason: e.reason.as_deref(),
+                    changes: e.change_list(),
+                    hash: &e.hash,
+                })
+                .collect();
+            json(o, &v);
+        }
+        Format::Csv => {
+            let mut rows = Vec::new();
+            for e in es {
+                for c in e.change_list() {
+                    rows.push(vec![
+                        e.seq.to_string(),
+                        format_millis(e.at),
+                        e.actor.clone(),
+                        e.action.clone(),
+                        e.target.clone(),
+                        c.field,
+                        value_text(&c.old),
+                        value_text(&c.new),
+                        e.reason.clone().unwrap_or_default(),
+                    ]);
+                }
+            }
+            csv_out(o, &["seq", "at", "actor", "action", "target", "field", "old", "new", "reason"], rows);
+        }
+        Format::Table => {
+            for e in es {
+                let when = format_millis(e.at);
+                let other = e.related.as_deref().map(|r| format!(" → {r}")).unwrap_or_default();
+                let _ = writeln!(o, "#{} {} {} {} {}{other}", e.seq, &when[..16.min(when.len())].replace('T', " "), e.actor, e.action, e.target);
+                for c in e.change_list() {
+                    let _ = writeln!(o, "    {}: {} → {}", c.field, short(&value_text(&c.old), 60), short(&value_text(&c.new), 60));
+                }
+                if let Some(r) = &e.reason {
+                    let _ = writeln!(o, "    reason: {r}");
+                }
+            }
+        }
+    }
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "∅".into(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub fn verify(o: &mut dyn Write, f: Format, r: &VerifyReport) {
+    match f {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Out<'a> {
+                ok: bool,
+                checked: u64,
+                head_seq: i64,
+                broken: &'a Option<cairn_core::audit::Break>,
+                message: &'a str,
+            }
+            json(o, &Out { ok: r.ok(), checked: r.checked, head_seq: r.head_seq, broken: &r.broken, message: &r.message });
+        }
+        _ => line(o, &r.message),
+    }
+}
+
+pub fn import_summary(o: &mut dyn Write, f: Format, s: &ImportSummary) {
+    match f {
+        Format::Json => json(o, s),
+        _ => line(
+            o,
+            &format!(
+                "imported {} product(s), {} people, {} release(s), {} goal(s), {} items, {} links, {} audit entries",
+                s.products, s.people, s.releases, s.goals, s.items, s.links, s.audit_entries
+            ),
+        ),
+    }
+}
+
+pub fn csv_report(o: &mut dyn Write, f: Format, r: &CsvReport, file: &str) {
+    match f {
+        Format::Json => json(o, r),
+        _ => {
+            for b in &r.bad {
+                eprintln!("{file}:{}: {}", b.line, b.reason);
+            }
+            if !r.bad.is_empty() && r.imported.is_empty() {
+                eprintln!(
+                    "{} bad row(s): nothing was imported. Fix them, or pass --skip-bad to import the good rows.",
+                    r.bad.len()
+                );
+            } else {
+                let first = r.imported.first().map(ToString::to_string).unwrap_or_default();
+                let last = r.imported.last().map(ToString::to_string).unwrap_or_default();
+                line(o, &format!("imported {} item(s) ({first} … {last}); skipped {} bad row(s)", r.imported.len(), r.bad.len()));
+            }
+        }
+    }
+}
+
+pub fn demo_summary(o: &mut dyn Write, f: Format, s: &DemoSummary, url: &str) {
+    match f {
+        Format::Json => json(o, s),
+        _ => {
+            line(o, &format!(
+                "created demo product {} ({}) at {url}: {} items, {} links, {} goals, {} releases, {} audit entries over {} days (seed {})",
+                s.prefix, s.name, s.items, s.links, s.goals, s.releases, s.audit_entries, s.days, s.seed
+            ));
+            line(o, &format!("try: cairn query 'category != done AND label = payments ORDER BY rank'\n     cairn item show {}-1\n     cairn check", s.prefix));
+        }
+    }
+}
