@@ -54,7 +54,9 @@ impl App {
             out.push(Finding {
                 severity: "warning",
                 code: "done-but-blocked",
-                message: format!("{d} is done but still blocked by {s} ({st}); finish {s} or remove the link"),
+                message: format!(
+                    "{d} is done but still blocked by {s} ({st}); finish {s} or remove the link"
+                ),
                 keys: vec![d, s],
             });
         }
@@ -70,7 +72,10 @@ impl App {
             let pk = r[3].as_str().and_then(Kind::parse);
             if let (Some(ck), Some(pk)) = (ck, pk) {
                 if !self.config().allows_parent(pk, ck) {
-                    bad_pairs.entry((pk, ck)).or_default().push(r[0].as_str().unwrap_or("?").to_string());
+                    bad_pairs
+                        .entry((pk, ck))
+                        .or_default()
+                        .push(r[0].as_str().unwrap_or("?").to_string());
                 }
             }
         }

@@ -43,7 +43,12 @@ const FIELDS: &[(&str, &[&str])] = &[
 ];
 
 impl App {
-    pub fn import_csv(&mut self, input: impl Read, opts: &CsvOptions, progress: &mut dyn FnMut(u64)) -> Result<CsvReport> {
+    pub fn import_csv(
+        &mut self,
+        input: impl Read,
+        opts: &CsvOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<CsvReport> {
         self.require_init()?;
         let product = self.resolve_product(opts.product.as_deref())?;
         let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
@@ -72,7 +77,10 @@ impl App {
         for (f, _) in &opts.map {
             if !FIELDS.iter().any(|(x, _)| x.eq_ignore_ascii_case(f)) {
                 let names: Vec<&str> = FIELDS.iter().map(|(x, _)| *x).collect();
-                return invalid(format!("--map {f}=...: `{f}` is not a field; fields: {}", names.join(", ")));
+                return invalid(format!(
+                    "--map {f}=...: `{f}` is not a field; fields: {}",
+                    names.join(", ")
+                ));
             }
         }
         if !cols.iter().any(|(f, _)| *f == "title") {
@@ -90,7 +98,11 @@ impl App {
                     if r.len() != header_list.len() {
                         report.bad.push(BadRow {
                             line,
-                            reason: format!("{} fields, but the header has {}", r.len(), header_list.len()),
+                            reason: format!(
+                                "{} fields, but the header has {}",
+                                r.len(),
+                                header_list.len()
+                            ),
                         });
                         continue;
                     }
@@ -98,7 +110,10 @@ impl App {
                 }
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
-                    report.bad.push(BadRow { line, reason: format!("unreadable CSV: {e}") });
+                    report.bad.push(BadRow {
+                        line,
+                        reason: format!("unreadable CSV: {e}"),
+                    });
                 }
             }
         }
@@ -107,7 +122,12 @@ impl App {
         let mut outcome: Option<CsvReport> = None;
         let res = self.tx(|tx| {
             for (n, (line, r)) in rows.iter().enumerate() {
-                let get = |f: &str| cols.iter().find(|(x, _)| *x == f).and_then(|(_, i)| r.get(*i)).map(str::trim);
+                let get = |f: &str| {
+                    cols.iter()
+                        .find(|(x, _)| *x == f)
+                        .and_then(|(_, i)| r.get(*i))
+                        .map(str::trim)
+                };
                 let parsed = (|| -> std::result::Result<NewItem, String> {
                     let kind = match get("kind").filter(|s| !s.is_empty()) {
                         Some(k) => Some(Kind::parse(k).ok_or_else(|| {
@@ -116,7 +136,10 @@ impl App {
                         None => None,
                     };
                     let estimate = match get("estimate").filter(|s| !s.is_empty()) {
-                        Some(e) => Some(e.parse::<f64>().map_err(|_| format!("estimate `{e}` is not a number"))?),
+                        Some(e) => Some(
+                            e.parse::<f64>()
+                                .map_err(|_| format!("estimate `{e}` is not a number"))?,
+                        ),
                         None => None,
                     };
                     let parent = match get("parent").filter(|s| !s.is_empty()) {
@@ -148,7 +171,10 @@ impl App {
                 let new = match parsed {
                     Ok(n) => n,
                     Err(reason) => {
-                        report.bad.push(BadRow { line: *line, reason });
+                        report.bad.push(BadRow {
+                            line: *line,
+                            reason,
+                        });
                         continue;
                     }
                 };
@@ -162,7 +188,10 @@ impl App {
                     Err(e) => {
                         tx.store.backend().batch("ROLLBACK TO SAVEPOINT csv_row")?;
                         tx.store.backend().batch("RELEASE SAVEPOINT csv_row")?;
-                        report.bad.push(BadRow { line: *line, reason: e.to_string() });
+                        report.bad.push(BadRow {
+                            line: *line,
+                            reason: e.to_string(),
+                        });
                     }
                 }
                 if n % 100 == 0 {

@@ -63,12 +63,36 @@ const THEMES: &[Theme] = &[
         label: "refunds",
         goal: 1,
         stories: &[
-            ("merchant", "refund part of a card payment", "I can settle a dispute without refunding the whole order"),
-            ("merchant", "see the refundable balance of a payment", "I never refund more than was captured"),
-            ("support agent", "refund a payment on a merchant's behalf", "I can resolve escalations in one call"),
-            ("merchant", "receive a webhook when a refund settles", "my ledger stays in step with the bank"),
-            ("finance analyst", "export refunds by settlement date", "month-end reconciliation takes hours, not days"),
-            ("merchant", "add a reason to every refund", "chargeback evidence is ready when I need it"),
+            (
+                "merchant",
+                "refund part of a card payment",
+                "I can settle a dispute without refunding the whole order",
+            ),
+            (
+                "merchant",
+                "see the refundable balance of a payment",
+                "I never refund more than was captured",
+            ),
+            (
+                "support agent",
+                "refund a payment on a merchant's behalf",
+                "I can resolve escalations in one call",
+            ),
+            (
+                "merchant",
+                "receive a webhook when a refund settles",
+                "my ledger stays in step with the bank",
+            ),
+            (
+                "finance analyst",
+                "export refunds by settlement date",
+                "month-end reconciliation takes hours, not days",
+            ),
+            (
+                "merchant",
+                "add a reason to every refund",
+                "chargeback evidence is ready when I need it",
+            ),
         ],
     },
     Theme {
@@ -77,11 +101,31 @@ const THEMES: &[Theme] = &[
         label: "payments",
         goal: 0,
         stories: &[
-            ("shopper", "complete a 3-D Secure challenge inside the checkout page", "I am not sent to a bank page I do not trust"),
-            ("merchant", "request an SCA exemption for low-value payments", "small baskets convert without friction"),
-            ("shopper", "approve a payment in my banking app", "I do not have to type a one-time code"),
-            ("merchant", "see why an authentication failed", "I can tell fraud from a confused shopper"),
-            ("risk analyst", "review frictionless authentication rates by issuer", "I can spot issuers that challenge too often"),
+            (
+                "shopper",
+                "complete a 3-D Secure challenge inside the checkout page",
+                "I am not sent to a bank page I do not trust",
+            ),
+            (
+                "merchant",
+                "request an SCA exemption for low-value payments",
+                "small baskets convert without friction",
+            ),
+            (
+                "shopper",
+                "approve a payment in my banking app",
+                "I do not have to type a one-time code",
+            ),
+            (
+                "merchant",
+                "see why an authentication failed",
+                "I can tell fraud from a confused shopper",
+            ),
+            (
+                "risk analyst",
+                "review frictionless authentication rates by issuer",
+                "I can spot issuers that challenge too often",
+            ),
         ],
     },
     Theme {
@@ -90,11 +134,31 @@ const THEMES: &[Theme] = &[
         label: "payments",
         goal: 0,
         stories: &[
-            ("shopper", "pay with Apple Pay on the web", "I can check out with one touch"),
-            ("shopper", "pay with Google Pay on Android", "I do not have to type my card number"),
-            ("shopper", "pay by iDEAL in the Netherlands", "I can use the method I trust"),
-            ("merchant", "switch payment methods on per market", "I only offer what my customers use"),
-            ("shopper", "see payment methods in my language", "I understand what I am choosing"),
+            (
+                "shopper",
+                "pay with Apple Pay on the web",
+                "I can check out with one touch",
+            ),
+            (
+                "shopper",
+                "pay with Google Pay on Android",
+                "I do not have to type my card number",
+            ),
+            (
+                "shopper",
+                "pay by iDEAL in the Netherlands",
+                "I can use the method I trust",
+            ),
+            (
+                "merchant",
+                "switch payment methods on per market",
+                "I only offer what my customers use",
+            ),
+            (
+                "shopper",
+                "see payment methods in my language",
+                "I understand what I am choosing",
+            ),
         ],
     },
     Theme {
@@ -103,10 +167,26 @@ const THEMES: &[Theme] = &[
         label: "checkout",
         goal: 0,
         stories: &[
-            ("shopper", "retry a failed payment without re-entering my card", "a dropped connection does not lose my order"),
-            ("merchant", "send an idempotency key with every payment request", "retries never create duplicate charges"),
-            ("shopper", "see a clear message when my bank declines", "I know whether to try another card"),
-            ("merchant", "resume a checkout session from a saved link", "abandoned baskets can be recovered by email"),
+            (
+                "shopper",
+                "retry a failed payment without re-entering my card",
+                "a dropped connection does not lose my order",
+            ),
+            (
+                "merchant",
+                "send an idempotency key with every payment request",
+                "retries never create duplicate charges",
+            ),
+            (
+                "shopper",
+                "see a clear message when my bank declines",
+                "I know whether to try another card",
+            ),
+            (
+                "merchant",
+                "resume a checkout session from a saved link",
+                "abandoned baskets can be recovered by email",
+            ),
         ],
     },
     Theme {
@@ -115,10 +195,26 @@ const THEMES: &[Theme] = &[
         label: "payouts",
         goal: 1,
         stories: &[
-            ("merchant", "receive payouts every business day", "my cash flow is predictable"),
-            ("finance analyst", "download a statement that matches each payout", "reconciliation needs no spreadsheet"),
-            ("merchant", "hold payouts while a dispute is open", "I am not clawed back later"),
-            ("merchant", "choose the currency I am paid in", "I avoid a second conversion"),
+            (
+                "merchant",
+                "receive payouts every business day",
+                "my cash flow is predictable",
+            ),
+            (
+                "finance analyst",
+                "download a statement that matches each payout",
+                "reconciliation needs no spreadsheet",
+            ),
+            (
+                "merchant",
+                "hold payouts while a dispute is open",
+                "I am not clawed back later",
+            ),
+            (
+                "merchant",
+                "choose the currency I am paid in",
+                "I avoid a second conversion",
+            ),
         ],
     },
     Theme {
@@ -127,10 +223,26 @@ const THEMES: &[Theme] = &[
         label: "compliance",
         goal: 2,
         stories: &[
-            ("compliance officer", "screen new merchants against sanctions lists at onboarding", "we never onboard a listed entity"),
-            ("compliance officer", "review screening hits in a queue", "nothing is approved without a decision on record"),
-            ("compliance officer", "re-screen all merchants when a list changes", "we catch entities listed after onboarding"),
-            ("auditor", "see who cleared each screening hit and why", "I can test the control"),
+            (
+                "compliance officer",
+                "screen new merchants against sanctions lists at onboarding",
+                "we never onboard a listed entity",
+            ),
+            (
+                "compliance officer",
+                "review screening hits in a queue",
+                "nothing is approved without a decision on record",
+            ),
+            (
+                "compliance officer",
+                "re-screen all merchants when a list changes",
+                "we catch entities listed after onboarding",
+            ),
+            (
+                "auditor",
+                "see who cleared each screening hit and why",
+                "I can test the control",
+            ),
         ],
     },
     Theme {
@@ -139,9 +251,21 @@ const THEMES: &[Theme] = &[
         label: "compliance",
         goal: 2,
         stories: &[
-            ("security engineer", "log every read of a card token with the reader's identity", "access can be reviewed"),
-            ("auditor", "export the access log for a date range", "I can sample it for the annual assessment"),
-            ("security engineer", "alert on bulk reads of card tokens", "exfiltration is noticed within minutes"),
+            (
+                "security engineer",
+                "log every read of a card token with the reader's identity",
+                "access can be reviewed",
+            ),
+            (
+                "auditor",
+                "export the access log for a date range",
+                "I can sample it for the annual assessment",
+            ),
+            (
+                "security engineer",
+                "alert on bulk reads of card tokens",
+                "exfiltration is noticed within minutes",
+            ),
         ],
     },
     Theme {
@@ -150,11 +274,31 @@ const THEMES: &[Theme] = &[
         label: "reporting",
         goal: 1,
         stories: &[
-            ("merchant", "see today's authorisation rate", "I notice an outage before my customers do"),
-            ("merchant", "compare conversion by payment method", "I know which methods to promote"),
-            ("merchant", "filter payments by status and date", "I can answer a shopper's question quickly"),
-            ("merchant", "schedule a weekly report by email", "my managers get numbers without logging in"),
-            ("merchant", "see refunds and disputes next to sales", "I understand my net revenue"),
+            (
+                "merchant",
+                "see today's authorisation rate",
+                "I notice an outage before my customers do",
+            ),
+            (
+                "merchant",
+                "compare conversion by payment method",
+                "I know which methods to promote",
+            ),
+            (
+                "merchant",
+                "filter payments by status and date",
+                "I can answer a shopper's question quickly",
+            ),
+            (
+                "merchant",
+                "schedule a weekly report by email",
+                "my managers get numbers without logging in",
+            ),
+            (
+                "merchant",
+                "see refunds and disputes next to sales",
+                "I understand my net revenue",
+            ),
         ],
     },
     Theme {
@@ -163,10 +307,26 @@ const THEMES: &[Theme] = &[
         label: "api",
         goal: 1,
         stories: &[
-            ("developer", "create test payments in a sandbox", "I can build an integration without real money"),
-            ("developer", "read API reference with runnable examples", "I integrate in a day"),
-            ("developer", "pin my integration to an API version", "upgrades never break me unannounced"),
-            ("developer", "replay webhooks from the dashboard", "I can debug my endpoint"),
+            (
+                "developer",
+                "create test payments in a sandbox",
+                "I can build an integration without real money",
+            ),
+            (
+                "developer",
+                "read API reference with runnable examples",
+                "I integrate in a day",
+            ),
+            (
+                "developer",
+                "pin my integration to an API version",
+                "upgrades never break me unannounced",
+            ),
+            (
+                "developer",
+                "replay webhooks from the dashboard",
+                "I can debug my endpoint",
+            ),
         ],
     },
     Theme {
@@ -175,9 +335,21 @@ const THEMES: &[Theme] = &[
         label: "disputes",
         goal: 1,
         stories: &[
-            ("merchant", "be told of a new dispute the same day", "I have time to respond"),
-            ("merchant", "upload evidence for a dispute", "I can win disputes I should win"),
-            ("support agent", "see every dispute's deadline", "none expires unanswered"),
+            (
+                "merchant",
+                "be told of a new dispute the same day",
+                "I have time to respond",
+            ),
+            (
+                "merchant",
+                "upload evidence for a dispute",
+                "I can win disputes I should win",
+            ),
+            (
+                "support agent",
+                "see every dispute's deadline",
+                "none expires unanswered",
+            ),
         ],
     },
 ];
@@ -226,7 +398,11 @@ struct Plan {
 
 fn plan(rng: &mut ChaCha8Rng, created: i64, end: i64) -> Plan {
     // Most work starts within a month; a third waits in the backlog far longer.
-    let wait = if rng.gen_bool(0.35) { rng.gen_range(60..220) } else { rng.gen_range(1..30) };
+    let wait = if rng.gen_bool(0.35) {
+        rng.gen_range(60..220)
+    } else {
+        rng.gen_range(1..30)
+    };
     let start = created + wait * DAY + rng.gen_range(0..8) * 3_600_000;
     let review = start + rng.gen_range(1..9) * DAY + rng.gen_range(0..8) * 3_600_000;
     let done = review + rng.gen_range(0..4) * DAY + rng.gen_range(1..8) * 3_600_000;
@@ -280,7 +456,9 @@ fn build(
         }
     }
     let date = |ms: i64| {
-        chrono::DateTime::from_timestamp_millis(ms).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
     };
     let releases = [
         ("2026.1", end - 120 * DAY),
@@ -303,12 +481,23 @@ fn build(
         (
             "Merchants trust their money with us",
             "Fewer support contacts about refunds, payouts and reports.",
-            vec![kr("Money-related support tickets per 1,000 merchants", 20.0, 34.0, ""), kr("Merchant NPS", 45.0, 38.0, "")],
+            vec![
+                kr(
+                    "Money-related support tickets per 1,000 merchants",
+                    20.0,
+                    34.0,
+                    "",
+                ),
+                kr("Merchant NPS", 45.0, 38.0, ""),
+            ],
         ),
         (
             "Pass the PCI DSS 4.0 and sanctions audits",
             "No major findings in the next external audits.",
-            vec![kr("Open audit findings", 0.0, 7.0, ""), kr("Controls with automated evidence", 40.0, 22.0, "")],
+            vec![
+                kr("Open audit findings", 0.0, 7.0, ""),
+                kr("Controls with automated evidence", 40.0, 22.0, ""),
+            ],
         ),
     ];
     let mut goal_names = Vec::new();
@@ -348,7 +537,13 @@ fn build(
                 ..NewItem::default()
             },
             parent_slot: None,
-            plan: Plan { created: t0, start: None, review: None, done: None, cancelled: false },
+            plan: Plan {
+                created: t0,
+                start: None,
+                review: None,
+                done: None,
+                cancelled: false,
+            },
         });
         let epic_slot = specs.len();
         let release_idx = (n * releases.len() / THEMES.len()).min(releases.len() - 1);
@@ -364,15 +559,25 @@ fn build(
                 ..NewItem::default()
             },
             parent_slot: Some(req_slot),
-            plan: Plan { done: None, review: None, ..epic_plan },
+            plan: Plan {
+                done: None,
+                review: None,
+                ..epic_plan
+            },
         });
         for (k, (role, want, so)) in th.stories.iter().enumerate() {
             let created = t0 + (2 + k as i64 * rng.gen_range(2..6)) * DAY;
-            let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
             let title = format!("As {article} {role}, I want to {want}, so that {so}");
             let est = [1.0, 2.0, 3.0, 3.0, 5.0, 5.0, 8.0, 13.0][rng.gen_range(0..8)];
             let p = plan(rng, created, end);
-            let assignee = p.start.map(|_| people[rng.gen_range(0..people.len())].to_string());
+            let assignee = p
+                .start
+                .map(|_| people[rng.gen_range(0..people.len())].to_string());
             let mut labels = vec![th.label.to_string()];
             if rng.gen_bool(0.3) {
                 labels.push(["mobile", "web", "backend", "ux"][rng.gen_range(0..4)].to_string());
@@ -406,7 +611,9 @@ fn build(
                 for task in tasks {
                     let created = specs[story_slot].plan.created + rng.gen_range(0..3) * DAY;
                     let p = plan(rng, created, end);
-                    let assignee = p.start.map(|_| people[rng.gen_range(0..people.len())].to_string());
+                    let assignee = p
+                        .start
+                        .map(|_| people[rng.gen_range(0..people.len())].to_string());
                     specs.push(Spec {
                         new: NewItem {
                             kind: Some(Kind::Task),
@@ -426,8 +633,15 @@ fn build(
             let p = plan(rng, t0 + 3 * DAY, end);
             specs.push(Spec {
                 new: NewItem {
-                    kind: Some(if rng.gen_bool(0.5) { Kind::Spike } else { Kind::Debt }),
-                    title: format!("Investigate the riskiest part of {}", th.epic.to_lowercase()),
+                    kind: Some(if rng.gen_bool(0.5) {
+                        Kind::Spike
+                    } else {
+                        Kind::Debt
+                    }),
+                    title: format!(
+                        "Investigate the riskiest part of {}",
+                        th.epic.to_lowercase()
+                    ),
                     estimate: Some(2.0),
                     labels: vec![th.label.to_string()],
                     ..NewItem::default()
@@ -438,16 +652,22 @@ fn build(
         }
     }
     for b in BUGS {
-        let created = start + rng.gen_range(20..HISTORY_DAYS - 5) * DAY + rng.gen_range(0..10) * 3_600_000;
+        let created =
+            start + rng.gen_range(20..HISTORY_DAYS - 5) * DAY + rng.gen_range(0..10) * 3_600_000;
         let p = plan(rng, created, end);
-        let assignee = p.start.map(|_| people[rng.gen_range(0..people.len())].to_string());
+        let assignee = p
+            .start
+            .map(|_| people[rng.gen_range(0..people.len())].to_string());
         specs.push(Spec {
             new: NewItem {
                 kind: Some(Kind::Bug),
                 title: b.to_string(),
                 description: "Reported by a merchant through support.".into(),
                 estimate: Some([1.0, 2.0, 3.0][rng.gen_range(0..3)]),
-                labels: vec!["bug".to_string(), ["payments", "refunds", "reporting", "api"][rng.gen_range(0..4)].to_string()],
+                labels: vec![
+                    "bug".to_string(),
+                    ["payments", "refunds", "reporting", "api"][rng.gen_range(0..4)].to_string(),
+                ],
                 assignee,
                 ..NewItem::default()
             },
@@ -466,10 +686,29 @@ fn build(
             events.push((t, 2, Ev::State(i, "in-review")));
         }
         if let Some(t) = s.plan.done {
-            events.push((t, 3, Ev::State(i, if s.plan.cancelled { "cancelled" } else { "done" })));
+            events.push((
+                t,
+                3,
+                Ev::State(
+                    i,
+                    if s.plan.cancelled {
+                        "cancelled"
+                    } else {
+                        "done"
+                    },
+                ),
+            ));
         }
     }
-    events.sort_by_key(|(t, o, e)| (*t, *o, match e { Ev::Create(i) | Ev::State(i, _) => *i }));
+    events.sort_by_key(|(t, o, e)| {
+        (
+            *t,
+            *o,
+            match e {
+                Ev::Create(i) | Ev::State(i, _) => *i,
+            },
+        )
+    });
     let mut keys: Vec<Option<ItemKey>> = vec![None; specs.len()];
     let mut items = 0u64;
     for (t, _, ev) in events {
@@ -489,7 +728,10 @@ fn build(
             }
             Ev::State(i, state) => {
                 if let Some(k) = keys[i].clone() {
-                    let patch = Patch { state: Some(state.to_string()), ..Patch::default() };
+                    let patch = Patch {
+                        state: Some(state.to_string()),
+                        ..Patch::default()
+                    };
                     app.item_edit(&k, patch, None, None)?;
                 }
             }
@@ -515,7 +757,14 @@ fn build(
         if a.number >= b.number {
             continue;
         }
-        if app.link(a, "blocks", b, Some("shares the same API change")).is_ok() {
+        // A finished item is no longer blocked by anything.
+        if app.item(b)?.category == cairn_core::Category::Done {
+            continue;
+        }
+        if app
+            .link(a, "blocks", b, Some("shares the same API change"))
+            .is_ok()
+        {
             links += 1;
         }
     }

@@ -6,8 +6,8 @@ use crate::{App, AppError, Result, invalid};
 use cairn_core::audit::{ChainVerifier, Change};
 use cairn_core::item::normalise_labels;
 use cairn_core::{
-    AuditEntry, Config, FieldType, FieldValue, Goal, Item, ItemKey, KeyResult, Kind, Link, LinkKind, Person,
-    Product, Release, format_millis, parse_millis, rank,
+    AuditEntry, Config, FieldType, FieldValue, Goal, Item, ItemKey, KeyResult, Kind, Link,
+    LinkKind, Person, Product, Release, format_millis, parse_millis, rank,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -236,9 +236,16 @@ fn audit_rec(e: &AuditEntry) -> AuditRec {
 
 pub fn header_lines(config: &str, products: &[Product]) -> Vec<String> {
     let mut v = vec![
-        serde_json::to_string(&Record::Header(HeaderRec { format: FORMAT.into(), version: VERSION }))
-            .unwrap_or_default(),
-        serde_json::to_string(&Record::Config(ConfigRec { body: config.into(), version: 1 })).unwrap_or_default(),
+        serde_json::to_string(&Record::Header(HeaderRec {
+            format: FORMAT.into(),
+            version: VERSION,
+        }))
+        .unwrap_or_default(),
+        serde_json::to_string(&Record::Config(ConfigRec {
+            body: config.into(),
+            version: 1,
+        }))
+        .unwrap_or_default(),
     ];
     for p in products {
         v.push(serde_json::to_string(&Record::Product(product_rec(p))).unwrap_or_default());
@@ -247,7 +254,12 @@ pub fn header_lines(config: &str, products: &[Product]) -> Vec<String> {
 }
 
 fn product_rec(p: &Product) -> ProductRec {
-    ProductRec { prefix: p.prefix.clone(), name: p.name.clone(), next_number: p.next_number, created: format_millis(p.created) }
+    ProductRec {
+        prefix: p.prefix.clone(),
+        name: p.name.clone(),
+        next_number: p.next_number,
+        created: format_millis(p.created),
+    }
 }
 
 /// Sections must come in this order.
@@ -265,21 +277,44 @@ fn section(r: &Record) -> u8 {
     }
 }
 
-const SECTIONS: [&str; 9] = ["header", "config", "product", "person", "release", "goal", "item", "link", "audit"];
+const SECTIONS: [&str; 9] = [
+    "header", "config", "product", "person", "release", "goal", "item", "link", "audit",
+];
 
 impl App {
     /// Write the whole workspace as a dump.
     pub fn export_dump(&mut self, w: &mut dyn Write, progress: &mut dyn FnMut(u64)) -> Result<u64> {
         let mut n = 0u64;
         let store = self.store();
-        let (config, cv) = store.load_config()?.unwrap_or_else(|| (cairn_core::config::DEFAULT_CONFIG.into(), 1));
-        write_rec(w, &Record::Header(HeaderRec { format: FORMAT.into(), version: VERSION }))?;
-        write_rec(w, &Record::Config(ConfigRec { body: config, version: cv }))?;
+        let (config, cv) = store
+            .load_config()?
+            .unwrap_or_else(|| (cairn_core::config::DEFAULT_CONFIG.into(), 1));
+        write_rec(
+            w,
+            &Record::Header(HeaderRec {
+                format: FORMAT.into(),
+                version: VERSION,
+            }),
+        )?;
+        write_rec(
+            w,
+            &Record::Config(ConfigRec {
+                body: config,
+                version: cv,
+            }),
+        )?;
         for p in store.products()? {
             write_rec(w, &Record::Product(product_rec(&p)))?;
         }
         for p in store.people()? {
-            write_rec(w, &Record::Person(PersonRec { handle: p.handle, name: p.name, email: p.email }))?;
+            write_rec(
+                w,
+                &Record::Person(PersonRec {
+                    handle: p.handle,
+                    name: p.name,
+                    email: p.email,
+                }),
+            )?;
         }
         for r in store.releases()? {
             write_rec(
@@ -301,7 +336,12 @@ impl App {
                     key_results: g
                         .key_results
                         .into_iter()
-                        .map(|k| KeyResultRec { description: k.description, target: k.target, current: k.current, unit: k.unit })
+                        .map(|k| KeyResultRec {
+                            description: k.description,
+                            target: k.target,
+                            current: k.current,
+                            unit: k.unit,
+                        })
                         .collect(),
                     created: format_millis(g.created),
                 }),
@@ -345,7 +385,11 @@ impl App {
     /// Load a dump into an empty database, in one transaction. Every line
     /// is checked, the audit chain included; on any error nothing is
     /// written and the error names the line.
-    pub fn import_dump(&mut self, r: &mut dyn BufRead, progress: &mut dyn FnMut(u64)) -> Result<ImportSummary> {
+    pub fn import_dump(
+        &mut self,
+        r: &mut dyn BufRead,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportSummary> {
         if !self.store().is_empty()? {
             return invalid(
                 "a dump can only be imported into an empty database; create a new one (e.g. `cairn --db new.db import dump FILE`)",
@@ -553,7 +597,10 @@ impl App {
         })?;
         self.store().analyze()?;
         // Pick up the imported config.
-        let store = std::mem::replace(self.store(), cairn_store::Store::open("sqlite::memory:", 0)?);
+        let store = std::mem::replace(
+            self.store(),
+            cairn_store::Store::open("sqlite::memory:", 0)?,
+        );
         let actor = self.actor().to_string();
         let clock = std::mem::replace(&mut self.clock, Box::new(crate::SystemClock));
         *self = App::with_store(store, &actor, clock)?;
@@ -563,7 +610,8 @@ impl App {
 }
 
 fn time(s: &str) -> std::result::Result<i64, String> {
-    parse_millis(s).ok_or_else(|| format!("`{s}` is not an RFC 3339 time (e.g. 2026-01-05T10:00:00.000Z)"))
+    parse_millis(s)
+        .ok_or_else(|| format!("`{s}` is not an RFC 3339 time (e.g. 2026-01-05T10:00:00.000Z)"))
 }
 
 fn item_from(
@@ -574,15 +622,29 @@ fn item_from(
     goals: &HashSet<String>,
     people: &HashSet<String>,
 ) -> std::result::Result<Item, String> {
-    let key: ItemKey = r.key.parse().map_err(|e: cairn_core::KeyError| e.to_string())?;
+    let key: ItemKey = r
+        .key
+        .parse()
+        .map_err(|e: cairn_core::KeyError| e.to_string())?;
     if !products.contains(&key.prefix) {
-        return Err(format!("item {key} belongs to product {}, which the dump does not declare", key.prefix));
+        return Err(format!(
+            "item {key} belongs to product {}, which the dump does not declare",
+            key.prefix
+        ));
     }
-    let kind = Kind::parse(&r.kind)
-        .ok_or_else(|| format!("item {key}: `{}` is not a kind ({})", r.kind, Kind::names().join(", ")))?;
-    let category = cfg
-        .category_of(kind, &r.state)
-        .ok_or_else(|| format!("item {key}: `{}` is not a state of the {kind} workflow in the dump's config", r.state))?;
+    let kind = Kind::parse(&r.kind).ok_or_else(|| {
+        format!(
+            "item {key}: `{}` is not a kind ({})",
+            r.kind,
+            Kind::names().join(", ")
+        )
+    })?;
+    let category = cfg.category_of(kind, &r.state).ok_or_else(|| {
+        format!(
+            "item {key}: `{}` is not a state of the {kind} workflow in the dump's config",
+            r.state
+        )
+    })?;
     if r.title.trim().is_empty() {
         return Err(format!("item {key} has an empty title"));
     }
@@ -594,39 +656,56 @@ fn item_from(
     }
     if let Some(e) = r.estimate {
         if !e.is_finite() || e < 0.0 {
-            return Err(format!("item {key}: estimate {e} is not a number of points"));
+            return Err(format!(
+                "item {key}: estimate {e} is not a number of points"
+            ));
         }
     }
     if let Some(a) = &r.assignee {
         if !people.contains(a) {
-            return Err(format!("item {key} is assigned to {a}, who is not among the dump's people"));
+            return Err(format!(
+                "item {key} is assigned to {a}, who is not among the dump's people"
+            ));
         }
     }
     if let Some(rel) = &r.release {
         if !releases.contains(&(key.prefix.clone(), rel.clone())) {
-            return Err(format!("item {key} names release {rel}, which the dump does not declare"));
+            return Err(format!(
+                "item {key} names release {rel}, which the dump does not declare"
+            ));
         }
     }
     for g in &r.goals {
         if !goals.contains(g) {
-            return Err(format!("item {key} names goal \"{g}\", which the dump does not declare"));
+            return Err(format!(
+                "item {key} names goal \"{g}\", which the dump does not declare"
+            ));
         }
     }
     let mut fields = BTreeMap::new();
     for (name, v) in r.fields {
-        let decl = cfg.fields.get(&name).ok_or_else(|| format!("item {key}: field `{name}` is not declared in the config"))?;
+        let decl = cfg
+            .fields
+            .get(&name)
+            .ok_or_else(|| format!("item {key}: field `{name}` is not declared in the config"))?;
         let fv = match (decl.ty, v) {
-            (FieldType::Number, serde_json::Value::Number(n)) => {
-                FieldValue::Number(n.as_f64().ok_or_else(|| format!("item {key}: field `{name}` is not a number"))?)
+            (FieldType::Number, serde_json::Value::Number(n)) => FieldValue::Number(
+                n.as_f64()
+                    .ok_or_else(|| format!("item {key}: field `{name}` is not a number"))?,
+            ),
+            (FieldType::Number, _) => {
+                return Err(format!("item {key}: field `{name}` must be a number"));
             }
-            (FieldType::Number, _) => return Err(format!("item {key}: field `{name}` must be a number")),
             (_, serde_json::Value::String(s)) => FieldValue::Text(s),
             _ => return Err(format!("item {key}: field `{name}` must be text")),
         };
         fields.insert(name, fv);
     }
     let parent = match r.parent {
-        Some(p) => Some(p.parse::<ItemKey>().map_err(|e| format!("item {key}: parent: {e}"))?),
+        Some(p) => Some(
+            p.parse::<ItemKey>()
+                .map_err(|e| format!("item {key}: parent: {e}"))?,
+        ),
         None => None,
     };
     let mut goal_list = r.goals;

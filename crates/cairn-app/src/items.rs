@@ -4,7 +4,9 @@ use crate::workspace::names_or_none;
 use crate::{App, AppError, Result, Tx, invalid};
 use cairn_core::audit::Change;
 use cairn_core::item::normalise_labels;
-use cairn_core::{Category, FieldType, FieldValue, Item, ItemKey, Kind, Link, LinkEnd, LinkKind, rank};
+use cairn_core::{
+    Category, FieldType, FieldValue, Item, ItemKey, Kind, Link, LinkEnd, LinkKind, rank,
+};
 use cairn_query::{CustomField, CustomType, Schema};
 use cairn_store::Page;
 use serde::Serialize;
@@ -79,7 +81,9 @@ const MAX_TITLE: usize = 300;
 fn check_title(t: &str) -> Result<String> {
     let t = t.trim();
     if t.is_empty() {
-        return invalid("an item needs a title, e.g. `cairn item add story \"Refund a card payment\"`");
+        return invalid(
+            "an item needs a title, e.g. `cairn item add story \"Refund a card payment\"`",
+        );
     }
     if t.chars().count() > MAX_TITLE {
         return invalid(format!(
@@ -95,9 +99,9 @@ fn check_title(t: &str) -> Result<String> {
 
 fn check_estimate(e: Option<f64>) -> Result<Option<f64>> {
     match e {
-        Some(x) if !x.is_finite() || x < 0.0 => {
-            invalid(format!("estimate {x} is not usable: give a number of points, 0 or more (e.g. 3)"))
-        }
+        Some(x) if !x.is_finite() || x < 0.0 => invalid(format!(
+            "estimate {x} is not usable: give a number of points, 0 or more (e.g. 3)"
+        )),
         other => Ok(other),
     }
 }
@@ -140,18 +144,21 @@ impl App {
     /// Compile a query in this workspace: its states and custom fields, now.
     pub fn compile_query(&mut self, src: &str) -> Result<cairn_query::Query> {
         let now = chrono::DateTime::from_timestamp_millis(self.now()).unwrap_or_default();
-        let q = cairn_query::compile(src, &self.query_schema(), now).map_err(|d| AppError::Query {
-            rendered: d.render(src),
-            message: d.message.clone(),
-            column: src[..d.span.start.min(src.len())].chars().count() + 1,
-        })?;
+        let q =
+            cairn_query::compile(src, &self.query_schema(), now).map_err(|d| AppError::Query {
+                rendered: d.render(src),
+                message: d.message.clone(),
+                column: src[..d.span.start.min(src.len())].chars().count() + 1,
+            })?;
         // Link functions name items: an unknown one is a mistake, not an empty result.
         let mut keys = Vec::new();
         collect_keys(&q.filter, &mut keys);
         for k in keys {
             if let Ok(key) = k.parse::<ItemKey>() {
                 if self.store.item_id(&key)?.is_none() {
-                    return Err(AppError::NotFound(format!("the query names {key}, which does not exist")));
+                    return Err(AppError::NotFound(format!(
+                        "the query names {key}, which does not exist"
+                    )));
                 }
             }
         }
@@ -163,7 +170,11 @@ impl App {
         let q = self.compile_query(src)?;
         let items = self.store.query(&q, page)?;
         let total = self.store.count(&q)?;
-        Ok(QueryResult { total, offset: page.offset, items })
+        Ok(QueryResult {
+            total,
+            offset: page.offset,
+            items,
+        })
     }
 
     pub fn item(&mut self, key: &ItemKey) -> Result<Item> {
@@ -174,7 +185,11 @@ impl App {
         let item = self.item(key)?;
         let links = self.store.links_of(key)?;
         let children = self.store.children(key)?;
-        Ok(ItemView { item, links, children })
+        Ok(ItemView {
+            item,
+            links,
+            children,
+        })
     }
 
     /// Create an item at the bottom of its product's backlog.
@@ -257,7 +272,12 @@ impl App {
     }
 
     /// Delete an item. Its key is never reused and its history stays.
-    pub fn item_rm(&mut self, key: &ItemKey, expected_version: Option<i64>, reason: Option<&str>) -> Result<()> {
+    pub fn item_rm(
+        &mut self,
+        key: &ItemKey,
+        expected_version: Option<i64>,
+        reason: Option<&str>,
+    ) -> Result<()> {
         self.require_init()?;
         self.tx(|tx| {
             let item = tx.load(key, expected_version)?;
@@ -273,7 +293,11 @@ impl App {
             let snapshot = serde_json::to_value(&item).unwrap_or_default();
             let mut changes = vec![Change::new("item", &snapshot, ())];
             for l in &links {
-                changes.push(Change::new("link", format!("{} {}", l.relation, l.other), ()));
+                changes.push(Change::new(
+                    "link",
+                    format!("{} {}", l.relation, l.other),
+                    (),
+                ));
             }
             tx.store.delete_item(key, item.version)?;
             tx.audit("item.delete", &key.to_string(), None, &changes, reason)?;
@@ -283,7 +307,13 @@ impl App {
 
     /// Make a typed link. `relation` may be any name
     /// [`LinkKind::parse_directed`] accepts (e.g. `blocked-by`).
-    pub fn link(&mut self, a: &ItemKey, relation: &str, b: &ItemKey, reason: Option<&str>) -> Result<Link> {
+    pub fn link(
+        &mut self,
+        a: &ItemKey,
+        relation: &str,
+        b: &ItemKey,
+        reason: Option<&str>,
+    ) -> Result<Link> {
         self.require_init()?;
         let link = parse_link(a, relation, b)?;
         self.tx(|tx| {
@@ -318,12 +348,21 @@ impl App {
         })
     }
 
-    pub fn unlink(&mut self, a: &ItemKey, relation: &str, b: &ItemKey, reason: Option<&str>) -> Result<Link> {
+    pub fn unlink(
+        &mut self,
+        a: &ItemKey,
+        relation: &str,
+        b: &ItemKey,
+        reason: Option<&str>,
+    ) -> Result<Link> {
         self.require_init()?;
         let link = parse_link(a, relation, b)?;
         self.tx(|tx| {
             if !tx.store.delete_link(&link)? {
-                return Err(AppError::NotFound(format!("there is no link {} {} {}", link.src, link.kind, link.dst)));
+                return Err(AppError::NotFound(format!(
+                    "there is no link {} {} {}",
+                    link.src, link.kind, link.dst
+                )));
             }
             tx.audit(
                 "link.remove",
@@ -355,14 +394,22 @@ fn parse_link(a: &ItemKey, relation: &str, b: &ItemKey) -> Result<Link> {
         ))
     })?;
     if a == b {
-        return invalid(format!("an item cannot link to itself ({a} {relation} {b})"));
+        return invalid(format!(
+            "an item cannot link to itself ({a} {relation} {b})"
+        ));
     }
-    let (src, dst) = if swap { (b.clone(), a.clone()) } else { (a.clone(), b.clone()) };
+    let (src, dst) = if swap {
+        (b.clone(), a.clone())
+    } else {
+        (a.clone(), b.clone())
+    };
     Ok(Link { src, kind, dst })
 }
 
 pub(crate) fn not_found(key: &ItemKey) -> AppError {
-    AppError::NotFound(format!("there is no item {key}; find keys with `cairn query`"))
+    AppError::NotFound(format!(
+        "there is no item {key}; find keys with `cairn query`"
+    ))
 }
 
 impl Tx<'_> {
@@ -395,12 +442,16 @@ impl Tx<'_> {
                 raw.parse::<f64>()
                     .ok()
                     .filter(|x| x.is_finite())
-                    .ok_or_else(|| AppError::Invalid(format!("field `{name}` takes a number, not `{raw}`")))?,
+                    .ok_or_else(|| {
+                        AppError::Invalid(format!("field `{name}` takes a number, not `{raw}`"))
+                    })?,
             ),
             FieldType::Text => FieldValue::Text(raw.to_string()),
             FieldType::Date => {
                 let d = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-                    AppError::Invalid(format!("field `{name}` takes a date as YYYY-MM-DD, not `{raw}`"))
+                    AppError::Invalid(format!(
+                        "field `{name}` takes a date as YYYY-MM-DD, not `{raw}`"
+                    ))
                 })?;
                 FieldValue::Text(d.format("%Y-%m-%d").to_string())
             }
@@ -436,14 +487,28 @@ impl Tx<'_> {
         })
     }
 
-    fn check_parent(&mut self, child_key: Option<&ItemKey>, kind: Kind, parent: &ItemKey) -> Result<()> {
+    fn check_parent(
+        &mut self,
+        child_key: Option<&ItemKey>,
+        kind: Kind,
+        parent: &ItemKey,
+    ) -> Result<()> {
         let p = self.store.item(parent)?.ok_or_else(|| not_found(parent))?;
         if !self.config.allows_parent(p.kind, kind) {
-            let allowed: Vec<&str> = self.config.parents_allowed(kind).iter().map(|k| k.as_str()).collect();
+            let allowed: Vec<&str> = self
+                .config
+                .parents_allowed(kind)
+                .iter()
+                .map(|k| k.as_str())
+                .collect();
             return invalid(format!(
                 "a {kind} cannot be a child of a {} ({parent}); a {kind}'s parent may be: {}",
                 p.kind,
-                if allowed.is_empty() { "nothing (it is top-level)".to_string() } else { allowed.join(", ") }
+                if allowed.is_empty() {
+                    "nothing (it is top-level)".to_string()
+                } else {
+                    allowed.join(", ")
+                }
             ));
         }
         if let Some(child) = child_key {
@@ -478,7 +543,10 @@ impl Tx<'_> {
         let labels = normalise_labels(&new.labels);
         check_labels(&labels)?;
         let wf = self.config.workflow_for(kind);
-        let state = new.state.clone().unwrap_or_else(|| wf.initial_state().to_string());
+        let state = new
+            .state
+            .clone()
+            .unwrap_or_else(|| wf.initial_state().to_string());
         let category = self.check_state(kind, &state)?;
         if let Some(a) = &new.assignee {
             self.check_assignee(a)?;
@@ -502,7 +570,9 @@ impl Tx<'_> {
         goals.dedup();
         for g in &goals {
             if self.store.goal(g)?.is_none() {
-                return Err(AppError::NotFound(format!("there is no goal \"{g}\"; add it with `cairn goal add`")));
+                return Err(AppError::NotFound(format!(
+                    "there is no goal \"{g}\"; add it with `cairn goal add`"
+                )));
             }
         }
         let last = self.store.rank_end(prefix, false)?;
@@ -606,7 +676,10 @@ impl Tx<'_> {
                     new.kind,
                     old.state,
                     old.state,
-                    wf.transitions.get(&old.state).map(|v| v.join(", ")).unwrap_or_default()
+                    wf.transitions
+                        .get(&old.state)
+                        .map(|v| v.join(", "))
+                        .unwrap_or_default()
                 ));
             }
             new.state = s.clone();
@@ -633,7 +706,10 @@ impl Tx<'_> {
                 }
             }
         }
-        match (old.category == Category::Done, new.category == Category::Done) {
+        match (
+            old.category == Category::Done,
+            new.category == Category::Done,
+        ) {
             (false, true) => new.resolved = Some(self.now),
             (true, false) => new.resolved = None,
             _ => {}
@@ -651,8 +727,14 @@ impl Tx<'_> {
         if new.fields != old.fields {
             self.store.set_fields(key, &new.fields)?;
         }
-        let state_only = changes.iter().all(|c| c.field == "state" || c.field == "resolved");
-        let action = if state_only { "item.state" } else { "item.update" };
+        let state_only = changes
+            .iter()
+            .all(|c| c.field == "state" || c.field == "resolved");
+        let action = if state_only {
+            "item.state"
+        } else {
+            "item.update"
+        };
         self.audit(action, &key.to_string(), None, &changes, reason)?;
         Ok(new)
     }
@@ -718,10 +800,15 @@ fn diff(old: &Item, new: &Item) -> Vec<Change> {
     cmp!(acceptance);
     cmp!(parent);
     cmp!(release);
-    let names: std::collections::BTreeSet<&String> = old.fields.keys().chain(new.fields.keys()).collect();
+    let names: std::collections::BTreeSet<&String> =
+        old.fields.keys().chain(new.fields.keys()).collect();
     for n in names {
         if old.fields.get(n) != new.fields.get(n) {
-            c.push(Change::new(&format!("fields.{n}"), old.fields.get(n), new.fields.get(n)));
+            c.push(Change::new(
+                &format!("fields.{n}"),
+                old.fields.get(n),
+                new.fields.get(n),
+            ));
         }
     }
     if old.resolved != new.resolved {

@@ -67,7 +67,11 @@ pub enum AppError {
     /// A query that does not parse or names unknown fields; `rendered`
     /// shows the query with a caret under the problem.
     #[error("{rendered}")]
-    Query { rendered: String, message: String, column: usize },
+    Query {
+        rendered: String,
+        message: String,
+        column: usize,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -128,14 +132,26 @@ impl App {
         let (config, config_version) = match store.load_config()? {
             Some((body, v)) => (
                 Config::parse(&body).map_err(|e| {
-                    AppError::Store(StoreError::Corrupt(format!("the stored workspace config is invalid: {e}")))
+                    AppError::Store(StoreError::Corrupt(format!(
+                        "the stored workspace config is invalid: {e}"
+                    )))
                 })?,
                 v,
             ),
             None => (Config::default(), 0),
         };
-        let actor = if actor.trim().is_empty() { "cairn".to_string() } else { actor.trim().to_string() };
-        Ok(App { store, config, config_version, clock, actor })
+        let actor = if actor.trim().is_empty() {
+            "cairn".to_string()
+        } else {
+            actor.trim().to_string()
+        };
+        Ok(App {
+            store,
+            config,
+            config_version,
+            clock,
+            actor,
+        })
     }
 
     pub fn config(&self) -> &Config {
@@ -172,7 +188,12 @@ impl App {
     pub(crate) fn tx<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         self.store.begin()?;
         let now = self.clock.now();
-        let mut tx = Tx { store: &mut self.store, config: &self.config, actor: &self.actor, now };
+        let mut tx = Tx {
+            store: &mut self.store,
+            config: &self.config,
+            actor: &self.actor,
+            now,
+        };
         match f(&mut tx) {
             Ok(v) => {
                 self.store.commit()?;

@@ -33,7 +33,13 @@ impl App {
         }
         self.tx(|tx| {
             tx.store.save_config(DEFAULT_CONFIG, 1)?;
-            tx.audit("workspace.init", "workspace", None, &[Change::new("config", (), "default")], None)?;
+            tx.audit(
+                "workspace.init",
+                "workspace",
+                None,
+                &[Change::new("config", (), "default")],
+                None,
+            )?;
             Ok(())
         })?;
         self.config = Config::default();
@@ -54,7 +60,11 @@ impl App {
 
     /// The config text as stored.
     pub fn config_text(&mut self) -> Result<String> {
-        Ok(self.store.load_config()?.map(|(b, _)| b).unwrap_or_else(|| DEFAULT_CONFIG.to_string()))
+        Ok(self
+            .store
+            .load_config()?
+            .map(|(b, _)| b)
+            .unwrap_or_else(|| DEFAULT_CONFIG.to_string()))
     }
 
     /// Validate and store a new workspace config. Refused when existing
@@ -113,13 +123,26 @@ impl App {
         if name.is_empty() {
             return invalid("a product needs a name, e.g. `cairn product add PAY \"Payments\"`");
         }
-        let p = Product { prefix: prefix.clone(), name: name.to_string(), next_number: 1, created: self.now() };
+        let p = Product {
+            prefix: prefix.clone(),
+            name: name.to_string(),
+            next_number: 1,
+            created: self.now(),
+        };
         self.tx(|tx| {
             if tx.store.product(&prefix)?.is_some() {
-                return invalid(format!("product {prefix} already exists; choose another prefix"));
+                return invalid(format!(
+                    "product {prefix} already exists; choose another prefix"
+                ));
             }
             tx.store.insert_product(&p)?;
-            tx.audit("product.create", &prefix, None, &[Change::new("name", (), &p.name)], None)?;
+            tx.audit(
+                "product.create",
+                &prefix,
+                None,
+                &[Change::new("name", (), &p.name)],
+                None,
+            )?;
             Ok(())
         })?;
         Ok(p)
@@ -144,7 +167,9 @@ impl App {
             }
             None => match all.as_slice() {
                 [one] => Ok(one.clone()),
-                [] => invalid("there are no products yet: add one with `cairn product add PAY \"Payments\"`"),
+                [] => invalid(
+                    "there are no products yet: add one with `cairn product add PAY \"Payments\"`",
+                ),
                 _ => invalid(format!(
                     "there are several products ({}); say which with --product",
                     names_or_none(all.iter().map(|x| x.prefix.as_str()))
@@ -159,7 +184,9 @@ impl App {
         self.require_init()?;
         let handle = handle.trim();
         let ok = !handle.is_empty()
-            && handle.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            && handle
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
         if !ok {
             return invalid(format!(
                 "`{handle}` is not a usable handle: use letters, digits, '.', '-' and '_' (e.g. ada.l)"
@@ -167,7 +194,11 @@ impl App {
         }
         let p = Person {
             handle: handle.to_string(),
-            name: if name.trim().is_empty() { handle.to_string() } else { name.trim().to_string() },
+            name: if name.trim().is_empty() {
+                handle.to_string()
+            } else {
+                name.trim().to_string()
+            },
             email: email.map(str::to_string),
         };
         self.tx(|tx| {
@@ -175,7 +206,13 @@ impl App {
                 return invalid(format!("person {handle} already exists"));
             }
             tx.store.insert_person(&p)?;
-            tx.audit("person.create", handle, None, &[Change::new("name", (), &p.name)], None)?;
+            tx.audit(
+                "person.create",
+                handle,
+                None,
+                &[Change::new("name", (), &p.name)],
+                None,
+            )?;
             Ok(())
         })?;
         Ok(p)
@@ -187,16 +224,25 @@ impl App {
 
     // ---- releases ------------------------------------------------------
 
-    pub fn release_add(&mut self, product: Option<&str>, name: &str, target_date: Option<&str>) -> Result<Release> {
+    pub fn release_add(
+        &mut self,
+        product: Option<&str>,
+        name: &str,
+        target_date: Option<&str>,
+    ) -> Result<Release> {
         self.require_init()?;
         let product = self.resolve_product(product)?;
         let name = name.trim();
         if name.is_empty() {
-            return invalid("a release needs a name, e.g. `cairn release add 2026.1 --date 2026-03-31`");
+            return invalid(
+                "a release needs a name, e.g. `cairn release add 2026.1 --date 2026-03-31`",
+            );
         }
         if let Some(d) = target_date {
             if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-                return invalid(format!("release date `{d}` is not a date: use YYYY-MM-DD, e.g. 2026-03-31"));
+                return invalid(format!(
+                    "release date `{d}` is not a date: use YYYY-MM-DD, e.g. 2026-03-31"
+                ));
             }
         }
         let r = Release {
@@ -207,7 +253,10 @@ impl App {
         };
         self.tx(|tx| {
             if tx.store.release(&r.product, &r.name)?.is_some() {
-                return invalid(format!("release {} already exists in {}", r.name, r.product));
+                return invalid(format!(
+                    "release {} already exists in {}",
+                    r.name, r.product
+                ));
             }
             tx.store.insert_release(&r)?;
             tx.audit(
@@ -228,7 +277,12 @@ impl App {
 
     // ---- goals ---------------------------------------------------------
 
-    pub fn goal_add(&mut self, name: &str, description: &str, key_results: Vec<KeyResult>) -> Result<Goal> {
+    pub fn goal_add(
+        &mut self,
+        name: &str,
+        description: &str,
+        key_results: Vec<KeyResult>,
+    ) -> Result<Goal> {
         self.require_init()?;
         let name = name.trim();
         if name.is_empty() {
@@ -236,7 +290,10 @@ impl App {
         }
         for kr in &key_results {
             if !kr.target.is_finite() || !kr.current.is_finite() {
-                return invalid(format!("key result \"{}\": target and current must be numbers", kr.description));
+                return invalid(format!(
+                    "key result \"{}\": target and current must be numbers",
+                    kr.description
+                ));
             }
         }
         let g = Goal {
@@ -254,7 +311,10 @@ impl App {
                 "goal.create",
                 &g.name,
                 None,
-                &[Change::new("description", (), &g.description), Change::new("key_results", (), &g.key_results)],
+                &[
+                    Change::new("description", (), &g.description),
+                    Change::new("key_results", (), &g.key_results),
+                ],
                 None,
             )?;
             Ok(())
@@ -280,9 +340,17 @@ impl App {
             if tx.store.item_id(key)?.is_none() {
                 return Err(AppError::NotFound(format!("there is no item {key}")));
             }
-            let changed = if unlink { tx.store.remove_goal_item(goal, key)? } else { tx.store.add_goal_item(goal, key)? };
+            let changed = if unlink {
+                tx.store.remove_goal_item(goal, key)?
+            } else {
+                tx.store.add_goal_item(goal, key)?
+            };
             if changed {
-                let (old, new) = if unlink { (Some(goal), None) } else { (None, Some(goal)) };
+                let (old, new) = if unlink {
+                    (Some(goal), None)
+                } else {
+                    (None, Some(goal))
+                };
                 tx.audit(
                     if unlink { "goal.unlink" } else { "goal.link" },
                     &key.to_string(),
@@ -302,7 +370,9 @@ impl App {
     pub fn history(&mut self, target: &str) -> Result<Vec<AuditEntry>> {
         let entries = self.store.audit_for(target)?;
         if entries.is_empty() {
-            return Err(AppError::NotFound(format!("there is no history for {target}: no such item was ever written")));
+            return Err(AppError::NotFound(format!(
+                "there is no history for {target}: no such item was ever written"
+            )));
         }
         Ok(entries)
     }
@@ -334,11 +404,20 @@ impl App {
             None => format!("audit trail intact: {} entries verified", v.checked),
             Some(b) => format!("audit trail broken: {b}"),
         };
-        Ok(VerifyReport { checked: v.checked, head_seq, broken, message })
+        Ok(VerifyReport {
+            checked: v.checked,
+            head_seq,
+            broken,
+            message,
+        })
     }
 }
 
 pub(crate) fn names_or_none<'a>(names: impl Iterator<Item = &'a str>) -> String {
     let v: Vec<&str> = names.collect();
-    if v.is_empty() { "none".to_string() } else { v.join(", ") }
+    if v.is_empty() {
+        "none".to_string()
+    } else {
+        v.join(", ")
+    }
 }

@@ -21,12 +21,18 @@ struct Failure {
 
 impl From<AppError> for Failure {
     fn from(e: AppError) -> Self {
-        Failure { code: e.exit_code(), message: e.to_string() }
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
     }
 }
 
 fn usage(msg: impl Into<String>) -> Failure {
-    Failure { code: 2, message: msg.into() }
+    Failure {
+        code: 2,
+        message: msg.into(),
+    }
 }
 
 fn main() -> ExitCode {
@@ -61,7 +67,10 @@ fn find_db(cli: &Cli) -> Option<String> {
 }
 
 fn actor(cli: &Cli) -> String {
-    cli.actor.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cairn".into())
+    cli.actor
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "cairn".into())
 }
 
 /// Open the workspace, or create it here when `create` (init, demo).
@@ -88,7 +97,12 @@ fn key(s: &str) -> Result<ItemKey, Failure> {
 }
 
 fn kind(s: &str) -> Result<Kind, Failure> {
-    Kind::parse(s).ok_or_else(|| usage(format!("`{s}` is not a kind; kinds are {}", Kind::names().join(", "))))
+    Kind::parse(s).ok_or_else(|| {
+        usage(format!(
+            "`{s}` is not a kind; kinds are {}",
+            Kind::names().join(", ")
+        ))
+    })
 }
 
 fn name_value(s: &str, what: &str) -> Result<(String, String), Failure> {
@@ -100,7 +114,11 @@ fn name_value(s: &str, what: &str) -> Result<(String, String), Failure> {
 
 fn key_result(s: &str) -> Result<KeyResult, Failure> {
     let parts: Vec<&str> = s.split(':').collect();
-    let bad = || usage(format!("key result `{s}` should look like DESCRIPTION:TARGET:CURRENT[:UNIT], e.g. \"Checkout conversion:65:58:%\""));
+    let bad = || {
+        usage(format!(
+            "key result `{s}` should look like DESCRIPTION:TARGET:CURRENT[:UNIT], e.g. \"Checkout conversion:65:58:%\""
+        ))
+    };
     if !(3..=4).contains(&parts.len()) {
         return Err(bad());
     }
@@ -118,8 +136,10 @@ fn progress_bar(quiet: bool, what: &str) -> indicatif::ProgressBar {
     }
     let pb = indicatif::ProgressBar::new_spinner();
     pb.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} lines ({per_sec}) {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} {pos} lines ({per_sec}) {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     pb.set_message(what.to_string());
     pb
@@ -136,7 +156,12 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             if !cli.quiet {
                 let url = app.store().url().to_string();
                 if created {
-                    output::line(o, &format!("created a Cairn workspace at {url}\nnext: cairn product add PAY \"Payments\""));
+                    output::line(
+                        o,
+                        &format!(
+                            "created a Cairn workspace at {url}\nnext: cairn product add PAY \"Payments\""
+                        ),
+                    );
                 } else {
                     output::line(o, &format!("{url} is already a Cairn workspace"));
                 }
@@ -163,7 +188,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Person(c) => {
             let mut app = open(&cli, false)?;
             match c {
-                cli::PersonCmd::Add { handle, name, email } => {
+                cli::PersonCmd::Add {
+                    handle,
+                    name,
+                    email,
+                } => {
                     let p = app.person_add(handle, name, email.as_deref())?;
                     output::people(o, fmt, &[p], cli.quiet);
                 }
@@ -173,7 +202,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Release(c) => {
             let mut app = open(&cli, false)?;
             match c {
-                cli::ReleaseCmd::Add { name, date, product } => {
+                cli::ReleaseCmd::Add {
+                    name,
+                    date,
+                    product,
+                } => {
                     let r = app.release_add(product.as_deref(), name, date.as_deref())?;
                     output::releases(o, fmt, &[r], cli.quiet);
                 }
@@ -183,8 +216,15 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Goal(c) => {
             let mut app = open(&cli, false)?;
             match c {
-                cli::GoalCmd::Add { name, description, key_results } => {
-                    let krs = key_results.iter().map(|k| key_result(k)).collect::<Result<Vec<_>, _>>()?;
+                cli::GoalCmd::Add {
+                    name,
+                    description,
+                    key_results,
+                } => {
+                    let krs = key_results
+                        .iter()
+                        .map(|k| key_result(k))
+                        .collect::<Result<Vec<_>, _>>()?;
                     let g = app.goal_add(name, description, krs)?;
                     output::goals(o, fmt, &[g], cli.quiet);
                 }
@@ -194,7 +234,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                     let changed = app.goal_link(goal, &key(k)?, unlink)?;
                     if !cli.quiet {
                         let verb = if unlink { "unlinked from" } else { "linked to" };
-                        let msg = if changed { format!("{k} {verb} \"{goal}\"") } else { format!("{k} was already {verb} \"{goal}\"") };
+                        let msg = if changed {
+                            format!("{k} {verb} \"{goal}\"")
+                        } else {
+                            format!("{k} was already {verb} \"{goal}\"")
+                        };
                         output::line(o, &msg);
                     }
                 }
@@ -210,13 +254,23 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 app.unlink(&from, &a.relation, &to, a.reason.as_deref())?
             };
             if !cli.quiet {
-                let verb = if matches!(cli.command, Command::Link(_)) { "linked" } else { "unlinked" };
+                let verb = if matches!(cli.command, Command::Link(_)) {
+                    "linked"
+                } else {
+                    "unlinked"
+                };
                 output::line(o, &format!("{verb}: {} {} {}", l.src, l.kind, l.dst));
             }
         }
         Command::Query(a) => {
             let mut app = open(&cli, false)?;
-            let r = app.query(&a.query, Page { limit: a.limit, offset: a.offset })?;
+            let r = app.query(
+                &a.query,
+                Page {
+                    limit: a.limit,
+                    offset: a.offset,
+                },
+            )?;
             output::query(o, fmt, &r);
         }
         Command::Check => {
@@ -250,14 +304,18 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                     let text = read_file(file)?;
                     app.config_apply(&text, reason.as_deref())?;
                     if !cli.quiet {
-                        output::line(o, &format!("applied the workspace config from {}", file.display()));
+                        output::line(
+                            o,
+                            &format!("applied the workspace config from {}", file.display()),
+                        );
                     }
                 }
             }
         }
         Command::Import(cli::ImportCmd::Dump { file }) => {
             let mut app = open(&cli, true)?;
-            let f = std::fs::File::open(file).map_err(|e| usage(format!("cannot open {}: {e}", file.display())))?;
+            let f = std::fs::File::open(file)
+                .map_err(|e| usage(format!("cannot open {}: {e}", file.display())))?;
             let mut r = BufReader::with_capacity(1 << 20, f);
             let pb = progress_bar(cli.quiet, "importing");
             let res = app.import_dump(&mut r, &mut |n| pb.set_position(n));
@@ -267,11 +325,24 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 output::import_summary(o, fmt, &s);
             }
         }
-        Command::Import(cli::ImportCmd::Csv { file, product, map, skip_bad }) => {
+        Command::Import(cli::ImportCmd::Csv {
+            file,
+            product,
+            map,
+            skip_bad,
+        }) => {
             let mut app = open(&cli, false)?;
-            let map = map.iter().map(|m| name_value(m, "--map")).collect::<Result<Vec<_>, _>>()?;
-            let f = std::fs::File::open(file).map_err(|e| usage(format!("cannot open {}: {e}", file.display())))?;
-            let opts = CsvOptions { product: product.clone(), map, skip_bad: *skip_bad };
+            let map = map
+                .iter()
+                .map(|m| name_value(m, "--map"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let f = std::fs::File::open(file)
+                .map_err(|e| usage(format!("cannot open {}: {e}", file.display())))?;
+            let opts = CsvOptions {
+                product: product.clone(),
+                map,
+                skip_bad: *skip_bad,
+            };
             let pb = progress_bar(cli.quiet, "importing");
             let res = app.import_csv(f, &opts, &mut |n| pb.set_position(n));
             pb.finish_and_clear();
@@ -292,9 +363,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                         .map_err(|e| usage(format!("cannot create {}: {e}", tmp.display())))?;
                     let mut w = std::io::BufWriter::new(f);
                     let n = app.export_dump(&mut w, &mut |n| pb.set_position(n))?;
-                    w.flush().map_err(|e| usage(format!("cannot write {}: {e}", tmp.display())))?;
+                    w.flush()
+                        .map_err(|e| usage(format!("cannot write {}: {e}", tmp.display())))?;
                     drop(w);
-                    std::fs::rename(&tmp, p).map_err(|e| usage(format!("cannot write {}: {e}", p.display())))?;
+                    std::fs::rename(&tmp, p)
+                        .map_err(|e| usage(format!("cannot write {}: {e}", p.display())))?;
                     pb.finish_and_clear();
                     if !cli.quiet {
                         eprintln!("exported {n} records to {}", p.display());
@@ -315,9 +388,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             man.render(&mut buf).map_err(|e| usage(e.to_string()))?;
             match dir {
                 Some(d) => {
-                    std::fs::create_dir_all(d).map_err(|e| usage(format!("cannot create {}: {e}", d.display())))?;
+                    std::fs::create_dir_all(d)
+                        .map_err(|e| usage(format!("cannot create {}: {e}", d.display())))?;
                     let p = d.join("cairn.1");
-                    std::fs::write(&p, &buf).map_err(|e| usage(format!("cannot write {}: {e}", p.display())))?;
+                    std::fs::write(&p, &buf)
+                        .map_err(|e| usage(format!("cannot write {}: {e}", p.display())))?;
                 }
                 None => {
                     let _ = o.write_all(&buf);
@@ -337,7 +412,11 @@ fn item(cli: &Cli, c: &cli::ItemCmd, o: &mut dyn Write) -> Result<u8, Failure> {
     let mut app = open(cli, false)?;
     match c {
         cli::ItemCmd::Add(a) => {
-            let fields = a.fields.iter().map(|f| name_value(f, "--field")).collect::<Result<Vec<_>, _>>()?;
+            let fields = a
+                .fields
+                .iter()
+                .map(|f| name_value(f, "--field"))
+                .collect::<Result<Vec<_>, _>>()?;
             let new = NewItem {
                 product: a.product.clone(),
                 kind: Some(kind(&a.kind)?),
@@ -402,13 +481,25 @@ fn item(cli: &Cli, c: &cli::ItemCmd, o: &mut dyn Write) -> Result<u8, Failure> {
             } else if let Some(x) = &a.release {
                 p.release = Some(Some(x.clone()));
             }
-            let item = app.item_edit(&key(&a.key)?, p, a.common.if_version, a.common.reason.as_deref())?;
+            let item = app.item_edit(
+                &key(&a.key)?,
+                p,
+                a.common.if_version,
+                a.common.reason.as_deref(),
+            )?;
             if !cli.quiet {
                 output::item_written(o, fmt, &item, "updated");
             }
         }
-        cli::ItemCmd::State { key: k, state, common } => {
-            let p = Patch { state: Some(state.clone()), ..Patch::default() };
+        cli::ItemCmd::State {
+            key: k,
+            state,
+            common,
+        } => {
+            let p = Patch {
+                state: Some(state.clone()),
+                ..Patch::default()
+            };
             let item = app.item_edit(&key(k)?, p, common.if_version, common.reason.as_deref())?;
             if !cli.quiet {
                 output::item_written(o, fmt, &item, "updated");
@@ -424,9 +515,16 @@ fn item(cli: &Cli, c: &cli::ItemCmd, o: &mut dyn Write) -> Result<u8, Failure> {
             } else if let Some(b) = &a.to.after {
                 Position::After(key(b)?)
             } else {
-                return Err(usage("say where: --top, --bottom, --before KEY or --after KEY"));
+                return Err(usage(
+                    "say where: --top, --bottom, --before KEY or --after KEY",
+                ));
             };
-            let item = app.item_move(&key(&a.key)?, &to, a.common.if_version, a.common.reason.as_deref())?;
+            let item = app.item_move(
+                &key(&a.key)?,
+                &to,
+                a.common.if_version,
+                a.common.reason.as_deref(),
+            )?;
             if !cli.quiet {
                 output::item_written(o, fmt, &item, "moved");
             }
@@ -435,7 +533,12 @@ fn item(cli: &Cli, c: &cli::ItemCmd, o: &mut dyn Write) -> Result<u8, Failure> {
             let k = key(k)?;
             app.item_rm(&k, common.if_version, common.reason.as_deref())?;
             if !cli.quiet {
-                output::line(o, &format!("deleted {k} (its key will not be reused; `cairn history {k}` still shows it)"));
+                output::line(
+                    o,
+                    &format!(
+                        "deleted {k} (its key will not be reused; `cairn history {k}` still shows it)"
+                    ),
+                );
             }
         }
     }

@@ -105,8 +105,8 @@ fn est(e: Option<f64>) -> String {
 }
 
 const ITEM_CSV: &[&str] = &[
-    "key", "kind", "state", "category", "title", "assignee", "estimate", "labels", "parent", "release", "rank",
-    "created", "updated", "resolved",
+    "key", "kind", "state", "category", "title", "assignee", "estimate", "labels", "parent",
+    "release", "rank", "created", "updated", "resolved",
 ];
 
 fn item_csv_row(i: &Item) -> Vec<String> {
@@ -119,7 +119,10 @@ fn item_csv_row(i: &Item) -> Vec<String> {
         i.assignee.clone().unwrap_or_default(),
         est(i.estimate),
         i.labels.join(";"),
-        i.parent.as_ref().map(ToString::to_string).unwrap_or_default(),
+        i.parent
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         i.release.clone().unwrap_or_default(),
         i.rank.clone(),
         format_millis(i.created),
@@ -137,7 +140,14 @@ pub fn query(o: &mut dyn Write, f: Format, r: &QueryResult) {
                 offset: usize,
                 items: Vec<ItemOut<'a>>,
             }
-            json(o, &Out { total: r.total, offset: r.offset, items: r.items.iter().map(item_out).collect() });
+            json(
+                o,
+                &Out {
+                    total: r.total,
+                    offset: r.offset,
+                    items: r.items.iter().map(item_out).collect(),
+                },
+            );
         }
         Format::Csv => csv_out(o, ITEM_CSV, r.items.iter().map(item_csv_row).collect()),
         Format::Table => {
@@ -174,7 +184,13 @@ pub fn item_written(o: &mut dyn Write, f: Format, i: &Item, verb: &str) {
     match f {
         Format::Json => json(o, &item_out(i)),
         Format::Csv => csv_out(o, ITEM_CSV, vec![item_csv_row(i)]),
-        Format::Table => line(o, &format!("{verb} {} ({}, {}, version {}): {}", i.key, i.kind, i.state, i.version, i.title)),
+        Format::Table => line(
+            o,
+            &format!(
+                "{verb} {} ({}, {}, version {}): {}",
+                i.key, i.kind, i.state, i.version, i.title
+            ),
+        ),
     }
 }
 
@@ -191,7 +207,11 @@ pub fn item_view(o: &mut dyn Write, f: Format, v: &ItemView) {
             }
             json(
                 o,
-                &Out { item: item_out(i), links: &v.links, children: v.children.iter().map(ToString::to_string).collect() },
+                &Out {
+                    item: item_out(i),
+                    links: &v.links,
+                    children: v.children.iter().map(ToString::to_string).collect(),
+                },
             );
         }
         Format::Csv => csv_out(o, ITEM_CSV, vec![item_csv_row(i)]),
@@ -209,7 +229,13 @@ pub fn item_view(o: &mut dyn Write, f: Format, v: &ItemView) {
             row("assignee", i.assignee.clone().unwrap_or_default());
             row("estimate", est(i.estimate));
             row("labels", i.labels.join(", "));
-            row("parent", i.parent.as_ref().map(ToString::to_string).unwrap_or_default());
+            row(
+                "parent",
+                i.parent
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            );
             row("release", i.release.clone().unwrap_or_default());
             row("goals", i.goals.join(", "));
             for (k, v) in &i.fields {
@@ -217,7 +243,10 @@ pub fn item_view(o: &mut dyn Write, f: Format, v: &ItemView) {
             }
             row("created", format_millis(i.created));
             row("updated", format_millis(i.updated));
-            row("resolved", i.resolved.map(format_millis).unwrap_or_default());
+            row(
+                "resolved",
+                i.resolved.map(format_millis).unwrap_or_default(),
+            );
             row("rank", i.rank.clone());
             row("version", i.version.to_string());
             let _ = writeln!(o, "{t}");
@@ -230,7 +259,14 @@ pub fn item_view(o: &mut dyn Write, f: Format, v: &ItemView) {
             if !v.links.is_empty() {
                 let _ = writeln!(o, "\nLinks:");
                 for l in &v.links {
-                    let _ = writeln!(o, "  {} {} ({}): {}", l.relation, l.other, l.other_state, short(&l.other_title, 60));
+                    let _ = writeln!(
+                        o,
+                        "  {} {} ({}): {}",
+                        l.relation,
+                        l.other,
+                        l.other_state,
+                        short(&l.other_title, 60)
+                    );
                 }
             }
             if !v.children.is_empty() {
@@ -250,12 +286,25 @@ pub fn products(o: &mut dyn Write, f: Format, ps: &[Product], quiet: bool) {
         Format::Csv => csv_out(
             o,
             &["prefix", "name", "next_number", "created"],
-            ps.iter().map(|p| vec![p.prefix.clone(), p.name.clone(), p.next_number.to_string(), format_millis(p.created)]).collect(),
+            ps.iter()
+                .map(|p| {
+                    vec![
+                        p.prefix.clone(),
+                        p.name.clone(),
+                        p.next_number.to_string(),
+                        format_millis(p.created),
+                    ]
+                })
+                .collect(),
         ),
         Format::Table => {
             let mut t = table(&["PREFIX", "NAME", "NEXT KEY"]);
             for p in ps {
-                t.add_row(vec![p.prefix.clone(), p.name.clone(), format!("{}-{}", p.prefix, p.next_number)]);
+                t.add_row(vec![
+                    p.prefix.clone(),
+                    p.name.clone(),
+                    format!("{}-{}", p.prefix, p.next_number),
+                ]);
             }
             let _ = writeln!(o, "{t}");
         }
@@ -271,12 +320,24 @@ pub fn people(o: &mut dyn Write, f: Format, ps: &[Person], quiet: bool) {
         Format::Csv => csv_out(
             o,
             &["handle", "name", "email"],
-            ps.iter().map(|p| vec![p.handle.clone(), p.name.clone(), p.email.clone().unwrap_or_default()]).collect(),
+            ps.iter()
+                .map(|p| {
+                    vec![
+                        p.handle.clone(),
+                        p.name.clone(),
+                        p.email.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
         ),
         Format::Table => {
             let mut t = table(&["HANDLE", "NAME", "EMAIL"]);
             for p in ps {
-                t.add_row(vec![p.handle.clone(), p.name.clone(), p.email.clone().unwrap_or_default()]);
+                t.add_row(vec![
+                    p.handle.clone(),
+                    p.name.clone(),
+                    p.email.clone().unwrap_or_default(),
+                ]);
             }
             let _ = writeln!(o, "{t}");
         }
@@ -292,12 +353,24 @@ pub fn releases(o: &mut dyn Write, f: Format, rs: &[Release], quiet: bool) {
         Format::Csv => csv_out(
             o,
             &["product", "name", "target_date"],
-            rs.iter().map(|r| vec![r.product.clone(), r.name.clone(), r.target_date.clone().unwrap_or_default()]).collect(),
+            rs.iter()
+                .map(|r| {
+                    vec![
+                        r.product.clone(),
+                        r.name.clone(),
+                        r.target_date.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
         ),
         Format::Table => {
             let mut t = table(&["PRODUCT", "RELEASE", "TARGET DATE"]);
             for r in rs {
-                t.add_row(vec![r.product.clone(), r.name.clone(), r.target_date.clone().unwrap_or_default()]);
+                t.add_row(vec![
+                    r.product.clone(),
+                    r.name.clone(),
+                    r.target_date.clone().unwrap_or_default(),
+                ]);
             }
             let _ = writeln!(o, "{t}");
         }
@@ -335,7 +408,11 @@ pub fn goals(o: &mut dyn Write, f: Format, gs: &[Goal], quiet: bool) {
                 }
                 for k in &g.key_results {
                     let unit = k.unit.as_deref().unwrap_or("");
-                    let _ = writeln!(o, "  - {}: {}{unit} of {}{unit}", k.description, k.current, k.target);
+                    let _ = writeln!(
+                        o,
+                        "  - {}: {}{unit} of {}{unit}",
+                        k.description, k.current, k.target
+                    );
                 }
             }
         }
@@ -348,7 +425,16 @@ pub fn findings(o: &mut dyn Write, f: Format, fs: &[Finding]) {
         Format::Csv => csv_out(
             o,
             &["severity", "code", "message", "keys"],
-            fs.iter().map(|x| vec![x.severity.into(), x.code.into(), x.message.clone(), x.keys.join(";")]).collect(),
+            fs.iter()
+                .map(|x| {
+                    vec![
+                        x.severity.into(),
+                        x.code.into(),
+                        x.message.clone(),
+                        x.keys.join(";"),
+                    ]
+                })
+                .collect(),
         ),
         Format::Table => {
             if fs.is_empty() {
@@ -409,15 +495,39 @@ pub fn history(o: &mut dyn Write, f: Format, es: &[AuditEntry]) {
                     ]);
                 }
             }
-            csv_out(o, &["seq", "at", "actor", "action", "target", "field", "old", "new", "reason"], rows);
+            csv_out(
+                o,
+                &[
+                    "seq", "at", "actor", "action", "target", "field", "old", "new", "reason",
+                ],
+                rows,
+            );
         }
         Format::Table => {
             for e in es {
                 let when = format_millis(e.at);
-                let other = e.related.as_deref().map(|r| format!(" → {r}")).unwrap_or_default();
-                let _ = writeln!(o, "#{} {} {} {} {}{other}", e.seq, &when[..16.min(when.len())].replace('T', " "), e.actor, e.action, e.target);
+                let other = e
+                    .related
+                    .as_deref()
+                    .map(|r| format!(" → {r}"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    o,
+                    "#{} {} {} {} {}{other}",
+                    e.seq,
+                    &when[..16.min(when.len())].replace('T', " "),
+                    e.actor,
+                    e.action,
+                    e.target
+                );
                 for c in e.change_list() {
-                    let _ = writeln!(o, "    {}: {} → {}", c.field, short(&value_text(&c.old), 60), short(&value_text(&c.new), 60));
+                    let _ = writeln!(
+                        o,
+                        "    {}: {} → {}",
+                        c.field,
+                        short(&value_text(&c.old), 60),
+                        short(&value_text(&c.new), 60)
+                    );
                 }
                 if let Some(r) = &e.reason {
                     let _ = writeln!(o, "    reason: {r}");
@@ -446,7 +556,16 @@ pub fn verify(o: &mut dyn Write, f: Format, r: &VerifyReport) {
                 broken: &'a Option<cairn_core::audit::Break>,
                 message: &'a str,
             }
-            json(o, &Out { ok: r.ok(), checked: r.checked, head_seq: r.head_seq, broken: &r.broken, message: &r.message });
+            json(
+                o,
+                &Out {
+                    ok: r.ok(),
+                    checked: r.checked,
+                    head_seq: r.head_seq,
+                    broken: &r.broken,
+                    message: &r.message,
+                },
+            );
         }
         _ => line(o, &r.message),
     }
@@ -478,9 +597,24 @@ pub fn csv_report(o: &mut dyn Write, f: Format, r: &CsvReport, file: &str) {
                     r.bad.len()
                 );
             } else {
-                let first = r.imported.first().map(ToString::to_string).unwrap_or_default();
-                let last = r.imported.last().map(ToString::to_string).unwrap_or_default();
-                line(o, &format!("imported {} item(s) ({first} … {last}); skipped {} bad row(s)", r.imported.len(), r.bad.len()));
+                let first = r
+                    .imported
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                let last = r
+                    .imported
+                    .last()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                line(
+                    o,
+                    &format!(
+                        "imported {} item(s) ({first} … {last}); skipped {} bad row(s)",
+                        r.imported.len(),
+                        r.bad.len()
+                    ),
+                );
             }
         }
     }
@@ -490,11 +624,28 @@ pub fn demo_summary(o: &mut dyn Write, f: Format, s: &DemoSummary, url: &str) {
     match f {
         Format::Json => json(o, s),
         _ => {
-            line(o, &format!(
-                "created demo product {} ({}) at {url}: {} items, {} links, {} goals, {} releases, {} audit entries over {} days (seed {})",
-                s.prefix, s.name, s.items, s.links, s.goals, s.releases, s.audit_entries, s.days, s.seed
-            ));
-            line(o, &format!("try: cairn query 'category != done AND label = payments ORDER BY rank'\n     cairn item show {}-1\n     cairn check", s.prefix));
+            line(
+                o,
+                &format!(
+                    "created demo product {} ({}) at {url}: {} items, {} links, {} goals, {} releases, {} audit entries over {} days (seed {})",
+                    s.prefix,
+                    s.name,
+                    s.items,
+                    s.links,
+                    s.goals,
+                    s.releases,
+                    s.audit_entries,
+                    s.days,
+                    s.seed
+                ),
+            );
+            line(
+                o,
+                &format!(
+                    "try: cairn query 'category != done AND label = payments ORDER BY rank'\n     cairn item show {}-1\n     cairn check",
+                    s.prefix
+                ),
+            );
         }
     }
 }

@@ -1,0 +1,339 @@
+//! The CLI end to end, as a user runs it: exit codes, messages, formats.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn cairn(dir: &Path, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CAIRN_DB")
+        .env("CAIRN_ACTOR", "tester")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let r = cairn(dir, args);
+    assert_eq!(r.code, 0, "cairn {args:?} failed: {}{}", r.stdout, r.stderr);
+    r.stdout
+}
+
+fn workspace() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    ok(d.path(), &["init"]);
+    ok(d.path(), &["product", "add", "PAY", "Payments"]);
+    d
+}
+
+#[test]
+fn no_workspace_is_a_clear_error() {
+    let d = tempfile::tempdir().unwrap();
+    let r = cairn(d.path(), &["query", "kind = story"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no Cairn workspace here"), "{}", r.stderr);
+    assert!(r.stderr.contains("cairn init"), "{}", r.stderr);
+}
+
+#[test]
+fn demo_creates_a_realistic_product() {
+    let d = tempfile::tempdir().unwrap();
+    let out = ok(d.path(), &["demo", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["items"].as_u64().unwrap() >= 150, "{v}");
+    assert!(v["links"].as_u64().unwrap() >= 20, "{v}");
+    assert!(v["days"].as_i64().unwrap() >= 180, "{v}");
+    // Same seed, same product: a second workspace gives identical titles and states.
+    let d2 = tempfile::tempdir().unwrap();
+    ok(d2.path(), &["demo"]);
+    let q = ["query", "", "--limit", "500", "--format", "csv"];
+    let strip = |s: String| -> Vec<String> {
+        s.lines()
+            .map(|l| l.split(',').take(5).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    assert_eq!(strip(ok(d.path(), &q)), strip(ok(d2.path(), &q)));
+    // Resolved dates span months.
+    let done = ok(
+        d.path(),
+        &[
+            "query",
+            "resolved < -90d",
+            "--format",
+            "json",
+            "--limit",
+            "1",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&done).unwrap();
+    assert!(v["total"].as_u64().unwrap() > 10, "{v}");
+    assert!(ok(d.path(), &["audit", "verify"]).contains("intact"));
+    assert_eq!(cairn(d.path(), &["check"]).code, 0);
+    // Running it twice in one workspace is refused, and writes nothing.
+    let r = cairn(d.path(), &["demo"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("already has a product PAY"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn item_lifecycle_with_json_output() {
+    let d = workspace();
+    let p = d.path();
+    let out = ok(
+        p,
+        &[
+            "item",
+            "add",
+            "story",
+            "Refund part of a payment",
+            "-e",
+            "3",
+            "-l",
+            "refunds",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for field in [
+        "key",
+        "kind",
+        "title",
+        "description",
+        "state",
+        "category",
+        "assignee",
+        "labels",
+        "estimate",
+        "acceptance",
+        "fields",
+        "created",
+        "updated",
+        "resolved",
+        "rank",
+        "parent",
+        "release",
+        "goals",
+        "version",
+    ] {
+        assert!(v.get(field).is_some(), "missing {field} in {v}");
+    }
+    assert_eq!(v["key"], "PAY-1");
+    assert_eq!(v["version"], 1);
+    ok(p, &["item", "state", "PAY-1", "done"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(p, &["item", "show", "PAY-1", "--format", "json"])).unwrap();
+    assert_eq!(v["category"], "done");
+    assert!(v["resolved"].is_string());
+    let hist = ok(p, &["history", "PAY-1"]);
+    assert!(
+        hist.contains("item.create") && hist.contains("todo → done"),
+        "{hist}"
+    );
+}
+
+#[test]
+fn stale_version_is_refused_naming_both_versions() {
+    let d = workspace();
+    let p = d.path();
+    ok(p, &["item", "add", "story", "A story"]);
+    ok(p, &["item", "edit", "PAY-1", "--title", "A better story"]);
+    let r = cairn(
+        p,
+        &[
+            "item",
+            "edit",
+            "PAY-1",
+            "--title",
+            "Mine",
+            "--if-version",
+            "1",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("version 1") && r.stderr.contains("version 2"),
+        "{}",
+        r.stderr
+    );
+    assert!(ok(p, &["item", "show", "PAY-1"]).contains("A better story"));
+}
+
+#[test]
+fn malformed_query_points_at_the_column() {
+    let d = workspace();
+    let r = cairn(d.path(), &["query", "kind = story AND"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains('^'), "{}", r.stderr);
+    let r = cairn(d.path(), &["query", "colour = red"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("unknown field") && r.stderr.contains("kind"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn bad_input_gets_exit_2_and_a_fix() {
+    let d = workspace();
+    let p = d.path();
+    let cases: &[(&[&str], &str)] = &[
+        (&["item", "show", "PAY-99"], "no item PAY-99"),
+        (&["item", "show", "banana"], "not an item key"),
+        (&["item", "add", "stroy", "x"], "not a kind"),
+        (
+            &["item", "add", "story", "x", "--assignee", "nobody"],
+            "cairn person add",
+        ),
+        (
+            &["item", "add", "story", "x", "--state", "doing"],
+            "not a state",
+        ),
+        (
+            &["item", "add", "story", "x", "--field", "colour=red"],
+            "no custom field",
+        ),
+        (&["link", "PAY-1", "blocks", "PAY-2"], "no item"),
+        (
+            &["product", "add", "pay", "Lower"],
+            "not a valid product prefix",
+        ),
+    ];
+    for (args, want) in cases {
+        let r = cairn(p, args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(want),
+            "{args:?}: wanted {want:?} in {}",
+            r.stderr
+        );
+    }
+    // Nothing was half-written: the product's next key is still PAY-1.
+    assert!(ok(p, &["product", "list"]).contains("PAY-1"));
+}
+
+#[test]
+fn unknown_config_field_is_refused() {
+    let d = workspace();
+    let cfg = d.path().join("bad.toml");
+    std::fs::write(&cfg, "[workflow]\nstates = [{ name = \"todo\", category = \"todo\" }, { name = \"done\", category = \"done\" }]\ncolour = 1\n").unwrap();
+    let r = cairn(d.path(), &["config", "apply", cfg.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("colour") && r.stderr.contains("line 3"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn unreachable_database_fails_clearly() {
+    let d = tempfile::tempdir().unwrap();
+    let r = cairn(
+        d.path(),
+        &["--db", "postgres://postgres@127.0.0.1:1/none", "query", ""],
+    );
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("cannot open the database"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_reports_a_blocks_cycle_with_exit_1() {
+    let d = workspace();
+    let p = d.path();
+    for t in ["a", "b", "c"] {
+        ok(p, &["item", "add", "story", t]);
+    }
+    ok(p, &["link", "PAY-1", "blocks", "PAY-2"]);
+    ok(p, &["link", "PAY-3", "blocked-by", "PAY-2"]);
+    ok(p, &["link", "PAY-3", "blocks", "PAY-1"]);
+    let r = cairn(p, &["check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("PAY-1 blocks PAY-2 blocks PAY-3 blocks PAY-1"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn csv_import_is_all_or_nothing_unless_skip_bad() {
+    let d = workspace();
+    let p = d.path();
+    let csv = p.join("items.csv");
+    std::fs::write(
+        &csv,
+        "Summary,Type,Story Points,Labels\nRefund a payment,story,3,refunds;payments\nBroken,stroy,2,\nExport refunds,story,lots,\nPay out daily,story,5,payouts\n",
+    )
+    .unwrap();
+    let r = cairn(p, &["import", "csv", csv.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(":3:") && r.stderr.contains("stroy"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(":4:") && r.stderr.contains("lots"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("nothing was imported"), "{}", r.stderr);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(p, &["query", "", "--format", "json"])).unwrap();
+    assert_eq!(v["total"], 0);
+    let out = ok(p, &["import", "csv", csv.to_str().unwrap(), "--skip-bad"]);
+    assert!(out.contains("imported 2 item(s)"), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(p, &["item", "show", "PAY-1", "--format", "json"])).unwrap();
+    assert_eq!(v["labels"], serde_json::json!(["payments", "refunds"]));
+    assert_eq!(v["estimate"], 3.0);
+}
+
+#[test]
+fn dump_round_trip_through_the_cli() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    ok(p, &["demo"]);
+    ok(p, &["export", "dump", "--out", "a.jsonl"]);
+    ok(p, &["--db", "sqlite:b.db", "import", "dump", "a.jsonl"]);
+    ok(
+        p,
+        &["--db", "sqlite:b.db", "export", "dump", "--out", "b.jsonl"],
+    );
+    let a = std::fs::read_to_string(p.join("a.jsonl")).unwrap();
+    let b = std::fs::read_to_string(p.join("b.jsonl")).unwrap();
+    // The second dump also holds the import's own audit entry, after everything else.
+    assert!(b.starts_with(a.as_str()), "dumps differ");
+    assert_eq!(b.lines().count(), a.lines().count() + 1);
+    assert!(ok(p, &["--db", "sqlite:b.db", "audit", "verify"]).contains("intact"));
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    let d = tempfile::tempdir().unwrap();
+    assert!(ok(d.path(), &["completions", "bash"]).contains("cairn"));
+    assert!(ok(d.path(), &["man"]).contains(".TH"));
+}
