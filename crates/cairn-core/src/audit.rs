@@ -120,14 +120,21 @@ pub struct ChainVerifier {
 
 impl ChainVerifier {
     pub fn new() -> Self {
-        ChainVerifier { prev_hash: None, next_seq: 1, checked: 0 }
+        ChainVerifier {
+            prev_hash: None,
+            next_seq: 1,
+            checked: 0,
+        }
     }
 
     /// Check the next entry. Returns the first break found.
     pub fn check(&mut self, e: &AuditEntry) -> Result<(), Break> {
         let expected_prev = self.prev_hash.as_deref().unwrap_or(GENESIS);
         if e.seq != self.next_seq || e.prev_hash != expected_prev {
-            return Err(Break::Unlinked { seq: e.seq, expected_seq: self.next_seq });
+            return Err(Break::Unlinked {
+                seq: e.seq,
+                expected_seq: self.next_seq,
+            });
         }
         if e.compute_hash() != e.hash {
             return Err(Break::Altered { seq: e.seq });
@@ -142,7 +149,10 @@ impl ChainVerifier {
     pub fn finish(&self, head_seq: i64) -> Result<(), Break> {
         let last = self.next_seq - 1;
         if last < head_seq {
-            return Err(Break::Truncated { last_seq: last, head_seq });
+            return Err(Break::Truncated {
+                last_seq: last,
+                head_seq,
+            });
         }
         Ok(())
     }
@@ -196,16 +206,31 @@ mod tests {
 
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(verify(&c, 5), Err(Break::Unlinked { seq: 3, expected_seq: 2 }));
+        assert_eq!(
+            verify(&c, 5),
+            Err(Break::Unlinked {
+                seq: 3,
+                expected_seq: 2
+            })
+        );
 
         let mut c = chain(5);
         c.swap(1, 2);
-        assert_eq!(verify(&c, 5), Err(Break::Unlinked { seq: 3, expected_seq: 2 }));
+        assert_eq!(
+            verify(&c, 5),
+            Err(Break::Unlinked {
+                seq: 3,
+                expected_seq: 2
+            })
+        );
 
         let c = chain(5);
         assert_eq!(
             verify(&c[..4], 5),
-            Err(Break::Truncated { last_seq: 4, head_seq: 5 })
+            Err(Break::Truncated {
+                last_seq: 4,
+                head_seq: 5
+            })
         );
     }
 
@@ -214,6 +239,12 @@ mod tests {
         let mut c = chain(4);
         c[1].actor = "mallory".into();
         c[1].hash = c[1].compute_hash();
-        assert_eq!(verify(&c, 4), Err(Break::Unlinked { seq: 3, expected_seq: 3 }));
+        assert_eq!(
+            verify(&c, 4),
+            Err(Break::Unlinked {
+                seq: 3,
+                expected_seq: 3
+            })
+        );
     }
 }

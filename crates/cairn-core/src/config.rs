@@ -100,9 +100,30 @@ pub enum ConfigError {
 
 /// Built-in item fields; custom fields may not reuse these names.
 pub const BUILTIN_FIELDS: &[&str] = &[
-    "key", "product", "kind", "state", "category", "title", "text", "description", "label",
-    "labels", "assignee", "estimate", "acceptance", "created", "updated", "resolved", "parent",
-    "release", "goal", "rank", "version", "status", "type", "points",
+    "key",
+    "product",
+    "kind",
+    "state",
+    "category",
+    "title",
+    "text",
+    "description",
+    "label",
+    "labels",
+    "assignee",
+    "estimate",
+    "acceptance",
+    "created",
+    "updated",
+    "resolved",
+    "parent",
+    "release",
+    "goal",
+    "rank",
+    "version",
+    "status",
+    "type",
+    "points",
 ];
 
 impl Default for Config {
@@ -111,7 +132,11 @@ impl Default for Config {
             Ok(c) => c,
             // The default text is tested below; this arm cannot be reached.
             Err(_) => Config {
-                workflow: Workflow { initial: None, states: vec![], transitions: BTreeMap::new() },
+                workflow: Workflow {
+                    initial: None,
+                    states: vec![],
+                    transitions: BTreeMap::new(),
+                },
                 workflows: BTreeMap::new(),
                 hierarchy: BTreeMap::new(),
                 fields: BTreeMap::new(),
@@ -152,18 +177,24 @@ impl Config {
         }
         for (name, decl) in &self.fields {
             let ident = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !ident {
                 return inv(format!(
                     "[fields.{name}]: field names use lowercase letters, digits and _ and start with a letter"
                 ));
             }
             if BUILTIN_FIELDS.contains(&name.as_str()) {
-                return inv(format!("[fields.{name}]: `{name}` is a built-in field; choose another name"));
+                return inv(format!(
+                    "[fields.{name}]: `{name}` is a built-in field; choose another name"
+                ));
             }
             match decl.ty {
                 FieldType::Enum if decl.values.is_empty() => {
-                    return inv(format!("[fields.{name}]: an enum field needs `values = [\"...\"]`"));
+                    return inv(format!(
+                        "[fields.{name}]: an enum field needs `values = [\"...\"]`"
+                    ));
                 }
                 FieldType::Enum => {}
                 _ if !decl.values.is_empty() => {
@@ -207,7 +238,11 @@ impl Config {
 
     /// The kinds that may be parents of `child`.
     pub fn parents_allowed(&self, child: Kind) -> Vec<Kind> {
-        Kind::ALL.iter().copied().filter(|p| self.allows_parent(*p, child)).collect()
+        Kind::ALL
+            .iter()
+            .copied()
+            .filter(|p| self.allows_parent(*p, child))
+            .collect()
     }
 }
 
@@ -232,7 +267,9 @@ impl Workflow {
         if self.transitions.is_empty() || from == to {
             return true;
         }
-        self.transitions.get(from).is_some_and(|t| t.iter().any(|s| s == to))
+        self.transitions
+            .get(from)
+            .is_some_and(|t| t.iter().any(|s| s == to))
     }
 }
 
@@ -243,7 +280,9 @@ fn validate_workflow(at: &str, wf: &Workflow) -> Result<(), ConfigError> {
     }
     for (i, s) in wf.states.iter().enumerate() {
         let ok = !s.name.is_empty()
-            && s.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            && s.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !ok {
             return inv(format!(
                 "{at}: state `{}`: names use letters, digits, - and _ (e.g. in-review)",
@@ -255,7 +294,9 @@ fn validate_workflow(at: &str, wf: &Workflow) -> Result<(), ConfigError> {
         }
     }
     if !wf.states.iter().any(|s| s.category == Category::Done) {
-        return inv(format!("{at}: a workflow needs a state in the done category"));
+        return inv(format!(
+            "{at}: a workflow needs a state in the done category"
+        ));
     }
     if let Some(i) = &wf.initial {
         if wf.state(i).is_none() {
@@ -287,8 +328,14 @@ mod tests {
         let c = Config::parse(DEFAULT_CONFIG).unwrap();
         assert_eq!(c, Config::default());
         assert_eq!(c.workflow.initial_state(), "todo");
-        assert_eq!(c.category_of(Kind::Story, "in-review"), Some(Category::InProgress));
-        assert_eq!(c.category_of(Kind::Story, "cancelled"), Some(Category::Done));
+        assert_eq!(
+            c.category_of(Kind::Story, "in-review"),
+            Some(Category::InProgress)
+        );
+        assert_eq!(
+            c.category_of(Kind::Story, "cancelled"),
+            Some(Category::Done)
+        );
         assert!(c.allows_parent(Kind::Requirement, Kind::Epic));
         assert!(c.allows_parent(Kind::Story, Kind::Task));
         assert!(!c.allows_parent(Kind::Task, Kind::Story));
@@ -296,8 +343,10 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_named() {
-        let e = Config::parse("[workflow]\nstates = [{ name = \"a\", category = \"done\" }]\ncolour = 3\n")
-            .unwrap_err();
+        let e = Config::parse(
+            "[workflow]\nstates = [{ name = \"a\", category = \"done\" }]\ncolour = 3\n",
+        )
+        .unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("colour"), "{msg}");
         assert!(msg.contains("line 3"), "{msg}");
@@ -307,8 +356,14 @@ mod tests {
     fn invalid_configs_say_why() {
         let cases = [
             ("[workflow]\nstates = []\n", "at least one state"),
-            ("[workflow]\nstates = [{ name = \"a\", category = \"todo\" }]\n", "done category"),
-            ("[workflow]\nstates = [{ name = \"a\", category = \"later\" }]\n", "later"),
+            (
+                "[workflow]\nstates = [{ name = \"a\", category = \"todo\" }]\n",
+                "done category",
+            ),
+            (
+                "[workflow]\nstates = [{ name = \"a\", category = \"later\" }]\n",
+                "later",
+            ),
             (
                 "[workflow]\nstates = [{ name = \"a\", category = \"done\" }]\n[hierarchy]\nepic = [\"storey\"]\n",
                 "`storey` is not a kind",

@@ -24,13 +24,21 @@ pub enum KeyError {
 pub fn validate_prefix(p: &str) -> Result<(), KeyError> {
     let ok = (2..=10).contains(&p.len())
         && p.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && p.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    if ok { Ok(()) } else { Err(KeyError::BadPrefix(p.to_string())) }
+        && p.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(KeyError::BadPrefix(p.to_string()))
+    }
 }
 
 impl ItemKey {
     pub fn new(prefix: impl Into<String>, number: i64) -> Self {
-        ItemKey { prefix: prefix.into(), number }
+        ItemKey {
+            prefix: prefix.into(),
+            number,
+        }
     }
 }
 
@@ -81,7 +89,16 @@ mod tests {
         let k: ItemKey = "pay-42".parse().unwrap();
         assert_eq!(k, ItemKey::new("PAY", 42));
         assert_eq!(k.to_string(), "PAY-42");
-        for bad in ["PAY", "PAY-", "-3", "PAY-0", "PAY-x", "P-1", "1PAY-3", "PAY-99999999999999999999"] {
+        for bad in [
+            "PAY",
+            "PAY-",
+            "-3",
+            "PAY-0",
+            "PAY-x",
+            "P-1",
+            "1PAY-3",
+            "PAY-99999999999999999999",
+        ] {
             assert!(bad.parse::<ItemKey>().is_err(), "{bad}");
         }
     }

@@ -116,8 +116,14 @@ mod tests {
 
     #[test]
     fn blocked_by_is_blocks_reversed() {
-        assert_eq!(LinkKind::parse_directed("blocked-by"), Some((LinkKind::Blocks, true)));
-        assert_eq!(LinkKind::parse_directed("blocks"), Some((LinkKind::Blocks, false)));
+        assert_eq!(
+            LinkKind::parse_directed("blocked-by"),
+            Some((LinkKind::Blocks, true))
+        );
+        assert_eq!(
+            LinkKind::parse_directed("blocks"),
+            Some((LinkKind::Blocks, false))
+        );
         assert_eq!(LinkKind::parse_directed("nope"), None);
         for name in LinkKind::user_names() {
             assert!(LinkKind::parse_directed(name).is_some(), "{name}");

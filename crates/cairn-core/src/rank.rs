@@ -105,7 +105,10 @@ fn decrement(int: &[u8]) -> Result<Vec<u8>, RankError> {
 fn mid(a: &[u8], b: Option<&[u8]>) -> Vec<u8> {
     let av: Vec<u8> = a.iter().filter_map(|c| digit(*c)).collect();
     let bv: Option<Vec<u8>> = b.map(|b| b.iter().filter_map(|c| digit(*c)).collect());
-    mid_digits(&av, bv.as_deref()).into_iter().map(|x| DIGITS[x as usize]).collect()
+    mid_digits(&av, bv.as_deref())
+        .into_iter()
+        .map(|x| DIGITS[x as usize])
+        .collect()
 }
 
 fn mid_digits(a: &[u8], b: Option<&[u8]>) -> Vec<u8> {
@@ -118,7 +121,14 @@ fn mid_digits(a: &[u8], b: Option<&[u8]>) -> Vec<u8> {
             let mut out = b[..n].to_vec();
             let rest_b = &b[n..];
             let rest_a = a.get(n..).unwrap_or(&[]);
-            out.extend(mid_digits(rest_a, if rest_b.is_empty() { None } else { Some(rest_b) }));
+            out.extend(mid_digits(
+                rest_a,
+                if rest_b.is_empty() {
+                    None
+                } else {
+                    Some(rest_b)
+                },
+            ));
             return out;
         }
     }
@@ -257,10 +267,15 @@ mod tests {
     }
 
     fn rank() -> impl Strategy<Value = String> {
-        ("[a-cX-Z]", "[0-9A-Za-z]{3}", "([0-9A-Za-z]{0,4}[1-9A-Za-z])?").prop_map(|(l, d, f)| {
-            let n = int_len(l.as_bytes()[0]).unwrap();
-            format!("{l}{}{f}", &d[..n])
-        })
+        (
+            "[a-cX-Z]",
+            "[0-9A-Za-z]{3}",
+            "([0-9A-Za-z]{0,4}[1-9A-Za-z])?",
+        )
+            .prop_map(|(l, d, f)| {
+                let n = int_len(l.as_bytes()[0]).unwrap();
+                format!("{l}{}{f}", &d[..n])
+            })
     }
 
     proptest! {

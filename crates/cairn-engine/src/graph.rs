@@ -87,7 +87,10 @@ pub fn cycles<N: Clone + Eq + Hash + Ord>(edges: &[(N, N)]) -> Vec<Vec<N>> {
         if c.len() < 2 && !self_loop {
             continue;
         }
-        let start = *c.iter().min_by(|a, b| nodes[**a].cmp(nodes[**b])).unwrap_or(&c[0]);
+        let start = *c
+            .iter()
+            .min_by(|a, b| nodes[**a].cmp(nodes[**b]))
+            .unwrap_or(&c[0]);
         // Breadth-first search inside the component for the shortest way back to start.
         let mut prev: HashMap<usize, usize> = HashMap::new();
         let mut queue = std::collections::VecDeque::from([start]);

@@ -25,7 +25,11 @@ pub enum StoreError {
     #[error(
         "{key} was changed by someone else: you read version {expected}, but it is now version {current}. Show it again (`cairn item show {key}`) and redo your change on the current version"
     )]
-    Conflict { key: String, expected: i64, current: i64 },
+    Conflict {
+        key: String,
+        expected: i64,
+        current: i64,
+    },
     #[error("{0} already exists")]
     Duplicate(String),
     #[error("{0} does not exist")]

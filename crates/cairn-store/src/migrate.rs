@@ -59,14 +59,20 @@ fn apply(b: &mut dyn Backend, list: &[Migration], now: i64) -> Result<(), StoreE
             applied_at BIGINT NOT NULL
         )",
     )?;
-    let applied = b.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version", &[])?;
+    let applied = b.query(
+        "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
+        &[],
+    )?;
     for row in &applied {
         let version = row[0].as_i64().unwrap_or(0);
         let Some(m) = list.iter().find(|m| m.version == version) else {
             return Err(StoreError::TooNew(version));
         };
         if row[2].as_str() != Some(checksum(m.sql).as_str()) {
-            return Err(StoreError::MigrationChanged { version, name: m.name.to_string() });
+            return Err(StoreError::MigrationChanged {
+                version,
+                name: m.name.to_string(),
+            });
         }
     }
     for m in list.iter().skip(applied.len()) {

@@ -28,14 +28,20 @@ impl Postgres {
                 "{e}; check that PostgreSQL is running and the URL (host, port, user, database) is right"
             ),
         })?;
-        Ok(Postgres { client, statements: HashMap::new() })
+        Ok(Postgres {
+            client,
+            statements: HashMap::new(),
+        })
     }
 
     fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let st = self.client.prepare(&number_placeholders(sql)).map_err(db_err)?;
+        let st = self
+            .client
+            .prepare(&number_placeholders(sql))
+            .map_err(db_err)?;
         self.statements.insert(sql.to_string(), st.clone());
         Ok(st)
     }
@@ -57,12 +63,22 @@ fn get_value(row: &postgres::Row, i: usize) -> Result<Value, StoreError> {
     let ty = row.columns()[i].type_();
     let v = match *ty {
         Type::INT8 => row.try_get::<_, Option<i64>>(i).map(|v| v.map(Value::Int)),
-        Type::INT4 => row.try_get::<_, Option<i32>>(i).map(|v| v.map(|x| Value::Int(x.into()))),
-        Type::INT2 => row.try_get::<_, Option<i16>>(i).map(|v| v.map(|x| Value::Int(x.into()))),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(i)
+            .map(|v| v.map(|x| Value::Int(x.into()))),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(i)
+            .map(|v| v.map(|x| Value::Int(x.into()))),
         Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map(|v| v.map(Value::Real)),
-        Type::FLOAT4 => row.try_get::<_, Option<f32>>(i).map(|v| v.map(|x| Value::Real(x.into()))),
-        Type::BOOL => row.try_get::<_, Option<bool>>(i).map(|v| v.map(|b| Value::Int(b.into()))),
-        _ => row.try_get::<_, Option<String>>(i).map(|v| v.map(Value::Text)),
+        Type::FLOAT4 => row
+            .try_get::<_, Option<f32>>(i)
+            .map(|v| v.map(|x| Value::Real(x.into()))),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(i)
+            .map(|v| v.map(|b| Value::Int(b.into()))),
+        _ => row
+            .try_get::<_, Option<String>>(i)
+            .map(|v| v.map(Value::Text)),
     }
     .map_err(db_err)?;
     Ok(v.unwrap_or(Value::Null))
@@ -134,11 +150,13 @@ impl Backend for Postgres {
             buf.push(b'\n');
             n += 1;
             if buf.len() > 1 << 20 {
-                w.write_all(&buf).map_err(|e| StoreError::Db(e.to_string()))?;
+                w.write_all(&buf)
+                    .map_err(|e| StoreError::Db(e.to_string()))?;
                 buf.clear();
             }
         }
-        w.write_all(&buf).map_err(|e| StoreError::Db(e.to_string()))?;
+        w.write_all(&buf)
+            .map_err(|e| StoreError::Db(e.to_string()))?;
         w.finish().map_err(db_err)?;
         Ok(n)
     }

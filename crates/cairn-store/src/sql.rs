@@ -72,10 +72,18 @@ pub fn filter(f: &Filter, d: Dialect, out: &mut Sql) {
         Filter::All => out.push("1 = 1"),
         Filter::And(fs) | Filter::Or(fs) => {
             if fs.is_empty() {
-                out.push(if matches!(f, Filter::And(_)) { "1 = 1" } else { "1 = 0" });
+                out.push(if matches!(f, Filter::And(_)) {
+                    "1 = 1"
+                } else {
+                    "1 = 0"
+                });
                 return;
             }
-            let joiner = if matches!(f, Filter::And(_)) { " AND " } else { " OR " };
+            let joiner = if matches!(f, Filter::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
             out.push("(");
             for (n, sub) in fs.iter().enumerate() {
                 if n > 0 {
@@ -93,7 +101,11 @@ pub fn filter(f: &Filter, d: Dialect, out: &mut Sql) {
             out.push(")");
         }
         Filter::Compare { field, op, value } => compare(field, *op, value, out),
-        Filter::In { field, values, negated } => {
+        Filter::In {
+            field,
+            values,
+            negated,
+        } => {
             if values.is_empty() {
                 out.push(if *negated { "1 = 1" } else { "1 = 0" });
                 return;
@@ -132,11 +144,19 @@ pub fn filter(f: &Filter, d: Dialect, out: &mut Sql) {
         Filter::Text { field, query } => text(field, query, d, out),
         Filter::Linked { func, key } => {
             let sub = match func {
-                LinkFn::Blocks => "i.id IN (SELECT l.src_id FROM links l JOIN items t ON t.id = l.dst_id WHERE l.kind = 'blocks' AND t.key = ?)",
-                LinkFn::BlockedBy => "i.id IN (SELECT l.dst_id FROM links l JOIN items t ON t.id = l.src_id WHERE l.kind = 'blocks' AND t.key = ?)",
+                LinkFn::Blocks => {
+                    "i.id IN (SELECT l.src_id FROM links l JOIN items t ON t.id = l.dst_id WHERE l.kind = 'blocks' AND t.key = ?)"
+                }
+                LinkFn::BlockedBy => {
+                    "i.id IN (SELECT l.dst_id FROM links l JOIN items t ON t.id = l.src_id WHERE l.kind = 'blocks' AND t.key = ?)"
+                }
                 LinkFn::ChildrenOf => "i.parent_id IN (SELECT t.id FROM items t WHERE t.key = ?)",
-                LinkFn::Implements => "i.id IN (SELECT l.src_id FROM links l JOIN items t ON t.id = l.dst_id WHERE l.kind = 'implements' AND t.key = ?)",
-                LinkFn::Verifies => "i.id IN (SELECT l.src_id FROM links l JOIN items t ON t.id = l.dst_id WHERE l.kind = 'verifies' AND t.key = ?)",
+                LinkFn::Implements => {
+                    "i.id IN (SELECT l.src_id FROM links l JOIN items t ON t.id = l.dst_id WHERE l.kind = 'implements' AND t.key = ?)"
+                }
+                LinkFn::Verifies => {
+                    "i.id IN (SELECT l.src_id FROM links l JOIN items t ON t.id = l.dst_id WHERE l.kind = 'verifies' AND t.key = ?)"
+                }
                 LinkFn::Relates => {
                     out.push("(i.id IN (SELECT l.src_id FROM links l JOIN items t ON t.id = l.dst_id WHERE l.kind = 'relates' AND t.key = ");
                     out.bind(Value::Text(key.clone()));
@@ -167,8 +187,12 @@ fn compare(field: &Field, op: CmpOp, value: &Scalar, out: &mut Sql) {
     match field {
         Field::Label | Field::Goal => {
             let exists = match field {
-                Field::Label => "EXISTS (SELECT 1 FROM item_labels x WHERE x.item_id = i.id AND x.label = ?)",
-                _ => "EXISTS (SELECT 1 FROM goal_items x JOIN goals g ON g.id = x.goal_id WHERE x.item_id = i.id AND g.name = ?)",
+                Field::Label => {
+                    "EXISTS (SELECT 1 FROM item_labels x WHERE x.item_id = i.id AND x.label = ?)"
+                }
+                _ => {
+                    "EXISTS (SELECT 1 FROM goal_items x JOIN goals g ON g.id = x.goal_id WHERE x.item_id = i.id AND g.name = ?)"
+                }
             };
             // `=` has the value; `!=` does not have it. Other ops compare
             // against any value.
@@ -187,22 +211,35 @@ fn compare(field: &Field, op: CmpOp, value: &Scalar, out: &mut Sql) {
             out.push(tail);
         }
         Field::Product => {
-            out.push(&format!("i.product_id IN (SELECT x.id FROM products x WHERE x.prefix {} ", op_sql(op)));
+            out.push(&format!(
+                "i.product_id IN (SELECT x.id FROM products x WHERE x.prefix {} ",
+                op_sql(op)
+            ));
             out.bind(v);
             out.push(")");
         }
         Field::Parent => {
-            out.push(&format!("i.parent_id IN (SELECT x.id FROM items x WHERE x.key {} ", op_sql(op)));
+            out.push(&format!(
+                "i.parent_id IN (SELECT x.id FROM items x WHERE x.key {} ",
+                op_sql(op)
+            ));
             out.bind(v);
             out.push(")");
         }
         Field::Release => {
-            out.push(&format!("i.release_id IN (SELECT x.id FROM releases x WHERE x.name {} ", op_sql(op)));
+            out.push(&format!(
+                "i.release_id IN (SELECT x.id FROM releases x WHERE x.name {} ",
+                op_sql(op)
+            ));
             out.bind(v);
             out.push(")");
         }
         Field::Custom(name) => {
-            let col = if matches!(value, Scalar::Number(_)) { "num_value" } else { "text_value" };
+            let col = if matches!(value, Scalar::Number(_)) {
+                "num_value"
+            } else {
+                "text_value"
+            };
             out.push("EXISTS (SELECT 1 FROM item_fields x WHERE x.item_id = i.id AND x.name = ");
             out.bind(Value::Text(name.clone()));
             out.push(&format!(" AND x.{col} {} ", op_sql(op)));
@@ -225,15 +262,25 @@ fn empty(field: &Field, negated: bool, out: &mut Sql) {
         }
         Field::Parent => out.push(&format!("i.parent_id {is}")),
         Field::Release => out.push(&format!("i.release_id {is}")),
-        Field::Label => out.push(&format!("{exists} (SELECT 1 FROM item_labels x WHERE x.item_id = i.id)")),
-        Field::Goal => out.push(&format!("{exists} (SELECT 1 FROM goal_items x WHERE x.item_id = i.id)")),
+        Field::Label => out.push(&format!(
+            "{exists} (SELECT 1 FROM item_labels x WHERE x.item_id = i.id)"
+        )),
+        Field::Goal => out.push(&format!(
+            "{exists} (SELECT 1 FROM goal_items x WHERE x.item_id = i.id)"
+        )),
         Field::Custom(name) => {
-            out.push(&format!("{exists} (SELECT 1 FROM item_fields x WHERE x.item_id = i.id AND x.name = "));
+            out.push(&format!(
+                "{exists} (SELECT 1 FROM item_fields x WHERE x.item_id = i.id AND x.name = "
+            ));
             out.bind(Value::Text(name.clone()));
             out.push(")");
         }
         Field::Title | Field::Text => {
-            out.push(if negated { "i.title <> ''" } else { "i.title = ''" });
+            out.push(if negated {
+                "i.title <> ''"
+            } else {
+                "i.title = ''"
+            });
         }
         // Kind, state, category, key, created, updated and rank are never empty.
         _ => out.push(if negated { "1 = 1" } else { "1 = 0" }),
@@ -300,7 +347,9 @@ pub fn order(order: &[OrderBy], out: &mut Sql) {
                 out.push(")");
                 out.push(dir);
                 out.push(nulls);
-                out.push(", (SELECT x.num_value FROM item_fields x WHERE x.item_id = i.id AND x.name = ");
+                out.push(
+                    ", (SELECT x.num_value FROM item_fields x WHERE x.item_id = i.id AND x.name = ",
+                );
                 out.bind(Value::Text(name.clone()));
                 out.push(")");
                 out.push(dir);

@@ -29,7 +29,8 @@ impl Sqlite {
     }
 
     fn setup(conn: rusqlite::Connection) -> Result<Sqlite, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db_err)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
@@ -60,14 +61,18 @@ impl Backend for Sqlite {
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
         let mut st = self.conn.prepare_cached(sql).map_err(db_err)?;
-        let n = st.execute(rusqlite::params_from_iter(params.iter())).map_err(db_err)?;
+        let n = st
+            .execute(rusqlite::params_from_iter(params.iter()))
+            .map_err(db_err)?;
         Ok(n as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let mut st = self.conn.prepare_cached(sql).map_err(db_err)?;
         let cols = st.column_count();
-        let mut rows = st.query(rusqlite::params_from_iter(params.iter())).map_err(db_err)?;
+        let mut rows = st
+            .query(rusqlite::params_from_iter(params.iter()))
+            .map_err(db_err)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(db_err)? {
             let mut row = Vec::with_capacity(cols);
@@ -90,11 +95,15 @@ impl Backend for Sqlite {
         rows: &mut dyn Iterator<Item = Row>,
     ) -> Result<u64, StoreError> {
         let marks = vec!["?"; columns.len()].join(", ");
-        let sql = format!("INSERT INTO {table} ({}) VALUES ({marks})", columns.join(", "));
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES ({marks})",
+            columns.join(", ")
+        );
         let mut st = self.conn.prepare_cached(&sql).map_err(db_err)?;
         let mut n = 0;
         for row in rows {
-            st.execute(rusqlite::params_from_iter(row.iter())).map_err(db_err)?;
+            st.execute(rusqlite::params_from_iter(row.iter()))
+                .map_err(db_err)?;
             n += 1;
         }
         Ok(n)

@@ -25,7 +25,10 @@ pub struct Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Page { limit: 50, offset: 0 }
+        Page {
+            limit: 50,
+            offset: 0,
+        }
     }
 }
 
@@ -48,8 +51,7 @@ struct Bulk {
 
 const ITEM_COLUMNS: &str = "i.id, i.key, i.kind, i.title, i.description, i.state, i.category, \
     i.assignee, i.estimate, i.acceptance, i.created, i.updated, i.resolved, i.rank, p.key, r.name, i.version";
-const ITEM_FROM: &str =
-    "FROM items i LEFT JOIN items p ON p.id = i.parent_id LEFT JOIN releases r ON r.id = i.release_id";
+const ITEM_FROM: &str = "FROM items i LEFT JOIN items p ON p.id = i.parent_id LEFT JOIN releases r ON r.id = i.release_id";
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("unexpected value in the database: {what}"))
@@ -73,33 +75,38 @@ impl Store {
     /// SQLite; `sqlite::memory:` for a throwaway in-memory database.
     /// Migrations are applied on open.
     pub fn open(url: &str, now: i64) -> Result<Store, StoreError> {
-        let mut b: Box<dyn Backend> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Box::new(Postgres::connect(url)?)
-        } else if url == "sqlite::memory:" {
-            Box::new(Sqlite::open_in_memory()?)
-        } else {
-            let path = url
-                .strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url);
-            if path.is_empty() {
-                return Err(StoreError::Open {
-                    url: url.into(),
-                    reason: "the URL names no file; use sqlite:PATH or postgres://...".into(),
-                });
-            }
-            if let Some(dir) = Path::new(path).parent() {
-                if !dir.as_os_str().is_empty() && !dir.is_dir() {
+        let mut b: Box<dyn Backend> =
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                Box::new(Postgres::connect(url)?)
+            } else if url == "sqlite::memory:" {
+                Box::new(Sqlite::open_in_memory()?)
+            } else {
+                let path = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                    .unwrap_or(url);
+                if path.is_empty() {
                     return Err(StoreError::Open {
                         url: url.into(),
-                        reason: format!("the folder {} does not exist", dir.display()),
+                        reason: "the URL names no file; use sqlite:PATH or postgres://...".into(),
                     });
                 }
-            }
-            Box::new(Sqlite::open(Path::new(path))?)
-        };
+                if let Some(dir) = Path::new(path).parent() {
+                    if !dir.as_os_str().is_empty() && !dir.is_dir() {
+                        return Err(StoreError::Open {
+                            url: url.into(),
+                            reason: format!("the folder {} does not exist", dir.display()),
+                        });
+                    }
+                }
+                Box::new(Sqlite::open(Path::new(path))?)
+            };
         migrate(b.as_mut(), now)?;
-        Ok(Store { b, url: crate::postgres::redact(url), bulk: None })
+        Ok(Store {
+            b,
+            url: crate::postgres::redact(url),
+            bulk: None,
+        })
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -136,7 +143,10 @@ impl Store {
     // ---- config -------------------------------------------------------
 
     pub fn load_config(&mut self) -> Result<Option<(String, i64)>, StoreError> {
-        let rows = self.b.query("SELECT body, version FROM workspace_config WHERE id = 1", &[])?;
+        let rows = self.b.query(
+            "SELECT body, version FROM workspace_config WHERE id = 1",
+            &[],
+        )?;
         rows.first()
             .map(|r| Ok((text(&r[0], "config")?, int(&r[1], "config version")?)))
             .transpose()
@@ -164,7 +174,12 @@ impl Store {
         }
         self.b.execute(
             "INSERT INTO products (prefix, name, next_number, created) VALUES (?, ?, ?, ?)",
-            &[(&p.prefix).into(), (&p.name).into(), Value::Int(p.next_number), Value::Int(p.created)],
+            &[
+                (&p.prefix).into(),
+                (&p.name).into(),
+                Value::Int(p.next_number),
+                Value::Int(p.created),
+            ],
         )?;
         Ok(())
     }
@@ -187,9 +202,10 @@ impl Store {
     }
 
     pub fn products(&mut self) -> Result<Vec<Product>, StoreError> {
-        let rows = self
-            .b
-            .query("SELECT prefix, name, next_number, created FROM products ORDER BY prefix", &[])?;
+        let rows = self.b.query(
+            "SELECT prefix, name, next_number, created FROM products ORDER BY prefix",
+            &[],
+        )?;
         rows.iter().map(Self::product_row).collect()
     }
 
@@ -219,18 +235,26 @@ impl Store {
     }
 
     fn person_row(r: &Row) -> Result<Person, StoreError> {
-        Ok(Person { handle: text(&r[0], "handle")?, name: text(&r[1], "name")?, email: opt_text(&r[2]) })
+        Ok(Person {
+            handle: text(&r[0], "handle")?,
+            name: text(&r[1], "name")?,
+            email: opt_text(&r[2]),
+        })
     }
 
     pub fn person(&mut self, handle: &str) -> Result<Option<Person>, StoreError> {
-        let rows = self
-            .b
-            .query("SELECT handle, name, email FROM people WHERE handle = ?", &[handle.into()])?;
+        let rows = self.b.query(
+            "SELECT handle, name, email FROM people WHERE handle = ?",
+            &[handle.into()],
+        )?;
         rows.first().map(Self::person_row).transpose()
     }
 
     pub fn people(&mut self) -> Result<Vec<Person>, StoreError> {
-        let rows = self.b.query("SELECT handle, name, email FROM people ORDER BY handle", &[])?;
+        let rows = self.b.query(
+            "SELECT handle, name, email FROM people ORDER BY handle",
+            &[],
+        )?;
         rows.iter().map(Self::person_row).collect()
     }
 
@@ -238,12 +262,20 @@ impl Store {
 
     pub fn insert_release(&mut self, r: &Release) -> Result<(), StoreError> {
         if self.release(&r.product, &r.name)?.is_some() {
-            return Err(StoreError::Duplicate(format!("release {} in {}", r.name, r.product)));
+            return Err(StoreError::Duplicate(format!(
+                "release {} in {}",
+                r.name, r.product
+            )));
         }
         let n = self.b.execute(
             "INSERT INTO releases (product_id, name, target_date, created) \
              SELECT id, ?, ?, ? FROM products WHERE prefix = ?",
-            &[(&r.name).into(), r.target_date.clone().into(), Value::Int(r.created), (&r.product).into()],
+            &[
+                (&r.name).into(),
+                r.target_date.clone().into(),
+                Value::Int(r.created),
+                (&r.product).into(),
+            ],
         )?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("product {}", r.product)));
@@ -284,16 +316,23 @@ impl Store {
         if self.goal(&g.name)?.is_some() {
             return Err(StoreError::Duplicate(format!("goal \"{}\"", g.name)));
         }
-        let krs = serde_json::to_string(&g.key_results).map_err(|e| StoreError::Db(e.to_string()))?;
+        let krs =
+            serde_json::to_string(&g.key_results).map_err(|e| StoreError::Db(e.to_string()))?;
         self.b.execute(
             "INSERT INTO goals (name, description, key_results, created) VALUES (?, ?, ?, ?)",
-            &[(&g.name).into(), (&g.description).into(), krs.into(), Value::Int(g.created)],
+            &[
+                (&g.name).into(),
+                (&g.description).into(),
+                krs.into(),
+                Value::Int(g.created),
+            ],
         )?;
         Ok(())
     }
 
     pub fn update_goal(&mut self, g: &Goal) -> Result<(), StoreError> {
-        let krs = serde_json::to_string(&g.key_results).map_err(|e| StoreError::Db(e.to_string()))?;
+        let krs =
+            serde_json::to_string(&g.key_results).map_err(|e| StoreError::Db(e.to_string()))?;
         self.b.execute(
             "UPDATE goals SET description = ?, key_results = ? WHERE name = ?",
             &[(&g.description).into(), krs.into(), (&g.name).into()],
@@ -320,9 +359,10 @@ impl Store {
     }
 
     pub fn goals(&mut self) -> Result<Vec<Goal>, StoreError> {
-        let rows = self
-            .b
-            .query("SELECT name, description, key_results, created FROM goals ORDER BY created, name", &[])?;
+        let rows = self.b.query(
+            "SELECT name, description, key_results, created FROM goals ORDER BY created, name",
+            &[],
+        )?;
         rows.iter().map(Self::goal_row).collect()
     }
 
@@ -422,7 +462,10 @@ impl Store {
     }
 
     pub fn item_id(&mut self, key: &ItemKey) -> Result<Option<i64>, StoreError> {
-        let rows = self.b.query("SELECT id FROM items WHERE key = ?", &[key.to_string().into()])?;
+        let rows = self.b.query(
+            "SELECT id FROM items WHERE key = ?",
+            &[key.to_string().into()],
+        )?;
         rows.first().map(|r| int(&r[0], "id")).transpose()
     }
 
@@ -436,7 +479,11 @@ impl Store {
         Ok(())
     }
 
-    fn write_fields(&mut self, id: i64, fields: &BTreeMap<String, FieldValue>) -> Result<(), StoreError> {
+    fn write_fields(
+        &mut self,
+        id: i64,
+        fields: &BTreeMap<String, FieldValue>,
+    ) -> Result<(), StoreError> {
         for (name, v) in fields {
             let (t, n) = match v {
                 FieldValue::Number(n) => (Value::Null, Value::Real(*n)),
@@ -453,19 +500,30 @@ impl Store {
     /// Replace an item's labels.
     pub fn set_labels(&mut self, key: &ItemKey, labels: &[String]) -> Result<(), StoreError> {
         let id = self.need_id(key)?;
-        self.b.execute("DELETE FROM item_labels WHERE item_id = ?", &[Value::Int(id)])?;
+        self.b.execute(
+            "DELETE FROM item_labels WHERE item_id = ?",
+            &[Value::Int(id)],
+        )?;
         self.write_labels(id, labels)
     }
 
     /// Replace an item's custom field values.
-    pub fn set_fields(&mut self, key: &ItemKey, fields: &BTreeMap<String, FieldValue>) -> Result<(), StoreError> {
+    pub fn set_fields(
+        &mut self,
+        key: &ItemKey,
+        fields: &BTreeMap<String, FieldValue>,
+    ) -> Result<(), StoreError> {
         let id = self.need_id(key)?;
-        self.b.execute("DELETE FROM item_fields WHERE item_id = ?", &[Value::Int(id)])?;
+        self.b.execute(
+            "DELETE FROM item_fields WHERE item_id = ?",
+            &[Value::Int(id)],
+        )?;
         self.write_fields(id, fields)
     }
 
     fn need_id(&mut self, key: &ItemKey) -> Result<i64, StoreError> {
-        self.item_id(key)?.ok_or_else(|| StoreError::NotFound(format!("item {key}")))
+        self.item_id(key)?
+            .ok_or_else(|| StoreError::NotFound(format!("item {key}")))
     }
 
     /// Write an item's own row (not labels, fields or goals), if its stored
@@ -524,9 +582,16 @@ impl Store {
     }
 
     fn conflict(&mut self, key: &ItemKey, expected: i64) -> Result<StoreError, StoreError> {
-        let rows = self.b.query("SELECT version FROM items WHERE key = ?", &[key.to_string().into()])?;
+        let rows = self.b.query(
+            "SELECT version FROM items WHERE key = ?",
+            &[key.to_string().into()],
+        )?;
         Ok(match rows.first() {
-            Some(r) => StoreError::Conflict { key: key.to_string(), expected, current: int(&r[0], "version")? },
+            Some(r) => StoreError::Conflict {
+                key: key.to_string(),
+                expected,
+                current: int(&r[0], "version")?,
+            },
             None => StoreError::NotFound(format!("item {key}")),
         })
     }
@@ -536,10 +601,16 @@ impl Store {
     pub fn delete_item(&mut self, key: &ItemKey, expected_version: i64) -> Result<(), StoreError> {
         let id = self.need_id(key)?;
         let idv = [Value::Int(id)];
-        self.b.execute("DELETE FROM item_labels WHERE item_id = ?", &idv)?;
-        self.b.execute("DELETE FROM item_fields WHERE item_id = ?", &idv)?;
-        self.b.execute("DELETE FROM goal_items WHERE item_id = ?", &idv)?;
-        self.b.execute("DELETE FROM links WHERE src_id = ? OR dst_id = ?", &[Value::Int(id), Value::Int(id)])?;
+        self.b
+            .execute("DELETE FROM item_labels WHERE item_id = ?", &idv)?;
+        self.b
+            .execute("DELETE FROM item_fields WHERE item_id = ?", &idv)?;
+        self.b
+            .execute("DELETE FROM goal_items WHERE item_id = ?", &idv)?;
+        self.b.execute(
+            "DELETE FROM links WHERE src_id = ? OR dst_id = ?",
+            &[Value::Int(id), Value::Int(id)],
+        )?;
         let n = self.b.execute(
             "DELETE FROM items WHERE id = ? AND version = ?",
             &[Value::Int(id), Value::Int(expected_version)],
@@ -567,7 +638,12 @@ impl Store {
 
     /// The rank next to `rank` in a product: the greatest below it
     /// (`below = true`) or the least above it.
-    pub fn rank_neighbour(&mut self, product: &str, rank: &str, below: bool) -> Result<Option<String>, StoreError> {
+    pub fn rank_neighbour(
+        &mut self,
+        product: &str,
+        rank: &str,
+        below: bool,
+    ) -> Result<Option<String>, StoreError> {
         let sql = if below {
             "SELECT i.rank FROM items i JOIN products p ON p.id = i.product_id \
              WHERE p.prefix = ? AND i.rank < ? ORDER BY i.rank DESC LIMIT 1"
@@ -628,7 +704,9 @@ impl Store {
         let pos: HashMap<i64, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
         const CHUNK: usize = 64;
         let marks = vec!["?"; CHUNK].join(", ");
-        let label_sql = format!("SELECT item_id, label FROM item_labels WHERE item_id IN ({marks}) ORDER BY label");
+        let label_sql = format!(
+            "SELECT item_id, label FROM item_labels WHERE item_id IN ({marks}) ORDER BY label"
+        );
         let field_sql = format!(
             "SELECT item_id, name, text_value, num_value FROM item_fields WHERE item_id IN ({marks})"
         );
@@ -685,7 +763,11 @@ impl Store {
         let n = self.b.execute(
             "DELETE FROM links WHERE kind = ? AND src_id IN (SELECT id FROM items WHERE key = ?) \
              AND dst_id IN (SELECT id FROM items WHERE key = ?)",
-            &[link.kind.as_str().into(), link.src.to_string().into(), link.dst.to_string().into()],
+            &[
+                link.kind.as_str().into(),
+                link.src.to_string().into(),
+                link.dst.to_string().into(),
+            ],
         )?;
         Ok(n > 0)
     }
@@ -702,10 +784,15 @@ impl Store {
         )?;
         rows.iter()
             .map(|r| {
-                let kind = LinkKind::parse(&text(&r[0], "link kind")?).ok_or_else(|| corrupt("link kind"))?;
+                let kind = LinkKind::parse(&text(&r[0], "link kind")?)
+                    .ok_or_else(|| corrupt("link kind"))?;
                 let inverse = int(&r[1], "direction")? == 1;
                 Ok(LinkEnd {
-                    relation: if inverse { kind.inverse_name().to_string() } else { kind.as_str().to_string() },
+                    relation: if inverse {
+                        kind.inverse_name().to_string()
+                    } else {
+                        kind.as_str().to_string()
+                    },
                     other: parse_key(&r[2])?,
                     other_title: text(&r[3], "title")?,
                     other_state: text(&r[4], "state")?,
@@ -724,13 +811,16 @@ impl Store {
                 &format!("{base} WHERE l.kind = ? ORDER BY s.id, l.kind, d.id"),
                 &[k.as_str().into()],
             )?,
-            None => self.b.query(&format!("{base} ORDER BY s.id, l.kind, d.id"), &[])?,
+            None => self
+                .b
+                .query(&format!("{base} ORDER BY s.id, l.kind, d.id"), &[])?,
         };
         rows.iter()
             .map(|r| {
                 let link = Link {
                     src: parse_key(&r[0])?,
-                    kind: LinkKind::parse(&text(&r[1], "link kind")?).ok_or_else(|| corrupt("link kind"))?,
+                    kind: LinkKind::parse(&text(&r[1], "link kind")?)
+                        .ok_or_else(|| corrupt("link kind"))?,
                     dst: parse_key(&r[2])?,
                 };
                 Ok((link, int(&r[3], "created")?))
@@ -768,10 +858,19 @@ impl Store {
     }
 
     /// Items in storage order after `after_id`, for export: (id, item).
-    pub fn items_after(&mut self, after_id: i64, limit: usize) -> Result<Vec<(i64, Item)>, StoreError> {
+    pub fn items_after(
+        &mut self,
+        after_id: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, Item)>, StoreError> {
         let sql = format!("SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.id > ? ORDER BY i.id LIMIT ?");
-        let rows = self.b.query(&sql, &[Value::Int(after_id), Value::Int(limit as i64)])?;
-        let ids: Vec<i64> = rows.iter().map(|r| int(&r[0], "id")).collect::<Result<_, _>>()?;
+        let rows = self
+            .b
+            .query(&sql, &[Value::Int(after_id), Value::Int(limit as i64)])?;
+        let ids: Vec<i64> = rows
+            .iter()
+            .map(|r| int(&r[0], "id"))
+            .collect::<Result<_, _>>()?;
         Ok(ids.into_iter().zip(self.hydrate(rows)?).collect())
     }
 
@@ -840,7 +939,11 @@ impl Store {
     }
 
     /// Entries in stored order after `after_seq`.
-    pub fn audit_after(&mut self, after_seq: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+    pub fn audit_after(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = self.b.query(
             "SELECT seq, at, actor, action, target, related, reason, changes, prev_hash, hash FROM audit \
              WHERE seq > ? ORDER BY seq LIMIT ?",
@@ -859,7 +962,9 @@ impl Store {
                 "DROP TRIGGER items_fts_insert; DROP TRIGGER items_fts_delete; DROP TRIGGER items_fts_update;",
             )?;
         }
-        let rows = self.b.query("SELECT COALESCE(MAX(id), 0) FROM items", &[])?;
+        let rows = self
+            .b
+            .query("SELECT COALESCE(MAX(id), 0) FROM items", &[])?;
         let next_id = rows.first().and_then(|r| r[0].as_i64()).unwrap_or(0) + 1;
         let mut products = HashMap::new();
         for r in self.b.query("SELECT prefix, id FROM products", &[])? {
@@ -870,19 +975,32 @@ impl Store {
             "SELECT p.prefix, r.name, r.id FROM releases r JOIN products p ON p.id = r.product_id",
             &[],
         )? {
-            releases.insert((text(&r[0], "prefix")?, text(&r[1], "name")?), int(&r[2], "id")?);
+            releases.insert(
+                (text(&r[0], "prefix")?, text(&r[1], "name")?),
+                int(&r[2], "id")?,
+            );
         }
         let mut goals = HashMap::new();
         for r in self.b.query("SELECT name, id FROM goals", &[])? {
             goals.insert(text(&r[0], "goal")?, int(&r[1], "id")?);
         }
-        self.bulk = Some(Bulk { ids: HashMap::new(), next_id, releases, products, deferred_parents: Vec::new(), goals });
+        self.bulk = Some(Bulk {
+            ids: HashMap::new(),
+            next_id,
+            releases,
+            products,
+            deferred_parents: Vec::new(),
+            goals,
+        });
         Ok(())
     }
 
     /// Add items (with labels, fields and goals) during a bulk load.
     pub fn bulk_items(&mut self, items: &[Item]) -> Result<(), StoreError> {
-        let bulk = self.bulk.as_mut().ok_or_else(|| StoreError::Db("bulk_items outside a bulk load".into()))?;
+        let bulk = self
+            .bulk
+            .as_mut()
+            .ok_or_else(|| StoreError::Db("bulk_items outside a bulk load".into()))?;
         let mut rows = Vec::with_capacity(items.len());
         let mut labels = Vec::new();
         let mut fields = Vec::new();
@@ -913,7 +1031,9 @@ impl Store {
                     *bulk
                         .releases
                         .get(&(item.key.prefix.clone(), r.clone()))
-                        .ok_or_else(|| StoreError::NotFound(format!("release {r} in {}", item.key.prefix)))?,
+                        .ok_or_else(|| {
+                            StoreError::NotFound(format!("release {r} in {}", item.key.prefix))
+                        })?,
                 ),
                 None => Value::Null,
             };
@@ -950,37 +1070,82 @@ impl Store {
                 fields.push(vec![Value::Int(id), name.into(), t, n]);
             }
             for g in &item.goals {
-                let gid = *bulk.goals.get(g).ok_or_else(|| StoreError::NotFound(format!("goal \"{g}\"")))?;
+                let gid = *bulk
+                    .goals
+                    .get(g)
+                    .ok_or_else(|| StoreError::NotFound(format!("goal \"{g}\"")))?;
                 goals.push(vec![Value::Int(gid), Value::Int(id)]);
             }
         }
         self.b.bulk_insert(
             "items",
             &[
-                "id", "product_id", "number", "key", "kind", "title", "description", "state", "category",
-                "assignee", "estimate", "acceptance", "created", "updated", "resolved", "rank", "parent_id",
-                "release_id", "version",
+                "id",
+                "product_id",
+                "number",
+                "key",
+                "kind",
+                "title",
+                "description",
+                "state",
+                "category",
+                "assignee",
+                "estimate",
+                "acceptance",
+                "created",
+                "updated",
+                "resolved",
+                "rank",
+                "parent_id",
+                "release_id",
+                "version",
             ],
             &mut rows.into_iter(),
         )?;
-        self.b.bulk_insert("item_labels", &["item_id", "label"], &mut labels.into_iter())?;
-        self.b
-            .bulk_insert("item_fields", &["item_id", "name", "text_value", "num_value"], &mut fields.into_iter())?;
-        self.b.bulk_insert("goal_items", &["goal_id", "item_id"], &mut goals.into_iter())?;
+        self.b.bulk_insert(
+            "item_labels",
+            &["item_id", "label"],
+            &mut labels.into_iter(),
+        )?;
+        self.b.bulk_insert(
+            "item_fields",
+            &["item_id", "name", "text_value", "num_value"],
+            &mut fields.into_iter(),
+        )?;
+        self.b.bulk_insert(
+            "goal_items",
+            &["goal_id", "item_id"],
+            &mut goals.into_iter(),
+        )?;
         Ok(())
     }
 
     /// Add links during a bulk load (both ends must be loaded already).
     pub fn bulk_links(&mut self, links: &[(Link, i64)]) -> Result<(), StoreError> {
-        let bulk = self.bulk.as_ref().ok_or_else(|| StoreError::Db("bulk_links outside a bulk load".into()))?;
+        let bulk = self
+            .bulk
+            .as_ref()
+            .ok_or_else(|| StoreError::Db("bulk_links outside a bulk load".into()))?;
         let mut rows = Vec::with_capacity(links.len());
         for (l, at) in links {
             let id = |k: &ItemKey| {
-                bulk.ids.get(&k.to_string()).copied().ok_or_else(|| StoreError::NotFound(format!("item {k}")))
+                bulk.ids
+                    .get(&k.to_string())
+                    .copied()
+                    .ok_or_else(|| StoreError::NotFound(format!("item {k}")))
             };
-            rows.push(vec![Value::Int(id(&l.src)?), l.kind.as_str().into(), Value::Int(id(&l.dst)?), Value::Int(*at)]);
+            rows.push(vec![
+                Value::Int(id(&l.src)?),
+                l.kind.as_str().into(),
+                Value::Int(id(&l.dst)?),
+                Value::Int(*at),
+            ]);
         }
-        self.b.bulk_insert("links", &["src_id", "kind", "dst_id", "created"], &mut rows.into_iter())?;
+        self.b.bulk_insert(
+            "links",
+            &["src_id", "kind", "dst_id", "created"],
+            &mut rows.into_iter(),
+        )?;
         Ok(())
     }
 
@@ -989,7 +1154,18 @@ impl Store {
         let rows = entries.iter().map(audit_params).collect::<Vec<_>>();
         self.b.bulk_insert(
             "audit",
-            &["seq", "at", "actor", "action", "target", "related", "reason", "changes", "prev_hash", "hash"],
+            &[
+                "seq",
+                "at",
+                "actor",
+                "action",
+                "target",
+                "related",
+                "reason",
+                "changes",
+                "prev_hash",
+                "hash",
+            ],
             &mut rows.into_iter(),
         )?;
         if let Some(last) = entries.last() {
@@ -1003,10 +1179,19 @@ impl Store {
 
     /// Finish a bulk load: resolve late parents, rebuild indexes.
     pub fn bulk_end(&mut self) -> Result<(), StoreError> {
-        let Some(bulk) = self.bulk.take() else { return Ok(()) };
+        let Some(bulk) = self.bulk.take() else {
+            return Ok(());
+        };
         for (id, parent) in &bulk.deferred_parents {
-            let pid = bulk.ids.get(parent).copied().ok_or_else(|| StoreError::NotFound(format!("item {parent}")))?;
-            self.b.execute("UPDATE items SET parent_id = ? WHERE id = ?", &[Value::Int(pid), Value::Int(*id)])?;
+            let pid = bulk
+                .ids
+                .get(parent)
+                .copied()
+                .ok_or_else(|| StoreError::NotFound(format!("item {parent}")))?;
+            self.b.execute(
+                "UPDATE items SET parent_id = ? WHERE id = ?",
+                &[Value::Int(pid), Value::Int(*id)],
+            )?;
         }
         match self.b.dialect() {
             Dialect::Sqlite => {
@@ -1059,7 +1244,9 @@ fn audit_params(e: &AuditEntry) -> Vec<Value> {
 }
 
 fn parse_key(v: &Value) -> Result<ItemKey, StoreError> {
-    v.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| corrupt("item key"))
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| corrupt("item key"))
 }
 
 /// `item_params` puts the prefix first for the INSERT ... SELECT; the
