@@ -654,27 +654,24 @@ fn item_from(
     if r.version < 1 {
         return Err(format!("item {key}: version must be 1 or more"));
     }
-    if let Some(e) = r.estimate {
-        if !e.is_finite() || e < 0.0 {
+    if let Some(e) = r.estimate
+        && (!e.is_finite() || e < 0.0) {
             return Err(format!(
                 "item {key}: estimate {e} is not a number of points"
             ));
         }
-    }
-    if let Some(a) = &r.assignee {
-        if !people.contains(a) {
+    if let Some(a) = &r.assignee
+        && !people.contains(a) {
             return Err(format!(
                 "item {key} is assigned to {a}, who is not among the dump's people"
             ));
         }
-    }
-    if let Some(rel) = &r.release {
-        if !releases.contains(&(key.prefix.clone(), rel.clone())) {
+    if let Some(rel) = &r.release
+        && !releases.contains(&(key.prefix.clone(), rel.clone())) {
             return Err(format!(
                 "item {key} names release {rel}, which the dump does not declare"
             ));
         }
-    }
     for g in &r.goals {
         if !goals.contains(g) {
             return Err(format!(

@@ -154,13 +154,12 @@ impl App {
         let mut keys = Vec::new();
         collect_keys(&q.filter, &mut keys);
         for k in keys {
-            if let Ok(key) = k.parse::<ItemKey>() {
-                if self.store.item_id(&key)?.is_none() {
+            if let Ok(key) = k.parse::<ItemKey>()
+                && self.store.item_id(&key)?.is_none() {
                     return Err(AppError::NotFound(format!(
                         "the query names {key}, which does not exist"
                     )));
                 }
-            }
         }
         Ok(q)
     }
@@ -416,15 +415,14 @@ impl Tx<'_> {
     /// Load an item, checking the caller's expected version.
     pub fn load(&mut self, key: &ItemKey, expected: Option<i64>) -> Result<Item> {
         let item = self.store.item(key)?.ok_or_else(|| not_found(key))?;
-        if let Some(v) = expected {
-            if v != item.version {
+        if let Some(v) = expected
+            && v != item.version {
                 return Err(AppError::Store(cairn_store::StoreError::Conflict {
                     key: key.to_string(),
                     expected: v,
                     current: item.version,
                 }));
             }
-        }
         Ok(item)
     }
 
@@ -558,13 +556,12 @@ impl Tx<'_> {
         if let Some(p) = &new.parent {
             self.check_parent(None, kind, p)?;
         }
-        if let Some(r) = &new.release {
-            if self.store.release(prefix, r)?.is_none() {
+        if let Some(r) = &new.release
+            && self.store.release(prefix, r)?.is_none() {
                 return Err(AppError::NotFound(format!(
                     "there is no release {r} in {prefix}; add it with `cairn release add {r}`"
                 )));
             }
-        }
         let mut goals = new.goals.clone();
         goals.sort();
         goals.dedup();
@@ -658,14 +655,13 @@ impl Tx<'_> {
             }
         }
         if let Some(r) = &patch.release {
-            if let Some(name) = r {
-                if self.store.release(&key.prefix, name)?.is_none() {
+            if let Some(name) = r
+                && self.store.release(&key.prefix, name)?.is_none() {
                     return Err(AppError::NotFound(format!(
                         "there is no release {name} in {}; add it with `cairn release add {name}`",
                         key.prefix
                     )));
                 }
-            }
             new.release = r.clone();
         }
         if let Some(s) = &patch.state {
@@ -689,21 +685,19 @@ impl Tx<'_> {
         if let Some(p) = &patch.parent {
             new.parent = p.clone();
         }
-        if let Some(p) = new.parent.clone() {
-            if patch.parent.is_some() || patch.kind.is_some() {
+        if let Some(p) = new.parent.clone()
+            && (patch.parent.is_some() || patch.kind.is_some()) {
                 self.check_parent(Some(key), new.kind, &p)?;
             }
-        }
         if patch.kind.is_some() && new.kind != old.kind {
             for c in self.store.children(key)? {
-                if let Some(ci) = self.store.item(&c)? {
-                    if !self.config.allows_parent(new.kind, ci.kind) {
+                if let Some(ci) = self.store.item(&c)?
+                    && !self.config.allows_parent(new.kind, ci.kind) {
                         return invalid(format!(
                             "{key} cannot become a {}: its child {c} is a {}, which a {} may not contain",
                             new.kind, ci.kind, new.kind
                         ));
                     }
-                }
             }
         }
         match (

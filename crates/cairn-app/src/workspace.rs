@@ -84,25 +84,23 @@ impl App {
                 let kind = row[0].as_str().and_then(Kind::parse);
                 let state = row[1].as_str().unwrap_or("");
                 let n = row[2].as_i64().unwrap_or(0);
-                if let Some(kind) = kind {
-                    if new.category_of(kind, state).is_none() {
+                if let Some(kind) = kind
+                    && new.category_of(kind, state).is_none() {
                         return invalid(format!(
                             "the new config has no state `{state}` for {kind}s, but {n} {kind}(s) are in it; \
                              keep the state, or move those items first (`cairn query 'kind = {kind} AND state = {state}'`)"
                         ));
                     }
-                }
             }
             // Recompute stored categories for states whose category moved.
             for row in &in_use {
-                if let (Some(kind), Some(state)) = (row[0].as_str().and_then(Kind::parse), row[1].as_str()) {
-                    if let Some(cat) = new.category_of(kind, state) {
+                if let (Some(kind), Some(state)) = (row[0].as_str().and_then(Kind::parse), row[1].as_str())
+                    && let Some(cat) = new.category_of(kind, state) {
                         tx.store.backend().execute(
                             "UPDATE items SET category = ? WHERE kind = ? AND state = ? AND category <> ?",
                             &[cat.as_str().into(), kind.as_str().into(), state.into(), cat.as_str().into()],
                         )?;
                     }
-                }
             }
             tx.store.save_config(text, version)?;
             tx.audit("config.apply", "workspace", None, &[Change::new("config", &old_text, text)], reason)?;
@@ -238,13 +236,12 @@ impl App {
                 "a release needs a name, e.g. `cairn release add 2026.1 --date 2026-03-31`",
             );
         }
-        if let Some(d) = target_date {
-            if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+        if let Some(d) = target_date
+            && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
                 return invalid(format!(
                     "release date `{d}` is not a date: use YYYY-MM-DD, e.g. 2026-03-31"
                 ));
             }
-        }
         let r = Release {
             product: product.prefix.clone(),
             name: name.to_string(),

@@ -298,13 +298,13 @@ fn validate_workflow(at: &str, wf: &Workflow) -> Result<(), ConfigError> {
             "{at}: a workflow needs a state in the done category"
         ));
     }
-    if let Some(i) = &wf.initial {
-        if wf.state(i).is_none() {
-            return inv(format!(
-                "{at}: initial state `{i}` is not one of the states ({})",
-                wf.state_names().join(", ")
-            ));
-        }
+    if let Some(i) = &wf.initial
+        && wf.state(i).is_none()
+    {
+        return inv(format!(
+            "{at}: initial state `{i}` is not one of the states ({})",
+            wf.state_names().join(", ")
+        ));
     }
     for (from, tos) in &wf.transitions {
         for s in std::iter::once(from).chain(tos) {

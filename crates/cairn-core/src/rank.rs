@@ -137,10 +137,10 @@ fn mid_digits(a: &[u8], b: Option<&[u8]>) -> Vec<u8> {
     if db > da + 1 {
         return vec![((da + db) / 2) as u8];
     }
-    if let Some(b) = b {
-        if b.len() > 1 {
-            return vec![b[0]];
-        }
+    if let Some(b) = b
+        && b.len() > 1
+    {
+        return vec![b[0]];
     }
     let mut out = vec![da as u8];
     out.extend(mid_digits(a.get(1..).unwrap_or(&[]), None));
@@ -151,10 +151,10 @@ fn mid_digits(a: &[u8], b: Option<&[u8]>) -> Vec<u8> {
 pub fn between(a: Option<&str>, b: Option<&str>) -> Result<String, RankError> {
     let sa = a.map(split).transpose()?;
     let sb = b.map(split).transpose()?;
-    if let (Some(x), Some(y)) = (a, b) {
-        if x >= y {
-            return Err(RankError::Order(x.to_string(), y.to_string()));
-        }
+    if let (Some(x), Some(y)) = (a, b)
+        && x >= y
+    {
+        return Err(RankError::Order(x.to_string(), y.to_string()));
     }
     let out = match (sa, sb) {
         (None, None) => b"a0".to_vec(),

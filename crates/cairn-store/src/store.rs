@@ -91,13 +91,14 @@ impl Store {
                         reason: "the URL names no file; use sqlite:PATH or postgres://...".into(),
                     });
                 }
-                if let Some(dir) = Path::new(path).parent() {
-                    if !dir.as_os_str().is_empty() && !dir.is_dir() {
-                        return Err(StoreError::Open {
-                            url: url.into(),
-                            reason: format!("the folder {} does not exist", dir.display()),
-                        });
-                    }
+                if let Some(dir) = Path::new(path).parent()
+                    && !dir.as_os_str().is_empty()
+                    && !dir.is_dir()
+                {
+                    return Err(StoreError::Open {
+                        url: url.into(),
+                        reason: format!("the folder {} does not exist", dir.display()),
+                    });
                 }
                 Box::new(Sqlite::open(Path::new(path))?)
             };

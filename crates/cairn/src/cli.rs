@@ -59,7 +59,7 @@ pub enum Command {
     Goal(GoalCmd),
     /// Add, show, edit, move and remove items.
     #[command(subcommand)]
-    Item(ItemCmd),
+    Item(Box<ItemCmd>),
     /// Link two items: KEY blocks|blocked-by|relates|duplicates|implements|verifies KEY.
     Link(LinkArgs),
     /// Remove a link.
