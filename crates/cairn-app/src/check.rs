@@ -71,12 +71,13 @@ impl App {
             let ck = r[1].as_str().and_then(Kind::parse);
             let pk = r[3].as_str().and_then(Kind::parse);
             if let (Some(ck), Some(pk)) = (ck, pk)
-                && !self.config().allows_parent(pk, ck) {
-                    bad_pairs
-                        .entry((pk, ck))
-                        .or_default()
-                        .push(r[0].as_str().unwrap_or("?").to_string());
-                }
+                && !self.config().allows_parent(pk, ck)
+            {
+                bad_pairs
+                    .entry((pk, ck))
+                    .or_default()
+                    .push(r[0].as_str().unwrap_or("?").to_string());
+            }
         }
         let mut pairs: Vec<_> = bad_pairs.into_iter().collect();
         pairs.sort();

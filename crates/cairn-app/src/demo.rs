@@ -775,11 +775,13 @@ fn build(
         .filter_map(|(_, k)| k.clone())
         .collect();
     for (s, k) in specs.iter().zip(&keys) {
-        if s.new.kind == Some(Kind::Bug) && rng.gen_bool(0.3)
+        if s.new.kind == Some(Kind::Bug)
+            && rng.gen_bool(0.3)
             && let (Some(k), Some(r)) = (k, req_keys.choose(rng))
-                && app.link(k, "relates", r, None).is_ok() {
-                    links += 1;
-                }
+            && app.link(k, "relates", r, None).is_ok()
+        {
+            links += 1;
+        }
     }
     clock.set(end - DAY);
     for _ in 0..8 {

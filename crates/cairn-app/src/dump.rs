@@ -3,7 +3,7 @@
 //! importing into another backend and exporting again gives the same bytes.
 
 use crate::{App, AppError, Result, invalid};
-use cairn_core::audit::{ChainVerifier, Change};
+use cairn_core::audit::ChainVerifier;
 use cairn_core::item::normalise_labels;
 use cairn_core::{
     AuditEntry, Config, FieldType, FieldValue, Goal, Item, ItemKey, KeyResult, Kind, Link,
@@ -587,23 +587,12 @@ impl App {
             tx.store.bulk_links(&links)?;
             tx.store.bulk_audit(&audits)?;
             tx.store.bulk_end()?;
-            let changes = [
-                Change::new("items", (), s.items),
-                Change::new("links", (), s.links),
-                Change::new("audit_entries", (), s.audit_entries),
-            ];
-            tx.audit("dump.import", "workspace", None, &changes, None)?;
+            // The restored chain is the record: adding an entry here would make
+            // export → import → export differ from the original dump.
             Ok(s)
         })?;
         self.store().analyze()?;
-        // Pick up the imported config.
-        let store = std::mem::replace(
-            self.store(),
-            cairn_store::Store::open("sqlite::memory:", 0)?,
-        );
-        let actor = self.actor().to_string();
-        let clock = std::mem::replace(&mut self.clock, Box::new(crate::SystemClock));
-        *self = App::with_store(store, &actor, clock)?;
+        self.reload_config()?;
         progress(u64::MAX);
         Ok(summary)
     }
@@ -655,23 +644,26 @@ fn item_from(
         return Err(format!("item {key}: version must be 1 or more"));
     }
     if let Some(e) = r.estimate
-        && (!e.is_finite() || e < 0.0) {
-            return Err(format!(
-                "item {key}: estimate {e} is not a number of points"
-            ));
-        }
+        && (!e.is_finite() || e < 0.0)
+    {
+        return Err(format!(
+            "item {key}: estimate {e} is not a number of points"
+        ));
+    }
     if let Some(a) = &r.assignee
-        && !people.contains(a) {
-            return Err(format!(
-                "item {key} is assigned to {a}, who is not among the dump's people"
-            ));
-        }
+        && !people.contains(a)
+    {
+        return Err(format!(
+            "item {key} is assigned to {a}, who is not among the dump's people"
+        ));
+    }
     if let Some(rel) = &r.release
-        && !releases.contains(&(key.prefix.clone(), rel.clone())) {
-            return Err(format!(
-                "item {key} names release {rel}, which the dump does not declare"
-            ));
-        }
+        && !releases.contains(&(key.prefix.clone(), rel.clone()))
+    {
+        return Err(format!(
+            "item {key} names release {rel}, which the dump does not declare"
+        ));
+    }
     for g in &r.goals {
         if !goals.contains(g) {
             return Err(format!(

@@ -155,11 +155,12 @@ impl App {
         collect_keys(&q.filter, &mut keys);
         for k in keys {
             if let Ok(key) = k.parse::<ItemKey>()
-                && self.store.item_id(&key)?.is_none() {
-                    return Err(AppError::NotFound(format!(
-                        "the query names {key}, which does not exist"
-                    )));
-                }
+                && self.store.item_id(&key)?.is_none()
+            {
+                return Err(AppError::NotFound(format!(
+                    "the query names {key}, which does not exist"
+                )));
+            }
         }
         Ok(q)
     }
@@ -222,6 +223,7 @@ impl App {
     ) -> Result<Item> {
         self.require_init()?;
         self.tx(|tx| {
+            tx.store.lock_product(&key.prefix)?;
             let mut item = tx.load(key, expected_version)?;
             let p = &item.key.prefix;
             let new_rank = match to {
@@ -416,13 +418,14 @@ impl Tx<'_> {
     pub fn load(&mut self, key: &ItemKey, expected: Option<i64>) -> Result<Item> {
         let item = self.store.item(key)?.ok_or_else(|| not_found(key))?;
         if let Some(v) = expected
-            && v != item.version {
-                return Err(AppError::Store(cairn_store::StoreError::Conflict {
-                    key: key.to_string(),
-                    expected: v,
-                    current: item.version,
-                }));
-            }
+            && v != item.version
+        {
+            return Err(AppError::Store(cairn_store::StoreError::Conflict {
+                key: key.to_string(),
+                expected: v,
+                current: item.version,
+            }));
+        }
         Ok(item)
     }
 
@@ -557,11 +560,12 @@ impl Tx<'_> {
             self.check_parent(None, kind, p)?;
         }
         if let Some(r) = &new.release
-            && self.store.release(prefix, r)?.is_none() {
-                return Err(AppError::NotFound(format!(
-                    "there is no release {r} in {prefix}; add it with `cairn release add {r}`"
-                )));
-            }
+            && self.store.release(prefix, r)?.is_none()
+        {
+            return Err(AppError::NotFound(format!(
+                "there is no release {r} in {prefix}; add it with `cairn release add {r}`"
+            )));
+        }
         let mut goals = new.goals.clone();
         goals.sort();
         goals.dedup();
@@ -572,10 +576,12 @@ impl Tx<'_> {
                 )));
             }
         }
+        // Taking the number locks the product row first, so concurrent adds
+        // on PostgreSQL read the last rank one at a time.
+        let number = self.store.take_number(prefix)?;
         let last = self.store.rank_end(prefix, false)?;
         let rank = rank::between(last.as_deref(), None)
             .map_err(|e| AppError::Store(cairn_store::StoreError::Corrupt(e.to_string())))?;
-        let number = self.store.take_number(prefix)?;
         let item = Item {
             key: ItemKey::new(prefix, number),
             kind,
@@ -656,12 +662,13 @@ impl Tx<'_> {
         }
         if let Some(r) = &patch.release {
             if let Some(name) = r
-                && self.store.release(&key.prefix, name)?.is_none() {
-                    return Err(AppError::NotFound(format!(
-                        "there is no release {name} in {}; add it with `cairn release add {name}`",
-                        key.prefix
-                    )));
-                }
+                && self.store.release(&key.prefix, name)?.is_none()
+            {
+                return Err(AppError::NotFound(format!(
+                    "there is no release {name} in {}; add it with `cairn release add {name}`",
+                    key.prefix
+                )));
+            }
             new.release = r.clone();
         }
         if let Some(s) = &patch.state {
@@ -686,18 +693,20 @@ impl Tx<'_> {
             new.parent = p.clone();
         }
         if let Some(p) = new.parent.clone()
-            && (patch.parent.is_some() || patch.kind.is_some()) {
-                self.check_parent(Some(key), new.kind, &p)?;
-            }
+            && (patch.parent.is_some() || patch.kind.is_some())
+        {
+            self.check_parent(Some(key), new.kind, &p)?;
+        }
         if patch.kind.is_some() && new.kind != old.kind {
             for c in self.store.children(key)? {
                 if let Some(ci) = self.store.item(&c)?
-                    && !self.config.allows_parent(new.kind, ci.kind) {
-                        return invalid(format!(
-                            "{key} cannot become a {}: its child {c} is a {}, which a {} may not contain",
-                            new.kind, ci.kind, new.kind
-                        ));
-                    }
+                    && !self.config.allows_parent(new.kind, ci.kind)
+                {
+                    return invalid(format!(
+                        "{key} cannot become a {}: its child {c} is a {}, which a {} may not contain",
+                        new.kind, ci.kind, new.kind
+                    ));
+                }
             }
         }
         match (

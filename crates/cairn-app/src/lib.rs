@@ -183,10 +183,30 @@ impl App {
         &mut self.store
     }
 
+    /// Re-read the workspace config if another process changed it.
+    pub fn reload_config(&mut self) -> Result<()> {
+        if let Some((body, v)) = self.store.load_config()?
+            && v != self.config_version
+        {
+            self.config = Config::parse(&body).map_err(|e| {
+                AppError::Store(StoreError::Corrupt(format!(
+                    "the stored workspace config is invalid: {e}"
+                )))
+            })?;
+            self.config_version = v;
+        }
+        Ok(())
+    }
+
     /// Run `f` in one transaction: everything it writes, audit entries
-    /// included, lands together or not at all.
+    /// included, lands together or not at all. It sees the config as
+    /// stored when the transaction starts.
     pub(crate) fn tx<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         self.store.begin()?;
+        if let Err(e) = self.reload_config() {
+            let _ = self.store.rollback();
+            return Err(e);
+        }
         let now = self.clock.now();
         let mut tx = Tx {
             store: &mut self.store,

@@ -5,7 +5,10 @@ use crate::{App, AppError, Result, invalid};
 use cairn_core::audit::{Break, ChainVerifier, Change};
 use cairn_core::config::DEFAULT_CONFIG;
 use cairn_core::key::validate_prefix;
-use cairn_core::{AuditEntry, Config, Goal, ItemKey, KeyResult, Kind, Person, Product, Release};
+use cairn_core::{
+    AuditEntry, Category, Config, FieldType, Goal, ItemKey, KeyResult, Kind, Person, Product,
+    Release,
+};
 use serde::Serialize;
 
 /// The outcome of `cairn audit verify`.
@@ -72,9 +75,17 @@ impl App {
     pub fn config_apply(&mut self, text: &str, reason: Option<&str>) -> Result<()> {
         self.require_init()?;
         let new = Config::parse(text).map_err(|e| AppError::Invalid(e.to_string()))?;
-        let old_text = self.config_text()?;
-        let version = self.config_version + 1;
+        // The version this change was made against: a newer stored config
+        // (applied by someone else meanwhile) is not silently replaced.
+        let seen = self.config_version;
         self.tx(|tx| {
+            let (old_text, stored) = tx.store.load_config()?.unwrap_or_default();
+            if stored != seen {
+                return invalid(format!(
+                    "the workspace config changed while you edited it (you started from version {seen}, it is now version {stored}); \
+                     look at it again with `cairn config show` and re-apply your change"
+                ));
+            }
             // Every (kind, state) in use must still exist.
             let in_use = tx.store.backend().query(
                 "SELECT kind, state, COUNT(*) FROM items GROUP BY kind, state ORDER BY kind, state",
@@ -85,29 +96,81 @@ impl App {
                 let state = row[1].as_str().unwrap_or("");
                 let n = row[2].as_i64().unwrap_or(0);
                 if let Some(kind) = kind
-                    && new.category_of(kind, state).is_none() {
-                        return invalid(format!(
-                            "the new config has no state `{state}` for {kind}s, but {n} {kind}(s) are in it; \
-                             keep the state, or move those items first (`cairn query 'kind = {kind} AND state = {state}'`)"
-                        ));
-                    }
+                    && new.category_of(kind, state).is_none()
+                {
+                    return invalid(format!(
+                        "the new config has no state `{state}` for {kind}s, but {n} {kind}(s) are in it; \
+                         keep the state, or move those items first (`cairn query 'kind = {kind} AND state = {state}'`)"
+                    ));
+                }
             }
-            // Recompute stored categories for states whose category moved.
+            // Every custom field in use must still exist with a compatible type.
+            let fields = tx.store.backend().query(
+                "SELECT name, COUNT(*), SUM(CASE WHEN num_value IS NULL THEN 0 ELSE 1 END) FROM item_fields GROUP BY name",
+                &[],
+            )?;
+            for row in &fields {
+                let name = row[0].as_str().unwrap_or("");
+                let n = row[1].as_i64().unwrap_or(0);
+                let numeric = row[2].as_i64().unwrap_or(0) > 0;
+                let fix = format!(
+                    "keep it, or clear it first on every item that has it (`cairn query '{name} IS NOT EMPTY'`, then `cairn item edit KEY --clear-field {name}`)"
+                );
+                let Some(decl) = new.fields.get(name) else {
+                    return invalid(format!("the new config drops field `{name}`, which {n} item(s) use; {fix}"));
+                };
+                if numeric != (decl.ty == FieldType::Number) {
+                    return invalid(format!(
+                        "the new config changes the type of field `{name}`, which {n} item(s) use; {fix}"
+                    ));
+                }
+                if decl.ty == FieldType::Enum {
+                    let values = tx.store.backend().query(
+                        "SELECT DISTINCT text_value FROM item_fields WHERE name = ?",
+                        &[name.into()],
+                    )?;
+                    for v in values {
+                        let v = v[0].as_str().unwrap_or("");
+                        if !decl.values.iter().any(|x| x == v) {
+                            return invalid(format!(
+                                "the new config drops value `{v}` from field `{name}`, but items use it; {fix}"
+                            ));
+                        }
+                    }
+                }
+            }
+            // Recompute stored categories (and resolved times) for states whose category moved.
+            let mut moved = 0u64;
             for row in &in_use {
                 if let (Some(kind), Some(state)) = (row[0].as_str().and_then(Kind::parse), row[1].as_str())
-                    && let Some(cat) = new.category_of(kind, state) {
+                    && let Some(cat) = new.category_of(kind, state)
+                {
+                    let filter: [cairn_store::Value; 3] =
+                        [kind.as_str().into(), state.into(), cat.as_str().into()];
+                    moved += if cat == Category::Done {
                         tx.store.backend().execute(
-                            "UPDATE items SET category = ? WHERE kind = ? AND state = ? AND category <> ?",
-                            &[cat.as_str().into(), kind.as_str().into(), state.into(), cat.as_str().into()],
-                        )?;
-                    }
+                            "UPDATE items SET category = 'done', resolved = COALESCE(resolved, ?) \
+                             WHERE kind = ? AND state = ? AND category <> ?",
+                            &[tx.now.into(), filter[0].clone(), filter[1].clone(), filter[2].clone()],
+                        )?
+                    } else {
+                        tx.store.backend().execute(
+                            "UPDATE items SET category = ?, resolved = NULL WHERE kind = ? AND state = ? AND category <> ?",
+                            &[cat.as_str().into(), filter[0].clone(), filter[1].clone(), filter[2].clone()],
+                        )?
+                    };
+                }
             }
-            tx.store.save_config(text, version)?;
-            tx.audit("config.apply", "workspace", None, &[Change::new("config", &old_text, text)], reason)?;
+            tx.store.save_config(text, stored + 1)?;
+            let mut changes = vec![Change::new("config", &old_text, text)];
+            if moved > 0 {
+                changes.push(Change::new("items_recategorised", (), moved));
+            }
+            tx.audit("config.apply", "workspace", None, &changes, reason)?;
             Ok(())
         })?;
         self.config = new;
-        self.config_version = version;
+        self.config_version = seen + 1;
         Ok(())
     }
 
@@ -237,11 +300,12 @@ impl App {
             );
         }
         if let Some(d) = target_date
-            && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-                return invalid(format!(
-                    "release date `{d}` is not a date: use YYYY-MM-DD, e.g. 2026-03-31"
-                ));
-            }
+            && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
+        {
+            return invalid(format!(
+                "release date `{d}` is not a date: use YYYY-MM-DD, e.g. 2026-03-31"
+            ));
+        }
         let r = Release {
             product: product.prefix.clone(),
             name: name.to_string(),

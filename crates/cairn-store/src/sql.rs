@@ -64,8 +64,141 @@ pub fn fts_words(q: &str) -> Vec<String> {
     q.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| w.to_lowercase())
+        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
         .collect()
 }
+
+/// English stop words (PostgreSQL's `english` list): dropped from every
+/// full-text query, so both backends answer the same.
+const STOP_WORDS: &[&str] = &[
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+    "s",
+    "t",
+    "can",
+    "will",
+    "just",
+    "don",
+    "should",
+    "now",
+];
 
 pub fn filter(f: &Filter, d: Dialect, out: &mut Sql) {
     match f {
@@ -235,16 +368,19 @@ fn compare(field: &Field, op: CmpOp, value: &Scalar, out: &mut Sql) {
             out.push(")");
         }
         Field::Custom(name) => {
+            // A scalar subquery: NULL when the item has no value, so `NOT`
+            // treats an empty custom field like an empty built-in one.
             let col = if matches!(value, Scalar::Number(_)) {
                 "num_value"
             } else {
                 "text_value"
             };
-            out.push("EXISTS (SELECT 1 FROM item_fields x WHERE x.item_id = i.id AND x.name = ");
+            out.push(&format!(
+                "(SELECT x.{col} FROM item_fields x WHERE x.item_id = i.id AND x.name = "
+            ));
             out.bind(Value::Text(name.clone()));
-            out.push(&format!(" AND x.{col} {} ", op_sql(op)));
+            out.push(&format!(") {} ", op_sql(op)));
             out.bind(v);
-            out.push(")");
         }
         Field::Text => out.push("1 = 0"),
         _ => out.push("1 = 0"),
@@ -326,7 +462,7 @@ pub fn order(order: &[OrderBy], out: &mut Sql) {
         let nulls = " NULLS LAST";
         match &o.field {
             Field::Key | Field::Product => {
-                out.push("i.product_id");
+                out.push("(SELECT x.prefix FROM products x WHERE x.id = i.product_id)");
                 out.push(dir);
                 out.push(", i.number");
                 out.push(dir);

@@ -204,10 +204,30 @@ impl Store {
 
     pub fn products(&mut self) -> Result<Vec<Product>, StoreError> {
         let rows = self.b.query(
-            "SELECT prefix, name, next_number, created FROM products ORDER BY prefix",
+            "SELECT prefix, name, next_number, created FROM products",
             &[],
         )?;
-        rows.iter().map(Self::product_row).collect()
+        // Sorted here, not in SQL, so the order is byte order on every
+        // backend whatever the database's collation.
+        let mut v: Vec<Product> = rows
+            .iter()
+            .map(Self::product_row)
+            .collect::<Result<_, _>>()?;
+        v.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+        Ok(v)
+    }
+
+    /// Hold the product's row until the transaction ends, so writers that
+    /// read and then write its ranks (add, move) go one at a time on
+    /// PostgreSQL. SQLite's `BEGIN IMMEDIATE` already serialises writers.
+    pub fn lock_product(&mut self, prefix: &str) -> Result<(), StoreError> {
+        if self.b.dialect() == Dialect::Postgres {
+            self.b.query(
+                "SELECT id FROM products WHERE prefix = ? FOR UPDATE",
+                &[prefix.into()],
+            )?;
+        }
+        Ok(())
     }
 
     /// Take the next item number of a product (keys are never reused).
@@ -252,11 +272,15 @@ impl Store {
     }
 
     pub fn people(&mut self) -> Result<Vec<Person>, StoreError> {
-        let rows = self.b.query(
-            "SELECT handle, name, email FROM people ORDER BY handle",
-            &[],
-        )?;
-        rows.iter().map(Self::person_row).collect()
+        let rows = self
+            .b
+            .query("SELECT handle, name, email FROM people", &[])?;
+        let mut v: Vec<Person> = rows
+            .iter()
+            .map(Self::person_row)
+            .collect::<Result<_, _>>()?;
+        v.sort_by(|a, b| a.handle.cmp(&b.handle));
+        Ok(v)
     }
 
     // ---- releases -----------------------------------------------------
@@ -305,10 +329,23 @@ impl Store {
     pub fn releases(&mut self) -> Result<Vec<Release>, StoreError> {
         let rows = self.b.query(
             "SELECT p.prefix, r.name, r.target_date, r.created FROM releases r \
-             JOIN products p ON p.id = r.product_id ORDER BY p.prefix, r.target_date, r.name",
+             JOIN products p ON p.id = r.product_id",
             &[],
         )?;
-        rows.iter().map(Self::release_row).collect()
+        let mut v: Vec<Release> = rows
+            .iter()
+            .map(Self::release_row)
+            .collect::<Result<_, _>>()?;
+        // Dated releases first, by date; then undated ones; byte order on names.
+        v.sort_by(|a, b| {
+            (&a.product, a.target_date.is_none(), &a.target_date, &a.name).cmp(&(
+                &b.product,
+                b.target_date.is_none(),
+                &b.target_date,
+                &b.name,
+            ))
+        });
+        Ok(v)
     }
 
     // ---- goals --------------------------------------------------------
@@ -361,10 +398,12 @@ impl Store {
 
     pub fn goals(&mut self) -> Result<Vec<Goal>, StoreError> {
         let rows = self.b.query(
-            "SELECT name, description, key_results, created FROM goals ORDER BY created, name",
+            "SELECT name, description, key_results, created FROM goals",
             &[],
         )?;
-        rows.iter().map(Self::goal_row).collect()
+        let mut v: Vec<Goal> = rows.iter().map(Self::goal_row).collect::<Result<_, _>>()?;
+        v.sort_by(|a, b| (a.created, &a.name).cmp(&(b.created, &b.name)));
+        Ok(v)
     }
 
     /// Link an item to a goal; false if it already was.
@@ -705,15 +744,14 @@ impl Store {
         let pos: HashMap<i64, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
         const CHUNK: usize = 64;
         let marks = vec!["?"; CHUNK].join(", ");
-        let label_sql = format!(
-            "SELECT item_id, label FROM item_labels WHERE item_id IN ({marks}) ORDER BY label"
-        );
+        let label_sql =
+            format!("SELECT item_id, label FROM item_labels WHERE item_id IN ({marks})");
         let field_sql = format!(
             "SELECT item_id, name, text_value, num_value FROM item_fields WHERE item_id IN ({marks})"
         );
         let goal_sql = format!(
             "SELECT x.item_id, g.name FROM goal_items x JOIN goals g ON g.id = x.goal_id \
-             WHERE x.item_id IN ({marks}) ORDER BY g.name"
+             WHERE x.item_id IN ({marks})"
         );
         for chunk in ids.chunks(CHUNK) {
             let mut params: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
@@ -737,6 +775,11 @@ impl Store {
                     items[n].goals.push(text(&r[1], "goal")?);
                 }
             }
+        }
+        // Byte order, whatever the database's collation.
+        for it in &mut items {
+            it.labels.sort();
+            it.goals.sort();
         }
         Ok(items)
     }
@@ -780,7 +823,7 @@ impl Store {
              JOIN items d ON d.id = l.dst_id WHERE s.key = ? \
              UNION ALL \
              SELECT l.kind, 1, s.key, s.title, s.state FROM links l JOIN items s ON s.id = l.src_id \
-             JOIN items d ON d.id = l.dst_id WHERE d.key = ? ORDER BY 1, 2, 3",
+             JOIN items d ON d.id = l.dst_id WHERE d.key = ?",
             &[key.to_string().into(), key.to_string().into()],
         )?;
         rows.iter()
@@ -799,7 +842,11 @@ impl Store {
                     other_state: text(&r[4], "state")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<LinkEnd>, StoreError>>()
+            .map(|mut v| {
+                v.sort_by(|a, b| (&a.relation, &a.other).cmp(&(&b.relation, &b.other)));
+                v
+            })
     }
 
     /// All links, or all of one kind, in (src, kind, dst) order, each with
@@ -843,8 +890,10 @@ impl Store {
         let mut s = self.where_clause(q);
         sql::order(&q.order, &mut s);
         s.text.push_str(" LIMIT ? OFFSET ?");
-        s.params.push(Value::Int(page.limit as i64));
-        s.params.push(Value::Int(page.offset as i64));
+        s.params
+            .push(Value::Int(i64::try_from(page.limit).unwrap_or(i64::MAX)));
+        s.params
+            .push(Value::Int(i64::try_from(page.offset).unwrap_or(i64::MAX)));
         let text = format!("SELECT {ITEM_COLUMNS} {ITEM_FROM}{}", s.text);
         let rows = self.b.query(&text, &s.params)?;
         self.hydrate(rows)

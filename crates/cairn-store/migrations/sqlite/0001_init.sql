@@ -120,7 +120,7 @@ VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000'
 
 CREATE VIRTUAL TABLE items_fts USING fts5 (
     title, description, acceptance,
-    content = 'items', content_rowid = 'id', tokenize = 'porter unicode61'
+    content = 'items', content_rowid = 'id', tokenize = 'porter unicode61 remove_diacritics 0'
 );
 CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
     INSERT INTO items_fts (rowid, title, description, acceptance)

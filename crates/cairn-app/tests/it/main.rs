@@ -1,0 +1,17 @@
+//! Cairn's integration tests: one story suite, run against both backends
+//! (SQLite and PostgreSQL), plus cross-backend dump round trips and a
+//! property test of ranking. See `harness.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod harness;
+
+mod audit;
+mod dump;
+mod items;
+mod links;
+mod props;
+mod query;
+mod ranking;
+mod transactions;
+mod workflow;
