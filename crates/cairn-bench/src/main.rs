@@ -1,0 +1,785 @@
+//! `cairn-bench`: generate a synthetic backlog, import it into SQLite and/or
+//! PostgreSQL, and measure the operations the product promises to be fast.
+//!
+//! Prints one JSON line per measurement on stdout and a table on stderr.
+//! It is a measurement, not a test: a missed target is reported as MISSED
+//! but the exit code stays 0. Errors (a database that cannot be reached, a
+//! broken audit chain) exit non-zero.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod generate;
+
+use anyhow::{Context, Result, anyhow, bail};
+use cairn_app::{App, Position};
+use cairn_core::ItemKey;
+use cairn_store::{Dialect, Page, Value};
+use clap::{Parser, Subcommand, ValueEnum};
+use rand::Rng;
+use serde_json::json;
+use std::collections::HashMap;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+const QUERY_FILTER: &str = "category != done AND label = \"payments\" ORDER BY rank";
+const QUERY_TEXT: &str = "text ~ \"refund\"";
+const PG_DATABASE: &str = "cairn_bench";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cairn-bench",
+    about = "Measure Cairn on a synthetic backlog: dump import, queries, rank moves, audit verification",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    /// Number of items to generate.
+    #[arg(long, default_value_t = 1_000_000)]
+    items: u64,
+    /// Number of links to generate (distinct `blocks`/`relates` pairs).
+    #[arg(long, default_value_t = 1_000_000)]
+    links: u64,
+    /// Seed of the synthetic data; the same seed gives the same dump.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Which database to measure.
+    #[arg(long, value_enum, default_value_t = BackendArg::Both)]
+    backend: BackendArg,
+    /// A PostgreSQL server to use; the benchmark (re)creates the database
+    /// `cairn_bench` on it.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pg_url: String,
+    /// Folder for the dump file and the SQLite database.
+    #[arg(long, default_value = "/tmp")]
+    dir: PathBuf,
+    /// Number of rank moves to time.
+    #[arg(long, default_value_t = 200)]
+    moves: usize,
+    /// Keep the dump, the SQLite file and the PostgreSQL database afterwards.
+    #[arg(long)]
+    keep: bool,
+    /// Print the import's progress (dump line reached, seconds) to stderr,
+    /// to see which section takes the time.
+    #[arg(long)]
+    trace: bool,
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Import a dump and print the elapsed time and peak RSS as JSON
+    /// (run by the benchmark in a child process).
+    #[command(hide = true)]
+    ImportChild {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        trace: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BackendArg {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+/// One measurement, printed as one JSON line.
+struct Measurement {
+    backend: &'static str,
+    name: &'static str,
+    value: f64,
+    unit: &'static str,
+    /// None for informational figures.
+    target: Option<f64>,
+    detail: String,
+}
+
+impl Measurement {
+    fn pass(&self) -> Option<bool> {
+        self.target.map(|t| self.value <= t)
+    }
+}
+
+struct Report {
+    rows: Vec<Measurement>,
+}
+
+impl Report {
+    fn add(&mut self, m: Measurement) {
+        let value = (m.value * 1000.0).round() / 1000.0;
+        let line = json!({
+            "backend": m.backend,
+            "name": m.name,
+            "value": value,
+            "unit": m.unit,
+            "target": m.target,
+            "pass": m.pass(),
+            "detail": m.detail,
+        });
+        println!("{line}");
+        let _ = std::io::stdout().flush();
+        if m.pass() == Some(false) {
+            eprintln!(
+                "MISSED: {} {} = {value} {} (target {} {})",
+                m.backend,
+                m.name,
+                m.unit,
+                m.target.unwrap_or_default(),
+                m.unit
+            );
+        }
+        self.rows.push(m);
+    }
+
+    fn table(&self) {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "\n{:<9} {:<22} {:>12} {:<4} {:>9}  {:<7} {}\n",
+            "backend", "measurement", "value", "unit", "target", "result", "detail"
+        ));
+        for m in &self.rows {
+            let result = match m.pass() {
+                Some(true) => "ok",
+                Some(false) => "MISSED",
+                None => "info",
+            };
+            let target = m
+                .target
+                .map_or_else(|| "-".to_string(), |t| format!("≤ {t}"));
+            out.push_str(&format!(
+                "{:<9} {:<22} {:>12.3} {:<4} {:>9}  {:<7} {}\n",
+                m.backend, m.name, m.value, m.unit, target, result, m.detail
+            ));
+        }
+        let missed = self.rows.iter().filter(|m| m.pass() == Some(false)).count();
+        if missed > 0 {
+            out.push_str(&format!("\n{missed} target(s) MISSED\n"));
+        } else {
+            out.push_str("\nall targets met\n");
+        }
+        eprint!("{out}");
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cairn-bench: error: {e:#}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    if let Some(Cmd::ImportChild { url, file, trace }) = &cli.cmd {
+        return import_child(url, file, *trace).map(|()| ExitCode::SUCCESS);
+    }
+    if !cli.dir.is_dir() {
+        bail!("--dir {} is not a folder", cli.dir.display());
+    }
+    eprintln!(
+        "cairn-bench: seed {} ({} items, {} links); rerun with --seed {} for the same data",
+        cli.seed, cli.items, cli.links, cli.seed
+    );
+    let backends: Vec<Dialect> = match cli.backend {
+        BackendArg::Sqlite => vec![Dialect::Sqlite],
+        BackendArg::Postgres => vec![Dialect::Postgres],
+        BackendArg::Both => vec![Dialect::Sqlite, Dialect::Postgres],
+    };
+    // Fail before spending minutes on generation if PostgreSQL is down.
+    if backends.contains(&Dialect::Postgres) {
+        pg_admin(&cli.pg_url)?;
+    }
+
+    let dump = cli.dir.join(format!(
+        "cairn-bench-{}-{}-{}.jsonl",
+        cli.seed, cli.items, cli.links
+    ));
+    eprintln!("generating {} ...", dump.display());
+    let t = Instant::now();
+    let g = generate::write_dump(&dump, cli.seed, cli.items, cli.links)?;
+    eprintln!(
+        "generated in {:.1} s: {} MiB, {} items ({} done/cancelled, {} labelled payments, {} mention refund), {} links, {} audit entries",
+        t.elapsed().as_secs_f64(),
+        g.bytes >> 20,
+        g.items,
+        g.done_items,
+        g.payments_items,
+        g.refund_items,
+        g.links,
+        g.audit_entries
+    );
+
+    let mut report = Report { rows: Vec::new() };
+    let mut failed = false;
+    for d in backends {
+        let url = match d {
+            Dialect::Sqlite => {
+                let path = cli
+                    .dir
+                    .join(format!("cairn-bench-{}-{}.db", cli.seed, cli.items));
+                remove_sqlite(&path)?;
+                format!("sqlite:{}", path.display())
+            }
+            Dialect::Postgres => fresh_pg_database(&cli.pg_url)?,
+        };
+        eprintln!("\n== {} ==", d.name());
+        let ok = bench_backend(&cli, d, &url, &dump, &g, &mut report)?;
+        failed |= !ok;
+        if !cli.keep {
+            match d {
+                Dialect::Sqlite => remove_sqlite(Path::new(url.trim_start_matches("sqlite:")))?,
+                Dialect::Postgres => drop_pg_database(&cli.pg_url)?,
+            }
+        }
+    }
+    if !cli.keep {
+        let _ = std::fs::remove_file(&dump);
+    }
+    report.table();
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Run every measurement on one backend. Returns false when a correctness
+/// check failed (not when a target was missed).
+fn bench_backend(
+    cli: &Cli,
+    d: Dialect,
+    url: &str,
+    dump: &Path,
+    g: &generate::Generated,
+    report: &mut Report,
+) -> Result<bool> {
+    let backend = d.name();
+    let mut ok = true;
+
+    // 1. Import, in a child process so its peak RSS is the import's alone.
+    eprintln!("importing in a child process ...");
+    let child = run_import_child(url, dump, cli.trace)?;
+    let entries = child.audit_entries;
+    report.add(Measurement {
+        backend,
+        name: "import_dump",
+        value: child.elapsed_s,
+        unit: "s",
+        target: Some(60.0),
+        detail: format!(
+            "{} items, {} links, {} audit entries (+1 dump.import entry); dump {} MiB",
+            child.items,
+            child.links,
+            entries,
+            g.bytes >> 20
+        ),
+    });
+    report.add(Measurement {
+        backend,
+        name: "import_peak_rss",
+        value: child.vmhwm_kib as f64 / 1024.0,
+        unit: "MiB",
+        target: Some(1024.0),
+        detail: "VmHWM of the importing process (open + import_dump)".into(),
+    });
+    if child.items != g.items || child.links != g.links || entries != g.audit_entries {
+        eprintln!(
+            "import counts differ from the generated ones: {} items, {} links, {} audit entries imported",
+            child.items, child.links, entries
+        );
+        ok = false;
+    }
+
+    let mut app = App::open(url, "bench").with_context(|| format!("cannot open {url}"))?;
+    if d == Dialect::Sqlite {
+        let path = url.trim_start_matches("sqlite:");
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        eprintln!("database file: {} MiB", size >> 20);
+    }
+
+    // 2. Queries: time the page fetch itself; the count separately.
+    query_bench(
+        &mut app,
+        backend,
+        "query_first_page",
+        "query_count",
+        QUERY_FILTER,
+        20.0,
+        report,
+    )?;
+    query_bench(
+        &mut app,
+        backend,
+        "fulltext_first_page",
+        "fulltext_count",
+        QUERY_TEXT,
+        50.0,
+        report,
+    )?;
+
+    // 3. Rank moves.
+    ok &= move_bench(&mut app, backend, cli, report)?;
+
+    // 4. Audit verification over the whole trail.
+    let t = Instant::now();
+    let r = app.audit_verify(&mut |_| {})?;
+    let secs = t.elapsed().as_secs_f64();
+    let per_million = if r.checked > 0 {
+        secs / (r.checked as f64 / 1e6)
+    } else {
+        0.0
+    };
+    let detail = if r.ok() {
+        format!(
+            "{} entries verified; {per_million:.2} s per 1M entries",
+            r.checked
+        )
+    } else {
+        ok = false;
+        format!("BROKEN after {} entries: {}", r.checked, r.message)
+    };
+    report.add(Measurement {
+        backend,
+        name: "audit_verify",
+        value: secs,
+        unit: "s",
+        target: Some(5.0),
+        detail,
+    });
+    if !r.ok() {
+        eprintln!("audit chain does not verify: {}", r.message);
+    }
+    Ok(ok)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() { 0.0 } else { v[v.len() / 2] }
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return 0.0;
+    }
+    let i = ((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1;
+    v[i]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[allow(clippy::too_many_arguments)]
+fn query_bench(
+    app: &mut App,
+    backend: &'static str,
+    name: &'static str,
+    count_name: &'static str,
+    src: &str,
+    target_ms: f64,
+    report: &mut Report,
+) -> Result<()> {
+    let q = app
+        .compile_query(src)
+        .map_err(|e| anyhow!("cannot compile `{src}`: {e}"))?;
+    let page = Page {
+        limit: 50,
+        offset: 0,
+    };
+    let t = Instant::now();
+    let first = app.store().query(&q, page)?;
+    let cold = ms(t.elapsed());
+    let mut times = Vec::with_capacity(20);
+    for _ in 0..20 {
+        let t = Instant::now();
+        let rows = app.store().query(&q, page)?;
+        times.push(ms(t.elapsed()));
+        if rows.len() != first.len() {
+            bail!("`{src}` returned {} rows, then {}", first.len(), rows.len());
+        }
+    }
+    let p95 = percentile(&mut times, 0.95);
+    let med = median(&mut times);
+    let mut counts = Vec::new();
+    let mut total = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        total = app.store().count(&q)?;
+        counts.push(ms(t.elapsed()));
+    }
+    report.add(Measurement {
+        backend,
+        name,
+        value: med,
+        unit: "ms",
+        target: Some(target_ms),
+        detail: format!(
+            "`{src}`: {} rows of {total}; median of 20 after 1 warm-up ({cold:.1} ms), p95 {p95:.2} ms",
+            first.len()
+        ),
+    });
+    report.add(Measurement {
+        backend,
+        name: count_name,
+        value: median(&mut counts),
+        unit: "ms",
+        target: None,
+        detail: format!(
+            "COUNT of `{src}` = {total} (App::query runs it with every page); median of 3"
+        ),
+    });
+    explain(app, &q);
+    Ok(())
+}
+
+/// Print the plan of the page query to stderr (the store's SQL shape:
+/// filter and order from `cairn_store::sql`, its item columns and joins).
+fn explain(app: &mut App, q: &cairn_query::Query) {
+    let store = app.store();
+    let d = store.dialect();
+    let mut s = cairn_store::sql::Sql::default();
+    s.text.push_str(" WHERE ");
+    cairn_store::sql::filter(&q.filter, d, &mut s);
+    cairn_store::sql::order(&q.order, &mut s);
+    s.text.push_str(" LIMIT ? OFFSET ?");
+    s.params.push(Value::Int(50));
+    s.params.push(Value::Int(0));
+    let select = "SELECT i.id, i.key, i.kind, i.title, i.description, i.state, i.category, i.assignee, \
+                  i.estimate, i.acceptance, i.created, i.updated, i.resolved, i.rank, p.key, r.name, i.version \
+                  FROM items i LEFT JOIN items p ON p.id = i.parent_id LEFT JOIN releases r ON r.id = i.release_id";
+    let (prefix, col) = match d {
+        Dialect::Sqlite => ("EXPLAIN QUERY PLAN ", 3),
+        Dialect::Postgres => ("EXPLAIN (ANALYZE, BUFFERS) ", 0),
+    };
+    let sql = format!("{prefix}{select}{}", s.text);
+    match store.backend().query(&sql, &s.params) {
+        Ok(rows) => {
+            eprintln!("  plan:");
+            for r in rows {
+                if let Some(line) = r.get(col).and_then(|v| v.as_str()) {
+                    eprintln!("    {line}");
+                }
+            }
+        }
+        Err(e) => eprintln!("  (no plan: {e})"),
+    }
+}
+
+/// (rank, version) of every item by id.
+fn snapshot(app: &mut App) -> Result<HashMap<i64, (String, i64)>> {
+    let rows = app
+        .store()
+        .backend()
+        .query("SELECT id, rank, version FROM items", &[])?;
+    let mut m = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let id = r[0]
+            .as_i64()
+            .ok_or_else(|| anyhow!("items.id is not an integer"))?;
+        let rank = r[1].as_str().unwrap_or_default().to_string();
+        let version = r[2]
+            .as_i64()
+            .ok_or_else(|| anyhow!("items.version is not an integer"))?;
+        m.insert(id, (rank, version));
+    }
+    Ok(m)
+}
+
+fn move_bench(
+    app: &mut App,
+    backend: &'static str,
+    cli: &Cli,
+    report: &mut Report,
+) -> Result<bool> {
+    let n = cli.items;
+    if n < 2 || cli.moves == 0 {
+        return Ok(true);
+    }
+    let mut rng = generate::move_rng(cli.seed);
+    let pairs: Vec<(ItemKey, ItemKey)> = (0..cli.moves)
+        .map(|_| {
+            let a = rng.gen_range(1..=n);
+            let mut b = rng.gen_range(1..n);
+            if b >= a {
+                b += 1;
+            }
+            (
+                ItemKey::new(generate::PREFIX, a as i64),
+                ItemKey::new(generate::PREFIX, b as i64),
+            )
+        })
+        .collect();
+
+    let before = snapshot(app)?;
+    let (head_before, _) = app.store().audit_head()?;
+    let mut times = Vec::with_capacity(pairs.len());
+    let mut written = 0u64;
+    let mut moved_keys = std::collections::HashSet::new();
+    for (a, b) in &pairs {
+        let old = app.store().item(a)?.map(|i| i.version);
+        let t = Instant::now();
+        let item = app.item_move(a, &Position::Before(b.clone()), None, None)?;
+        times.push(ms(t.elapsed()));
+        if Some(item.version) != old {
+            written += 1;
+            moved_keys.insert(a.to_string());
+        }
+    }
+    let after = snapshot(app)?;
+    let (head_after, _) = app.store().audit_head()?;
+
+    // Which rows changed, over the whole table: a move must write its own
+    // row and no other (no renumbering).
+    let mut changed_ids = Vec::new();
+    for (id, now) in &after {
+        if before.get(id) != Some(now) {
+            changed_ids.push(*id);
+        }
+    }
+    let mut changed_keys = std::collections::HashSet::new();
+    for id in &changed_ids {
+        let rows = app
+            .store()
+            .backend()
+            .query("SELECT key FROM items WHERE id = ?", &[Value::Int(*id)])?;
+        if let Some(k) = rows.first().and_then(|r| r[0].as_str()) {
+            changed_keys.insert(k.to_string());
+        }
+    }
+    let version_sum = |m: &HashMap<i64, (String, i64)>| m.values().map(|(_, v)| *v).sum::<i64>();
+    let version_delta = version_sum(&after) - version_sum(&before);
+    let audit_delta = head_after - head_before;
+    let exact = changed_keys == moved_keys
+        && version_delta == written as i64
+        && audit_delta == written as i64;
+
+    let p95 = percentile(&mut times, 0.95);
+    let max = times.iter().copied().fold(0.0, f64::max);
+    let med = median(&mut times);
+    let check = if exact {
+        "one item row + one audit entry per move, no other row changed".to_string()
+    } else {
+        format!(
+            "UNEXPECTED WRITES: {} rows changed for {} distinct moved items, versions +{version_delta}, audit +{audit_delta}",
+            changed_ids.len(),
+            moved_keys.len()
+        )
+    };
+    report.add(Measurement {
+        backend,
+        name: "move_rank",
+        value: med,
+        unit: "ms",
+        target: Some(5.0),
+        detail: format!(
+            "{} moves (Position::Before a random item), {written} wrote; p95 {p95:.2} ms, max {max:.2} ms; \
+             {} rows changed in {} items, audit +{audit_delta}: {check}",
+            pairs.len(),
+            changed_ids.len(),
+            after.len()
+        ),
+    });
+    if !exact {
+        eprintln!("move_rank: {check}");
+    }
+    Ok(exact)
+}
+
+// ---- the import child -------------------------------------------------
+
+struct ChildResult {
+    elapsed_s: f64,
+    vmhwm_kib: u64,
+    items: u64,
+    links: u64,
+    audit_entries: u64,
+}
+
+fn run_import_child(url: &str, dump: &Path, trace: bool) -> Result<ChildResult> {
+    let exe = std::env::current_exe()
+        .context("cannot find the cairn-bench executable to run the import child")?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("import-child")
+        .arg("--url")
+        .arg(url)
+        .arg("--file")
+        .arg(dump);
+    if trace {
+        cmd.arg("--trace");
+    }
+    let out = cmd
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot start the import child process")?;
+    if !out.status.success() {
+        bail!(
+            "the import child failed ({}); its error is above",
+            out.status
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .last()
+        .ok_or_else(|| anyhow!("the import child printed nothing"))?;
+    let v: serde_json::Value = serde_json::from_str(line)
+        .with_context(|| format!("the import child printed `{line}`, not JSON"))?;
+    let num = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| anyhow!("the import child's JSON lacks {k}"))
+    };
+    Ok(ChildResult {
+        elapsed_s: v
+            .get("elapsed_s")
+            .and_then(serde_json::Value::as_f64)
+            .ok_or_else(|| anyhow!("no elapsed_s"))?,
+        vmhwm_kib: num("vmhwm_kib")?,
+        items: num("items")?,
+        links: num("links")?,
+        audit_entries: num("audit_entries")?,
+    })
+}
+
+/// Peak resident set size of this process, in KiB.
+fn vmhwm_kib() -> Result<u64> {
+    let status =
+        std::fs::read_to_string("/proc/self/status").context("cannot read /proc/self/status")?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| anyhow!("/proc/self/status has no VmHWM line"))
+}
+
+fn import_child(url: &str, file: &Path, trace: bool) -> Result<()> {
+    let mut app = App::open(url, "bench").with_context(|| format!("cannot open {url}"))?;
+    let f = std::fs::File::open(file)
+        .with_context(|| format!("cannot open the dump {}", file.display()))?;
+    let mut r = BufReader::with_capacity(1 << 20, f);
+    let t = Instant::now();
+    let mut bucket = 0;
+    let mut progress = |line: u64| {
+        if !trace {
+            return;
+        }
+        if line == u64::MAX {
+            eprintln!(
+                "  import: committed and analysed at {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+        } else if line / 250_000 > bucket {
+            bucket = line / 250_000;
+            eprintln!(
+                "  import: dump line {line} at {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let s = app.import_dump(&mut r, &mut progress)?;
+    let elapsed = t.elapsed().as_secs_f64();
+    let line = json!({
+        "elapsed_s": elapsed,
+        "vmhwm_kib": vmhwm_kib()?,
+        "items": s.items,
+        "links": s.links,
+        "audit_entries": s.audit_entries,
+    });
+    println!("{line}");
+    Ok(())
+}
+
+// ---- database set-up --------------------------------------------------
+
+fn remove_sqlite(path: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let p = PathBuf::from(format!("{}{suffix}", path.display()));
+        if p.exists() {
+            std::fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn pg_admin(url: &str) -> Result<postgres::Client> {
+    postgres::Client::connect(url, postgres::NoTls).with_context(|| {
+        format!(
+            "cannot connect to PostgreSQL at {}; start it or pass --pg-url (or run with --backend sqlite)",
+            cairn_store::postgres::redact(url)
+        )
+    })
+}
+
+/// `url` with its database name replaced by `db`.
+fn with_database(url: &str, db: &str) -> Result<String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| anyhow!("--pg-url {url} is not a postgres:// URL"))?;
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let authority = rest.split_once('/').map_or(rest, |(a, _)| a);
+    let mut out = format!("{scheme}://{authority}/{db}");
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    Ok(out)
+}
+
+fn drop_pg_database(admin_url: &str) -> Result<()> {
+    let mut c = pg_admin(admin_url)?;
+    let sql = format!("DROP DATABASE IF EXISTS {PG_DATABASE}");
+    if c.batch_execute(&format!("{sql} WITH (FORCE)")).is_err() {
+        c.batch_execute(&sql)
+            .with_context(|| format!("cannot drop the database {PG_DATABASE}"))?;
+    }
+    Ok(())
+}
+
+/// Drop and create the benchmark database; returns its URL.
+fn fresh_pg_database(admin_url: &str) -> Result<String> {
+    drop_pg_database(admin_url)?;
+    let mut c = pg_admin(admin_url)?;
+    c.batch_execute(&format!("CREATE DATABASE {PG_DATABASE}"))
+        .with_context(|| format!("cannot create the database {PG_DATABASE}"))?;
+    with_database(admin_url, PG_DATABASE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_is_replaced_in_urls() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x").unwrap(),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "x").unwrap(),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgresql://h:5432", "x").unwrap(),
+            "postgresql://h:5432/x"
+        );
+    }
+
+    #[test]
+    fn percentiles() {
+        let mut v = vec![5.0, 1.0, 3.0, 2.0, 4.0];
+        assert_eq!(median(&mut v), 3.0);
+        assert_eq!(percentile(&mut v, 0.95), 5.0);
+    }
+}
