@@ -530,6 +530,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn same_seed_same_dump_and_it_imports_and_verifies() {
+        let dir = std::env::temp_dir();
+        let a = dir.join(format!("cairn-bench-test-{}-a.jsonl", std::process::id()));
+        let b = dir.join(format!("cairn-bench-test-{}-b.jsonl", std::process::id()));
+        let g = write_dump(&a, 7, 300, 400).unwrap();
+        write_dump(&b, 7, 300, 400).unwrap();
+        let bytes = std::fs::read(&a).unwrap();
+        assert_eq!(bytes, std::fs::read(&b).unwrap());
+        assert_eq!(g.audit_entries, 700);
+
+        let mut app = cairn_app::App::open("sqlite::memory:", "test").unwrap();
+        let s = app.import_dump(&mut bytes.as_slice(), &mut |_| {}).unwrap();
+        assert_eq!((s.items, s.links, s.audit_entries), (300, 400, 700));
+        let r = app.audit_verify(&mut |_| {}).unwrap();
+        assert!(r.ok(), "{}", r.message);
+        assert_eq!(r.checked, r.head_seq as u64);
+        assert!(r.checked >= 700);
+        let _ = std::fs::remove_file(a);
+        let _ = std::fs::remove_file(b);
+    }
+
+    #[test]
     fn creation_times_are_monotonic() {
         for total in [1u64, 7, 1000, 1_000_000] {
             let mut last = i64::MIN;

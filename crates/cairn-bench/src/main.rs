@@ -22,8 +22,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-const QUERY_FILTER: &str = "category != done AND label = \"payments\" ORDER BY rank";
-const QUERY_TEXT: &str = "text ~ \"refund\"";
+/// A measured query: its page fetch has a target, its count is reported.
+struct QuerySpec {
+    name: &'static str,
+    count_name: &'static str,
+    src: &'static str,
+    target_ms: f64,
+}
+
+const QUERIES: [QuerySpec; 2] = [
+    QuerySpec {
+        name: "query_first_page",
+        count_name: "query_count",
+        src: "category != done AND label = \"payments\" ORDER BY rank",
+        target_ms: 20.0,
+    },
+    QuerySpec {
+        name: "fulltext_first_page",
+        count_name: "fulltext_count",
+        src: "text ~ \"refund\"",
+        target_ms: 50.0,
+    },
+];
 const PG_DATABASE: &str = "cairn_bench";
 
 #[derive(Parser, Debug)]
@@ -62,6 +82,10 @@ struct Cli {
     /// to see which section takes the time.
     #[arg(long)]
     trace: bool,
+    /// Print the query plans of the measured queries to stderr (SQLite:
+    /// EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN ANALYZE).
+    #[arg(long)]
+    explain: bool,
     #[command(subcommand)]
     cmd: Option<Cmd>,
 }
@@ -218,8 +242,29 @@ fn run() -> Result<ExitCode> {
     );
 
     let mut report = Report { rows: Vec::new() };
+    let r = bench_all(&cli, &backends, &dump, &g, &mut report);
+    if !cli.keep {
+        let _ = std::fs::remove_file(&dump);
+    }
+    // Show what was measured even when a later backend failed.
+    report.table();
+    Ok(if r? {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Measure each backend in turn; false when a correctness check failed.
+fn bench_all(
+    cli: &Cli,
+    backends: &[Dialect],
+    dump: &Path,
+    g: &generate::Generated,
+    report: &mut Report,
+) -> Result<bool> {
     let mut failed = false;
-    for d in backends {
+    for &d in backends {
         let url = match d {
             Dialect::Sqlite => {
                 let path = cli
@@ -231,7 +276,7 @@ fn run() -> Result<ExitCode> {
             Dialect::Postgres => fresh_pg_database(&cli.pg_url)?,
         };
         eprintln!("\n== {} ==", d.name());
-        let ok = bench_backend(&cli, d, &url, &dump, &g, &mut report)?;
+        let ok = bench_backend(cli, d, &url, dump, g, report)?;
         failed |= !ok;
         if !cli.keep {
             match d {
@@ -240,15 +285,7 @@ fn run() -> Result<ExitCode> {
             }
         }
     }
-    if !cli.keep {
-        let _ = std::fs::remove_file(&dump);
-    }
-    report.table();
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(!failed)
 }
 
 /// Run every measurement on one backend. Returns false when a correctness
@@ -275,7 +312,7 @@ fn bench_backend(
         unit: "s",
         target: Some(60.0),
         detail: format!(
-            "{} items, {} links, {} audit entries (+1 dump.import entry); dump {} MiB",
+            "{} items, {} links, {} audit entries; dump {} MiB",
             child.items,
             child.links,
             entries,
@@ -306,24 +343,9 @@ fn bench_backend(
     }
 
     // 2. Queries: time the page fetch itself; the count separately.
-    query_bench(
-        &mut app,
-        backend,
-        "query_first_page",
-        "query_count",
-        QUERY_FILTER,
-        20.0,
-        report,
-    )?;
-    query_bench(
-        &mut app,
-        backend,
-        "fulltext_first_page",
-        "fulltext_count",
-        QUERY_TEXT,
-        50.0,
-        report,
-    )?;
+    for spec in &QUERIES {
+        query_bench(&mut app, backend, spec, cli.explain, report)?;
+    }
 
     // 3. Rank moves.
     ok &= move_bench(&mut app, backend, cli, report)?;
@@ -378,16 +400,14 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-#[allow(clippy::too_many_arguments)]
 fn query_bench(
     app: &mut App,
     backend: &'static str,
-    name: &'static str,
-    count_name: &'static str,
-    src: &str,
-    target_ms: f64,
+    spec: &QuerySpec,
+    explain_plans: bool,
     report: &mut Report,
 ) -> Result<()> {
+    let src = spec.src;
     let q = app
         .compile_query(src)
         .map_err(|e| anyhow!("cannot compile `{src}`: {e}"))?;
@@ -418,10 +438,10 @@ fn query_bench(
     }
     report.add(Measurement {
         backend,
-        name,
+        name: spec.name,
         value: med,
         unit: "ms",
-        target: Some(target_ms),
+        target: Some(spec.target_ms),
         detail: format!(
             "`{src}`: {} rows of {total}; median of 20 after 1 warm-up ({cold:.1} ms), p95 {p95:.2} ms",
             first.len()
@@ -429,7 +449,7 @@ fn query_bench(
     });
     report.add(Measurement {
         backend,
-        name: count_name,
+        name: spec.count_name,
         value: median(&mut counts),
         unit: "ms",
         target: None,
@@ -437,7 +457,9 @@ fn query_bench(
             "COUNT of `{src}` = {total} (App::query runs it with every page); median of 3"
         ),
     });
-    explain(app, &q);
+    if explain_plans {
+        explain(app, &q);
+    }
     Ok(())
 }
 
