@@ -42,6 +42,8 @@ pub struct Store {
 
 struct Bulk {
     ids: HashMap<String, i64>,
+    /// SQLite triggers set aside for the load, as their CREATE statements.
+    triggers: Vec<String>,
     next_id: i64,
     releases: HashMap<(String, String), i64>,
     products: HashMap<String, i64>,
@@ -1016,11 +1018,19 @@ impl Store {
                 self.b.batch(drop)?;
             }
         }
+        let mut triggers = Vec::new();
         if self.b.dialect() == Dialect::Sqlite {
-            // Full-text rows are built once at the end instead of per row.
-            self.b.batch(
-                "DROP TRIGGER items_fts_insert; DROP TRIGGER items_fts_delete; DROP TRIGGER items_fts_update;",
-            )?;
+            // Full-text rows are built once at the end instead of per row:
+            // set the triggers aside (as the migration made them) and
+            // restore them afterwards.
+            for r in self.b.query(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'items'",
+                &[],
+            )? {
+                let name = text(&r[0], "trigger name")?;
+                self.b.batch(&format!("DROP TRIGGER \"{name}\""))?;
+                triggers.push(text(&r[1], "trigger sql")?);
+            }
         }
         let rows = self
             .b
@@ -1051,6 +1061,7 @@ impl Store {
             products,
             deferred_parents: Vec::new(),
             goals,
+            triggers,
         });
         Ok(())
     }
@@ -1255,23 +1266,11 @@ impl Store {
         }
         match self.b.dialect() {
             Dialect::Sqlite => {
-                self.b.batch(
-                    "INSERT INTO items_fts (items_fts) VALUES ('rebuild');
-                     CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
-                         INSERT INTO items_fts (rowid, title, description, acceptance)
-                         VALUES (new.id, new.title, new.description, new.acceptance);
-                     END;
-                     CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
-                         INSERT INTO items_fts (items_fts, rowid, title, description, acceptance)
-                         VALUES ('delete', old.id, old.title, old.description, old.acceptance);
-                     END;
-                     CREATE TRIGGER items_fts_update AFTER UPDATE OF title, description, acceptance ON items BEGIN
-                         INSERT INTO items_fts (items_fts, rowid, title, description, acceptance)
-                         VALUES ('delete', old.id, old.title, old.description, old.acceptance);
-                         INSERT INTO items_fts (rowid, title, description, acceptance)
-                         VALUES (new.id, new.title, new.description, new.acceptance);
-                     END;",
-                )?;
+                self.b
+                    .batch("INSERT INTO items_fts (items_fts) VALUES ('rebuild')")?;
+                for t in &bulk.triggers {
+                    self.b.batch(t)?;
+                }
             }
             Dialect::Postgres => {
                 for (_, create) in PG_BULK_DEFERRED {

@@ -327,6 +327,45 @@ fn dump_round_trip_through_the_cli() {
     let b = std::fs::read_to_string(p.join("b.jsonl")).unwrap();
     assert!(a == b, "export → import → export changed the dump");
     assert!(ok(p, &["--db", "sqlite:b.db", "audit", "verify"]).contains("intact"));
+    // Full-text search works on the imported items and on new ones (the
+    // index was rebuilt and its triggers restored).
+    let found = ok(
+        p,
+        &[
+            "--db",
+            "sqlite:b.db",
+            "query",
+            "text ~ refunds",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&found).unwrap();
+    assert!(v["total"].as_u64().unwrap() > 5, "{v}");
+    ok(
+        p,
+        &[
+            "--db",
+            "sqlite:b.db",
+            "item",
+            "add",
+            "bug",
+            "Zebra stripes in the statement PDF",
+        ],
+    );
+    let found = ok(
+        p,
+        &[
+            "--db",
+            "sqlite:b.db",
+            "query",
+            "text ~ zebra",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&found).unwrap();
+    assert_eq!(v["total"], 1, "{v}");
 }
 
 #[test]
