@@ -519,7 +519,6 @@ fn build(
         plan: Plan,
     }
     let mut specs: Vec<Spec> = Vec::new();
-    let people: Vec<&str> = PEOPLE.iter().map(|(h, _)| *h).collect();
     let mut theme_order: Vec<usize> = (0..THEMES.len()).collect();
     theme_order.shuffle(rng);
     for (n, &t) in theme_order.iter().enumerate() {
@@ -575,9 +574,7 @@ fn build(
             let title = format!("As {article} {role}, I want to {want}, so that {so}");
             let est = [1.0, 2.0, 3.0, 3.0, 5.0, 5.0, 8.0, 13.0][rng.gen_range(0..8)];
             let p = plan(rng, created, end);
-            let assignee = p
-                .start
-                .map(|_| people[rng.gen_range(0..people.len())].to_string());
+            let assignee = assign(rng, &p);
             let mut labels = vec![th.label.to_string()];
             if rng.gen_bool(0.3) {
                 labels.push(["mobile", "web", "backend", "ux"][rng.gen_range(0..4)].to_string());
@@ -611,9 +608,7 @@ fn build(
                 for task in tasks {
                     let created = specs[story_slot].plan.created + rng.gen_range(0..3) * DAY;
                     let p = plan(rng, created, end);
-                    let assignee = p
-                        .start
-                        .map(|_| people[rng.gen_range(0..people.len())].to_string());
+                    let assignee = assign(rng, &p);
                     specs.push(Spec {
                         new: NewItem {
                             kind: Some(Kind::Task),
@@ -655,9 +650,7 @@ fn build(
         let created =
             start + rng.gen_range(20..HISTORY_DAYS - 5) * DAY + rng.gen_range(0..10) * 3_600_000;
         let p = plan(rng, created, end);
-        let assignee = p
-            .start
-            .map(|_| people[rng.gen_range(0..people.len())].to_string());
+        let assignee = assign(rng, &p);
         specs.push(Spec {
             new: NewItem {
                 kind: Some(Kind::Bug),
@@ -800,6 +793,12 @@ fn build(
         audit_entries,
         days: HISTORY_DAYS,
     })
+}
+
+/// Work that has started has someone on it.
+fn assign(rng: &mut ChaCha8Rng, p: &Plan) -> Option<String> {
+    p.start
+        .map(|_| PEOPLE[rng.gen_range(0..PEOPLE.len())].0.to_string())
 }
 
 fn kr(d: &str, target: f64, current: f64, unit: &str) -> KeyResult {

@@ -479,6 +479,15 @@ impl Tx<'_> {
         Ok(())
     }
 
+    fn check_release(&mut self, prefix: &str, name: &str) -> Result<()> {
+        if self.store.release(prefix, name)?.is_none() {
+            return Err(AppError::NotFound(format!(
+                "there is no release {name} in {prefix}; add it with `cairn release add {name}`"
+            )));
+        }
+        Ok(())
+    }
+
     fn check_state(&self, kind: Kind, state: &str) -> Result<Category> {
         self.config.category_of(kind, state).ok_or_else(|| {
             AppError::Invalid(format!(
@@ -559,12 +568,8 @@ impl Tx<'_> {
         if let Some(p) = &new.parent {
             self.check_parent(None, kind, p)?;
         }
-        if let Some(r) = &new.release
-            && self.store.release(prefix, r)?.is_none()
-        {
-            return Err(AppError::NotFound(format!(
-                "there is no release {r} in {prefix}; add it with `cairn release add {r}`"
-            )));
+        if let Some(r) = &new.release {
+            self.check_release(prefix, r)?;
         }
         let mut goals = new.goals.clone();
         goals.sort();
@@ -661,13 +666,8 @@ impl Tx<'_> {
             }
         }
         if let Some(r) = &patch.release {
-            if let Some(name) = r
-                && self.store.release(&key.prefix, name)?.is_none()
-            {
-                return Err(AppError::NotFound(format!(
-                    "there is no release {name} in {}; add it with `cairn release add {name}`",
-                    key.prefix
-                )));
+            if let Some(name) = r {
+                self.check_release(&key.prefix, name)?;
             }
             new.release = r.clone();
         }

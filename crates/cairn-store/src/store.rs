@@ -51,6 +51,10 @@ struct Bulk {
     goals: HashMap<String, i64>,
 }
 
+/// Column lists in the order the matching `*_row` readers expect.
+const PRODUCT_COLUMNS: &str = "prefix, name, next_number, created";
+const PERSON_COLUMNS: &str = "handle, name, email";
+const GOAL_COLUMNS: &str = "name, description, key_results, created";
 const ITEM_COLUMNS: &str = "i.id, i.key, i.kind, i.title, i.description, i.state, i.category, \
     i.assignee, i.estimate, i.acceptance, i.created, i.updated, i.resolved, i.rank, p.key, r.name, i.version";
 const ITEM_FROM: &str = "FROM items i LEFT JOIN items p ON p.id = i.parent_id LEFT JOIN releases r ON r.id = i.release_id";
@@ -198,17 +202,16 @@ impl Store {
 
     pub fn product(&mut self, prefix: &str) -> Result<Option<Product>, StoreError> {
         let rows = self.b.query(
-            "SELECT prefix, name, next_number, created FROM products WHERE prefix = ?",
+            &format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE prefix = ?"),
             &[prefix.into()],
         )?;
         rows.first().map(Self::product_row).transpose()
     }
 
     pub fn products(&mut self) -> Result<Vec<Product>, StoreError> {
-        let rows = self.b.query(
-            "SELECT prefix, name, next_number, created FROM products",
-            &[],
-        )?;
+        let rows = self
+            .b
+            .query(&format!("SELECT {PRODUCT_COLUMNS} FROM products"), &[])?;
         // Sorted here, not in SQL, so the order is byte order on every
         // backend whatever the database's collation.
         let mut v: Vec<Product> = rows
@@ -267,7 +270,7 @@ impl Store {
 
     pub fn person(&mut self, handle: &str) -> Result<Option<Person>, StoreError> {
         let rows = self.b.query(
-            "SELECT handle, name, email FROM people WHERE handle = ?",
+            &format!("SELECT {PERSON_COLUMNS} FROM people WHERE handle = ?"),
             &[handle.into()],
         )?;
         rows.first().map(Self::person_row).transpose()
@@ -276,7 +279,7 @@ impl Store {
     pub fn people(&mut self) -> Result<Vec<Person>, StoreError> {
         let rows = self
             .b
-            .query("SELECT handle, name, email FROM people", &[])?;
+            .query(&format!("SELECT {PERSON_COLUMNS} FROM people"), &[])?;
         let mut v: Vec<Person> = rows
             .iter()
             .map(Self::person_row)
@@ -392,17 +395,16 @@ impl Store {
 
     pub fn goal(&mut self, name: &str) -> Result<Option<Goal>, StoreError> {
         let rows = self.b.query(
-            "SELECT name, description, key_results, created FROM goals WHERE name = ?",
+            &format!("SELECT {GOAL_COLUMNS} FROM goals WHERE name = ?"),
             &[name.into()],
         )?;
         rows.first().map(Self::goal_row).transpose()
     }
 
     pub fn goals(&mut self) -> Result<Vec<Goal>, StoreError> {
-        let rows = self.b.query(
-            "SELECT name, description, key_results, created FROM goals",
-            &[],
-        )?;
+        let rows = self
+            .b
+            .query(&format!("SELECT {GOAL_COLUMNS} FROM goals"), &[])?;
         let mut v: Vec<Goal> = rows.iter().map(Self::goal_row).collect::<Result<_, _>>()?;
         v.sort_by(|a, b| (a.created, &a.name).cmp(&(b.created, &b.name)));
         Ok(v)
