@@ -5,6 +5,7 @@
 //! validates it and records the change in the audit trail.
 
 use crate::kind::{Category, Kind};
+use crate::ranking::RankingConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -49,6 +50,9 @@ pub struct Config {
     pub hierarchy: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub fields: BTreeMap<String, FieldDecl>,
+    /// Scoring models' inputs and weighted criteria (docs/prioritisation.md).
+    #[serde(default)]
+    pub ranking: RankingConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +92,17 @@ pub enum FieldType {
     Text,
     Date,
     Enum,
+}
+
+impl FieldType {
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Number => "number",
+            FieldType::Text => "text",
+            FieldType::Date => "date",
+            FieldType::Enum => "enum",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -140,6 +155,7 @@ impl Default for Config {
                 workflows: BTreeMap::new(),
                 hierarchy: BTreeMap::new(),
                 fields: BTreeMap::new(),
+                ranking: RankingConfig::default(),
             },
         }
     }
@@ -150,6 +166,9 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
         cfg.validate()?;
+        cfg.ranking
+            .validate(&cfg.fields, text, crate::ranking::MODELS)
+            .map_err(ConfigError::Invalid)?;
         Ok(cfg)
     }
 

@@ -11,6 +11,7 @@ pub mod item;
 pub mod key;
 pub mod kind;
 pub mod rank;
+pub mod ranking;
 
 pub use audit::{AuditEntry, Change};
 pub use config::{Config, ConfigError, FieldDecl, FieldType, StateDecl, Workflow};

@@ -2,3 +2,6 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod graph;
+pub mod kano;
+pub mod order;
+pub mod score;
