@@ -437,7 +437,9 @@ mod tests {
         assert_eq!(r.effective[0], Some(10.0));
     }
 
-    fn graph_input() -> impl Strategy<Value = (Vec<Option<f64>>, Vec<i64>, Vec<(u32, u32)>)> {
+    type Input = (Vec<Option<f64>>, Vec<i64>, Vec<(u32, u32)>);
+
+    fn graph_input() -> impl Strategy<Value = Input> {
         (1usize..40).prop_flat_map(|n| {
             (
                 proptest::collection::vec(proptest::option::weighted(0.8, 0.0f64..100.0), n),
