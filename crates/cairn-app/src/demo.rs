@@ -45,6 +45,85 @@ description = "Value to customers, 1 (little) to 10 (a lot)"
 type = "enum"
 values = ["low", "medium", "high"]
 description = "Delivery risk as the team sees it"
+
+# Inputs of the scoring models (docs/prioritisation.md).
+[fields.reach]
+type = "number"
+description = "RICE reach: merchants or shoppers affected per quarter"
+[fields.impact]
+type = "number"
+description = "RICE impact: 3 massive, 2 high, 1 medium, 0.5 low, 0.25 minimal"
+[fields.confidence]
+type = "number"
+description = "Confidence in the estimates, percent: 100 high, 80 medium, 50 low"
+[fields.business_value]
+type = "number"
+description = "WSJF user-business value, modified Fibonacci 1-20"
+[fields.time_criticality]
+type = "number"
+description = "WSJF time criticality, modified Fibonacci 1-20"
+[fields.risk_reduction]
+type = "number"
+description = "WSJF risk reduction / opportunity enablement, modified Fibonacci 1-20"
+[fields.cod_profile]
+type = "enum"
+values = ["standard", "urgent", "fixed-date", "intangible"]
+description = "Cost-of-delay profile; sets WSJF time criticality from the release date"
+[fields.ice_impact]
+type = "number"
+description = "ICE impact, 1-10"
+[fields.ice_confidence]
+type = "number"
+description = "ICE confidence, 1-10"
+[fields.ease]
+type = "number"
+description = "ICE ease, 1-10"
+[fields.moscow]
+type = "enum"
+values = ["must", "should", "could", "wont"]
+[fields.kano]
+type = "enum"
+values = ["must-be", "one-dimensional", "attractive", "indifferent", "reverse", "questionable"]
+description = "Kano class from the customer survey"
+[fields.kano_better]
+type = "number"
+[fields.kano_worse]
+type = "number"
+
+[ranking]
+default_model = "wsjf"
+spike_below = 80
+
+[ranking.inputs]
+effort = "estimate"
+job_size = "estimate"
+
+[[ranking.weighted]]
+name = "customer_value"
+field = "customer_value"
+weight = 3
+min = 1
+max = 10
+
+[[ranking.weighted]]
+name = "strategic_fit"
+source = "goals"
+weight = 2
+max = 1
+
+[[ranking.weighted]]
+name = "technical_risk"
+field = "risk"
+weight = 1
+map = { low = 1.0, medium = 0.6, high = 0.2 }
+
+[[ranking.weighted]]
+name = "complexity"
+source = "estimate"
+weight = 1
+min = 1
+max = 13
+lower_is_better = true
 "#;
 
 /// A theme: requirement, epic, label and the stories under it.
@@ -776,6 +855,13 @@ fn build(
             links += 1;
         }
     }
+    score_backlog(
+        app,
+        seed,
+        &keys,
+        &specs.iter().map(|s| s.new.kind).collect::<Vec<_>>(),
+        &story_keys,
+    )?;
     clock.set(end - DAY);
     for _ in 0..8 {
         let k = &story_keys[rng.gen_range(0..story_keys.len())];
@@ -793,6 +879,146 @@ fn build(
         audit_entries,
         days: HISTORY_DAYS,
     })
+}
+
+/// The product owner scores the open backlog for every model, leaving a
+/// few inputs out (so the demo shows unscored items), and imports a Kano
+/// survey. Uses its own random stream, so the rest of the demo does not
+/// change when scoring does.
+fn score_backlog(
+    app: &mut App,
+    seed: u64,
+    keys: &[Option<ItemKey>],
+    kinds: &[Option<Kind>],
+    stories: &[ItemKey],
+) -> Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5c0e_d0c5);
+    const FIB: [u32; 7] = [1, 2, 3, 5, 8, 13, 20];
+    let fib = |rng: &mut ChaCha8Rng, lo: usize, hi: usize| FIB[rng.gen_range(lo..=hi)].to_string();
+    for (k, kind) in keys.iter().zip(kinds) {
+        let Some(k) = k else { continue };
+        let Some(kind) = kind else { continue };
+        if !matches!(kind, Kind::Story | Kind::Bug | Kind::Spike | Kind::Debt) {
+            continue;
+        }
+        let item = app.item(k)?;
+        if item.category == cairn_core::Category::Done {
+            continue;
+        }
+        let mut f: Vec<(String, Option<String>)> = Vec::new();
+        let mut set = |name: &str, v: String| f.push((name.to_string(), Some(v)));
+        let bug = *kind == Kind::Bug;
+        let reach = if bug {
+            rng.gen_range(1..40) * 10
+        } else {
+            rng.gen_range(2..120) * 50
+        };
+        set("reach", reach.to_string());
+        set(
+            "impact",
+            ["0.25", "0.5", "1", "1", "2", "2", "3"][rng.gen_range(0..7)].into(),
+        );
+        set(
+            "confidence",
+            ["50", "80", "80", "100", "100"][rng.gen_range(0..5)].into(),
+        );
+        set("business_value", fib(&mut rng, if bug { 1 } else { 0 }, 6));
+        set(
+            "risk_reduction",
+            fib(&mut rng, 0, if *kind == Kind::Story { 4 } else { 6 }),
+        );
+        if item.labels.iter().any(|l| l == "payments") && rng.gen_bool(0.6) {
+            // PSD2 and wallet work is tied to its release date.
+            set("cod_profile", "fixed-date".into());
+        } else if bug && rng.gen_bool(0.5) {
+            set("cod_profile", "urgent".into());
+        } else {
+            set("time_criticality", fib(&mut rng, 0, 5));
+        }
+        set("ice_impact", rng.gen_range(2..=10).to_string());
+        set("ice_confidence", rng.gen_range(3..=10).to_string());
+        set("ease", rng.gen_range(2..=10).to_string());
+        set(
+            "moscow",
+            ["must", "must", "should", "should", "could", "wont"][rng.gen_range(0..6)].into(),
+        );
+        if !item.fields.contains_key("customer_value") {
+            set("customer_value", rng.gen_range(1..=10).to_string());
+        }
+        if !item.fields.contains_key("risk") {
+            set(
+                "risk",
+                ["low", "medium", "high"][rng.gen_range(0..3)].into(),
+            );
+        }
+        // About one item in ten has not been sized for a model yet.
+        if rng.gen_bool(0.1) {
+            let drop = ["reach", "business_value", "ease"][rng.gen_range(0..3)];
+            f.retain(|(n, _)| n != drop);
+        }
+        let patch = Patch {
+            fields: f,
+            ..Patch::default()
+        };
+        app.item_edit(k, patch, None, Some("backlog scoring session"))?;
+    }
+    // Enablers: a few open items that must land before others can start.
+    let open_items: Vec<ItemKey> = keys
+        .iter()
+        .zip(kinds)
+        .filter(|(_, k)| matches!(k, Some(Kind::Story | Kind::Spike | Kind::Debt | Kind::Bug)))
+        .filter_map(|(k, _)| k.clone())
+        .filter(|k| {
+            app.item(k)
+                .is_ok_and(|i| i.category != cairn_core::Category::Done)
+        })
+        .collect();
+    let mut made = 0;
+    for _ in 0..200 {
+        if made == 4 || open_items.len() < 2 {
+            break;
+        }
+        let a = &open_items[rng.gen_range(0..open_items.len())];
+        let b = &open_items[rng.gen_range(0..open_items.len())];
+        // Forward in key order only, so the demo has no cycles.
+        if a.number < b.number
+            && app
+                .link(a, "blocks", b, Some("needs the shared API change first"))
+                .is_ok()
+        {
+            made += 1;
+        }
+    }
+    // A Kano survey of 30 merchants about a dozen open stories.
+    let mut csv = String::from("respondent,item,functional,dysfunctional\n");
+    let open: Vec<&ItemKey> = stories
+        .iter()
+        .filter(|k| {
+            app.item(k)
+                .is_ok_and(|i| i.category != cairn_core::Category::Done)
+        })
+        .take(12)
+        .collect();
+    const ANSWERS: [&str; 5] = ["like", "must-be", "neutral", "live-with", "dislike"];
+    for (n, k) in open.iter().enumerate() {
+        // Each feature leans to one class; respondents vary around it.
+        let lean: [(usize, usize); 3] = match n % 4 {
+            0 => [(1, 4), (2, 4), (0, 4)], // must-be
+            1 => [(0, 4), (0, 4), (2, 4)], // one-dimensional
+            2 => [(0, 2), (0, 3), (2, 2)], // attractive
+            _ => [(2, 2), (2, 3), (0, 2)], // indifferent
+        };
+        for r in 0..30 {
+            let (f, d) = if rng.gen_bool(0.75) {
+                lean[r % 2]
+            } else {
+                lean[2]
+            };
+            csv.push_str(&format!("m{r:02},{k},{},{}\n", ANSWERS[f], ANSWERS[d]));
+        }
+    }
+    app.kano_import(csv.as_bytes(), true, "demo merchant survey")?;
+    Ok(())
 }
 
 /// Work that has started has someone on it.

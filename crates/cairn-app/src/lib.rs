@@ -8,6 +8,8 @@ pub mod csv_import;
 pub mod demo;
 pub mod dump;
 pub mod items;
+pub mod kano;
+pub mod rank;
 pub mod workspace;
 
 use cairn_core::audit::{AuditEntry, Change};

@@ -63,6 +63,11 @@ pub struct RankingConfig {
     /// The model `cairn rank` uses without `--model`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_model: Option<Spanned<String>>,
+    /// Which open items `cairn rank` orders when no query is given, in the
+    /// query language (default: the backlog items, not their containers or
+    /// sub-tasks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// Where items whose inputs are incomplete go: `last` (default) or `first`.
     #[serde(default)]
     pub unscored: Unscored,
@@ -136,7 +141,14 @@ pub enum Source {
     Estimate,
 }
 
+/// The default ranking scope.
+pub const DEFAULT_SCOPE: &str = "kind IN (story, bug, spike, debt)";
+
 impl RankingConfig {
+    pub fn scope(&self) -> &str {
+        self.scope.as_deref().unwrap_or(DEFAULT_SCOPE)
+    }
+
     /// The field an input reads, e.g. `effort` → `estimate` when mapped so.
     pub fn field_for(&self, role: &str) -> String {
         self.inputs

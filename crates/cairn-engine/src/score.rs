@@ -529,9 +529,16 @@ impl Model {
                         ),
                     }
                 };
+                let source = match (&input.from, &v.note) {
+                    (InputSource::TimeCriticality { profile, .. }, Some(_)) => {
+                        format!("field {profile}")
+                    }
+                    (InputSource::TimeCriticality { field, .. }, None) => format!("field {field}"),
+                    (from, _) => from.describe(),
+                };
                 Term {
                     input: input.name.clone(),
-                    source: input.from.describe(),
+                    source,
                     raw: v.raw.clone(),
                     value: v.x,
                     effect,

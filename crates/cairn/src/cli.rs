@@ -66,6 +66,12 @@ pub enum Command {
     Unlink(LinkArgs),
     /// Find items with the query language (see docs/query-language.md).
     Query(QueryArgs),
+    /// Rank the backlog with a scoring model, blockers first; compare with
+    /// the current order, explain a position, or apply the new order.
+    Rank(RankArgs),
+    /// Kano surveys: classify features from customers' answer pairs.
+    #[command(subcommand)]
+    Kano(KanoCmd),
     /// Report problems: cycles of blocks links, hierarchy violations, done items still blocked.
     Check,
     /// Show everything that ever happened to an item (also after it was deleted).
@@ -318,6 +324,49 @@ pub struct QueryArgs {
     pub limit: usize,
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct RankArgs {
+    /// Which open items to rank (query language). Default: the workspace's
+    /// [ranking] scope, `kind IN (story, bug, spike, debt)`.
+    #[arg(default_value = "")]
+    pub query: String,
+    /// rice, wsjf, ice, moscow, kano or weighted. Default: the workspace's
+    /// [ranking] default_model, else wsjf.
+    #[arg(long, short)]
+    pub model: Option<String>,
+    /// Explain one item's place: its inputs, each term, what it inherits,
+    /// and what would move it past its neighbours.
+    #[arg(long, value_name = "KEY", conflicts_with = "apply")]
+    pub explain: Option<String>,
+    /// Write the proposed order as the backlog's ranks (one transaction,
+    /// audited; only items that must move are rewritten).
+    #[arg(long)]
+    pub apply: bool,
+    /// Why the order is applied (recorded in the audit trail).
+    #[arg(long, requires = "apply")]
+    pub reason: Option<String>,
+    /// The product to rank (needed when the workspace has several).
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Show at most this many items (0: all).
+    #[arg(long, default_value_t = 0)]
+    pub limit: usize,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KanoCmd {
+    /// Read a survey CSV (columns item, functional, dysfunctional and
+    /// optionally respondent; answers like, must-be, neutral, live-with,
+    /// dislike or 1-5) and classify each item.
+    Import {
+        file: PathBuf,
+        /// Store each item's class and better/worse coefficients in its
+        /// kano, kano_better and kano_worse fields.
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

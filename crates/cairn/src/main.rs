@@ -273,6 +273,34 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             )?;
             output::query(o, fmt, &r);
         }
+        Command::Rank(a) => {
+            let mut app = open(&cli, false)?;
+            let req = cairn_app::rank::RankRequest {
+                model: a.model.clone(),
+                query: Some(a.query.clone()).filter(|q| !q.trim().is_empty()),
+                product: a.product.clone(),
+            };
+            if let Some(k) = &a.explain {
+                let k = key(k)?;
+                output::explanation(o, fmt, &app.rank_explain(&req, &k)?);
+            } else if a.apply {
+                let r = app.rank_apply(&req, a.reason.as_deref())?;
+                output::rank_applied(o, fmt, &r, cli.quiet);
+            } else {
+                output::rank(o, fmt, &app.rank(&req)?, a.limit);
+            }
+        }
+        Command::Kano(cli::KanoCmd::Import { file, apply }) => {
+            let mut app = open(&cli, false)?;
+            let f = std::fs::File::open(file)
+                .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
+            let r = app.kano_import(
+                std::io::BufReader::new(f),
+                *apply,
+                &file.display().to_string(),
+            )?;
+            output::kano(o, fmt, &r);
+        }
         Command::Check => {
             let mut app = open(&cli, false)?;
             let findings = app.check()?;

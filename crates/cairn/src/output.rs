@@ -6,6 +6,8 @@ use cairn_app::csv_import::CsvReport;
 use cairn_app::demo::DemoSummary;
 use cairn_app::dump::ImportSummary;
 use cairn_app::items::{ItemView, QueryResult};
+use cairn_app::kano::KanoReport;
+use cairn_app::rank::{ApplyOutcome, Explanation, RankReport, RankedItem};
 use cairn_app::workspace::VerifyReport;
 use cairn_core::{AuditEntry, Goal, Item, Person, Product, Release, format_millis};
 use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
@@ -646,6 +648,368 @@ pub fn demo_summary(o: &mut dyn Write, f: Format, s: &DemoSummary, url: &str) {
                     s.prefix
                 ),
             );
+        }
+    }
+}
+
+fn score_text(s: Option<f64>) -> String {
+    s.map(cairn_engine::score::fmt_num)
+        .unwrap_or_else(|| "–".into())
+}
+
+fn movement(current: usize, proposed: usize) -> String {
+    match current.cmp(&proposed) {
+        std::cmp::Ordering::Greater => format!("↑{}", current - proposed),
+        std::cmp::Ordering::Less => format!("↓{}", proposed - current),
+        std::cmp::Ordering::Equal => "·".into(),
+    }
+}
+
+fn rank_note(i: &RankedItem) -> String {
+    let mut notes = Vec::new();
+    if !i.missing.is_empty() {
+        notes.push(format!("missing {}", i.missing.join(", ")));
+    }
+    if let Some(c) = i.needs_spike {
+        notes.push(format!(
+            "needs a spike ({} %)",
+            cairn_engine::score::fmt_num(c)
+        ));
+    }
+    notes.join("; ")
+}
+
+pub fn rank(o: &mut dyn Write, f: Format, r: &RankReport, limit: usize) {
+    let shown: Vec<&RankedItem> = if limit == 0 {
+        r.items.iter().collect()
+    } else {
+        r.items.iter().take(limit).collect()
+    };
+    match f {
+        Format::Json => json(o, r),
+        Format::Csv => csv_out(
+            o,
+            &[
+                "position",
+                "current_position",
+                "key",
+                "kind",
+                "score",
+                "own_score",
+                "inherited_from",
+                "missing",
+                "needs_spike",
+                "title",
+            ],
+            shown
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.position.to_string(),
+                        i.current_position.to_string(),
+                        i.key.to_string(),
+                        i.kind.to_string(),
+                        i.score.map(|s| s.to_string()).unwrap_or_default(),
+                        i.own_score.map(|s| s.to_string()).unwrap_or_default(),
+                        i.inherited_from
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
+                        i.missing.join(";"),
+                        i.needs_spike.map(|s| s.to_string()).unwrap_or_default(),
+                        i.title.clone(),
+                    ]
+                })
+                .collect(),
+        ),
+        Format::Table => {
+            let mut t = table(&[
+                "#", "KEY", "KIND", "SCORE", "OWN", "VIA", "NOW", "MOVE", "TITLE", "NOTE",
+            ]);
+            for i in &shown {
+                t.add_row(vec![
+                    i.position.to_string(),
+                    i.key.to_string(),
+                    i.kind.to_string(),
+                    score_text(i.score),
+                    if i.inherited_from.is_some() || i.own_score.is_none() {
+                        score_text(i.own_score)
+                    } else {
+                        String::new()
+                    },
+                    i.inherited_from
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    i.current_position.to_string(),
+                    movement(i.current_position, i.position),
+                    short(&i.title, 56),
+                    rank_note(i),
+                ]);
+            }
+            let _ = writeln!(o, "{t}");
+            let up = r
+                .items
+                .iter()
+                .filter(|i| i.current_position > i.position)
+                .count();
+            let down = r
+                .items
+                .iter()
+                .filter(|i| i.current_position < i.position)
+                .count();
+            let unscored = r.unscored().count();
+            let _ = writeln!(
+                o,
+                "{} {} item(s) ranked by {}{}: {up} would move up, {down} down.",
+                r.product,
+                r.items.len(),
+                r.model_title,
+                if shown.len() < r.items.len() {
+                    format!(" (first {} shown)", shown.len())
+                } else {
+                    String::new()
+                },
+            );
+            let _ = writeln!(
+                o,
+                "SCORE is what an item is ordered by: its own score (OWN) or, when higher, the score it inherits from the item it unblocks (VIA)."
+            );
+            if unscored > 0 {
+                let _ = writeln!(
+                    o,
+                    "{unscored} item(s) lack inputs and are unscored (NOTE names what is missing); they are placed after the scored ones unless they unblock one."
+                );
+            }
+            for c in &r.cycles {
+                let path: Vec<String> = c.iter().map(ToString::to_string).collect();
+                let _ = writeln!(
+                    o,
+                    "cycle of blocks links: {} (the links inside it are ignored for ordering; break one with `cairn unlink`)",
+                    path.join(" → ")
+                );
+            }
+            for w in &r.warnings {
+                let _ = writeln!(o, "warning: {w}");
+            }
+            if up + down > 0 {
+                let _ = writeln!(
+                    o,
+                    "Explain a place with `cairn rank --model {} --explain KEY`; write this order with `--apply`.",
+                    r.model
+                );
+            }
+        }
+    }
+}
+
+pub fn rank_applied(o: &mut dyn Write, f: Format, r: &ApplyOutcome, quiet: bool) {
+    match f {
+        Format::Json => json(o, r),
+        _ if quiet => {}
+        _ => {
+            let _ = writeln!(
+                o,
+                "applied the {} order to {} {} item(s): {} moved, {} already in place",
+                r.report.model_title,
+                r.report.product,
+                r.report.items.len(),
+                r.moved,
+                r.kept
+            );
+            for w in &r.report.warnings {
+                let _ = writeln!(o, "warning: {w}");
+            }
+        }
+    }
+}
+
+pub fn explanation(o: &mut dyn Write, f: Format, e: &Explanation) {
+    use cairn_engine::score::fmt_num;
+    if f == Format::Json {
+        return json(o, e);
+    }
+    let _ = writeln!(o, "{}  {}", e.key, e.title);
+    let _ = writeln!(
+        o,
+        "{} place {} of {} (now {})",
+        e.model_title, e.position, e.total, e.current_position
+    );
+    let _ = writeln!(o);
+    match (&e.formula, e.own_score) {
+        (Some(formula), Some(_)) => {
+            let _ = writeln!(o, "Own score: {formula}");
+            let mut t = Table::new();
+            t.load_style(comfy_table::presets::NOTHING);
+            for term in &e.terms {
+                let mut source = term.source.clone();
+                if let Some(n) = &term.note {
+                    source = format!("{source}: {n}");
+                }
+                t.add_row(vec![
+                    format!("  {}", term.input),
+                    term.value.clone(),
+                    term.effect.clone(),
+                    source,
+                ]);
+            }
+            let _ = writeln!(o, "{t}");
+        }
+        _ => {
+            let _ = writeln!(
+                o,
+                "Own score: none. {} is unscored: it lacks {}.",
+                e.key,
+                e.missing.join(", ")
+            );
+        }
+    }
+    if let Some(i) = &e.inherited {
+        let path: Vec<String> = i.path.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            o,
+            "Inherited: {} from {} \"{}\", which it unblocks ({}). It is ordered by {}.",
+            fmt_num(i.score),
+            i.from,
+            short(&i.from_title, 60),
+            path.join(" → "),
+            fmt_num(i.score)
+        );
+    } else if e.own_score.is_some() {
+        let _ = writeln!(
+            o,
+            "Inherited: nothing higher; it is ordered by its own score."
+        );
+    }
+    for (label, n) in [("Above", &e.above), ("Below", &e.below)] {
+        let Some(n) = n else {
+            let _ = writeln!(
+                o,
+                "{label}: nothing; it is {}.",
+                if label == "Above" { "first" } else { "last" }
+            );
+            continue;
+        };
+        let _ = writeln!(
+            o,
+            "{label}: {} (score {}) {}",
+            n.key,
+            score_text(n.score),
+            short(&n.title, 60)
+        );
+        if !n.changes.is_empty() {
+            let verb = if label == "Above" {
+                "to pass it"
+            } else {
+                "to drop below it"
+            };
+            let parts: Vec<String> = n
+                .changes
+                .iter()
+                .map(|c| format!("{} {} → {}", c.input, c.from, c.to))
+                .collect();
+            let _ = writeln!(o, "  {verb}, one of: {}", parts.join("; "));
+        }
+        if let Some(note) = &n.note {
+            let _ = writeln!(o, "  {note}");
+        }
+    }
+    if let Some(s) = &e.needs_spike {
+        let _ = writeln!(o, "Flag: {s}");
+    }
+    if let Some(c) = &e.cycle {
+        let path: Vec<String> = c.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            o,
+            "Cycle: {} — the blocks links inside it are ignored for ordering.",
+            path.join(" → ")
+        );
+    }
+}
+
+pub fn kano(o: &mut dyn Write, f: Format, r: &KanoReport) {
+    use cairn_engine::score::fmt_num;
+    let opt = |x: Option<f64>| x.map(fmt_num).unwrap_or_else(|| "–".into());
+    match f {
+        Format::Json => json(o, r),
+        Format::Csv => csv_out(
+            o,
+            &[
+                "key",
+                "class",
+                "respondents",
+                "must_be",
+                "one_dimensional",
+                "attractive",
+                "indifferent",
+                "reverse",
+                "questionable",
+                "better",
+                "worse",
+            ],
+            r.results
+                .iter()
+                .map(|x| {
+                    let mut row = vec![
+                        x.key.to_string(),
+                        x.class.clone(),
+                        x.respondents.to_string(),
+                    ];
+                    for c in [
+                        "must-be",
+                        "one-dimensional",
+                        "attractive",
+                        "indifferent",
+                        "reverse",
+                        "questionable",
+                    ] {
+                        row.push(x.counts.get(c).copied().unwrap_or(0).to_string());
+                    }
+                    row.push(x.better.map(|v| v.to_string()).unwrap_or_default());
+                    row.push(x.worse.map(|v| v.to_string()).unwrap_or_default());
+                    row
+                })
+                .collect(),
+        ),
+        Format::Table => {
+            let mut t = table(&[
+                "KEY", "CLASS", "N", "M", "O", "A", "I", "R", "Q", "BETTER", "WORSE", "TITLE",
+            ]);
+            for x in &r.results {
+                let c = |k: &str| x.counts.get(k).copied().unwrap_or(0).to_string();
+                t.add_row(vec![
+                    x.key.to_string(),
+                    x.class.clone(),
+                    x.respondents.to_string(),
+                    c("must-be"),
+                    c("one-dimensional"),
+                    c("attractive"),
+                    c("indifferent"),
+                    c("reverse"),
+                    c("questionable"),
+                    opt(x.better),
+                    opt(x.worse),
+                    short(&x.title, 50),
+                ]);
+            }
+            let _ = writeln!(o, "{t}");
+            let _ = writeln!(
+                o,
+                "{} answer pair(s) for {} item(s). M must-be, O one-dimensional, A attractive, I indifferent, R reverse, Q questionable; better = (A+O)/(A+O+M+I), worse = -(O+M)/(A+O+M+I).",
+                r.answers,
+                r.results.len()
+            );
+            let _ = if r.applied {
+                writeln!(
+                    o,
+                    "Stored in each item's Kano fields; rank with `cairn rank --model kano`."
+                )
+            } else {
+                writeln!(
+                    o,
+                    "Nothing stored yet: add --apply to write the classes to the items."
+                )
+            };
         }
     }
 }
