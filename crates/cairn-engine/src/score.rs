@@ -836,10 +836,14 @@ fn read_input(input: &Input, item: &ItemInputs<'_>, today: i64) -> ReadOne {
                 return read_field(input, field, item, &number);
             }
             let Some(FieldValue::Text(p)) = item.fields.get(profile) else {
-                return Ok(Err(format!(
-                    "{} ({field}, or {profile} with a dated release)",
-                    input.name
-                )));
+                return Ok(Err(if *field == input.name {
+                    format!("{field} (or {profile} with a dated release)")
+                } else {
+                    format!(
+                        "{} ({field}, or {profile} with a dated release)",
+                        input.name
+                    )
+                }));
             };
             match cod_time_criticality(p, item.release, today) {
                 Ok((x, note)) => Ok(Ok(Value {

@@ -10,6 +10,7 @@ mod audit;
 mod dump;
 mod items;
 mod links;
+mod prioritise;
 mod props;
 mod query;
 mod ranking;

@@ -374,3 +374,87 @@ fn completions_and_man_page_are_generated() {
     assert!(ok(d.path(), &["completions", "bash"]).contains("cairn"));
     assert!(ok(d.path(), &["man"]).contains(".TH"));
 }
+
+#[test]
+fn rank_compare_explain_and_apply_on_the_demo() {
+    let d = tempfile::tempdir().unwrap();
+    ok(d.path(), &["demo", "-q"]);
+    let table = ok(d.path(), &["rank", "--model", "rice"]);
+    assert!(table.contains("ranked by RICE"), "{table}");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(d.path(), &["rank", "--format", "json"])).unwrap();
+    assert_eq!(v["model"], "wsjf");
+    let items = v["items"].as_array().unwrap();
+    assert!(items.len() > 10);
+    let first = items[0]["key"].as_str().unwrap().to_string();
+    for field in [
+        "position",
+        "current_position",
+        "score",
+        "own_score",
+        "inherited_from",
+        "missing",
+    ] {
+        assert!(
+            items[0].get(field).is_some(),
+            "{field} missing from {}",
+            items[0]
+        );
+    }
+    let explain = ok(d.path(), &["rank", "--explain", &first]);
+    assert!(explain.contains("WSJF place 1 of"), "{explain}");
+    assert!(explain.contains("cost of delay"), "{explain}");
+    let applied = ok(d.path(), &["rank", "--apply", "--reason", "planning"]);
+    assert!(applied.contains("applied the WSJF order"), "{applied}");
+    let hist = ok(d.path(), &["history", &first]);
+    assert!(hist.contains("ranked by WSJF: planning"), "{hist}");
+    // Bad model and bad field values exit 2 with a fix.
+    let r = cairn(d.path(), &["rank", "--model", "rise"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("did you mean `rice`"), "{}", r.stderr);
+    ok(d.path(), &["item", "edit", &first, "--field", "impact=7"]);
+    let r = cairn(d.path(), &["rank", "--model", "rice"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(&format!("{first}: impact = 7")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("0.25, 0.5, 1, 2, 3"), "{}", r.stderr);
+}
+
+#[test]
+fn kano_import_reports_bad_lines_and_applies() {
+    let d = tempfile::tempdir().unwrap();
+    ok(d.path(), &["demo", "-q"]);
+    let key = {
+        let v: serde_json::Value =
+            serde_json::from_str(&ok(d.path(), &["rank", "--format", "json"])).unwrap();
+        v["items"][0]["key"].as_str().unwrap().to_string()
+    };
+    let bad = d.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("item,functional,dysfunctional\n{key},like,dislike\n{key},sometimes,dislike\n"),
+    )
+    .unwrap();
+    let r = cairn(
+        d.path(),
+        &["kano", "import", bad.to_str().unwrap(), "--apply"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("line 3, column functional: `sometimes`"),
+        "{}",
+        r.stderr
+    );
+    let good = d.path().join("good.csv");
+    std::fs::write(&good, format!("item,functional,dysfunctional\n{key},like,neutral\n{key},like,neutral\n{key},neutral,dislike\n")).unwrap();
+    let out = ok(
+        d.path(),
+        &["kano", "import", good.to_str().unwrap(), "--apply"],
+    );
+    assert!(out.contains("attractive"), "{out}");
+    let shown = ok(d.path(), &["item", "show", &key, "--format", "json"]);
+    assert!(shown.contains("\"kano\": \"attractive\""), "{shown}");
+}
