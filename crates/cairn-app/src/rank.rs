@@ -160,7 +160,12 @@ struct Loaded {
     model: Model,
     /// Items in key order; a node's index is its place here.
     items: Vec<Item>,
-    reads: Vec<Read>,
+    /// Own score per node; `None` when unscored.
+    scores: Vec<Option<f64>>,
+    /// What each unscored node lacks.
+    missing: HashMap<u32, Vec<String>>,
+    goals: Vec<usize>,
+    dates: HashMap<String, Option<i64>>,
     graph: Graph,
     ranked: Ranked,
     /// Node → 0-based place in the current order.
@@ -358,11 +363,16 @@ fn load(
         .collect();
 
     let goals = goal_counts(store, &items)?;
-    let mut reads = Vec::with_capacity(n);
+    let mut scores = Vec::with_capacity(n);
+    let mut missing = HashMap::new();
     let mut problems = Vec::new();
-    for (it, g) in items.iter().zip(&goals) {
-        match model.read(&inputs(it, *g, &dates)) {
-            Ok(r) => reads.push(r),
+    for (i, (it, g)) in items.iter().zip(&goals).enumerate() {
+        match model.score_item(&inputs(it, *g, &dates)) {
+            Ok(Ok(s)) => scores.push(Some(s)),
+            Ok(Err(m)) => {
+                missing.insert(i as u32, m);
+                scores.push(None);
+            }
             Err(ps) => {
                 for p in ps {
                     problems.push(format!(
@@ -370,7 +380,7 @@ fn load(
                         it.key, p.message, it.key, p.field
                     ));
                 }
-                reads.push(Read::Missing(vec![]));
+                scores.push(None);
             }
         }
     }
@@ -389,7 +399,6 @@ fn load(
             problems.join("\n")
         ));
     }
-    let scores: Vec<Option<f64>> = reads.iter().map(|r| score_of(&model, r)).collect();
     let created: Vec<i64> = items.iter().map(|i| i.created).collect();
     let graph = Graph::new(n, &edges);
     let ranked = graph.rank(
@@ -401,7 +410,10 @@ fn load(
         product: product.to_string(),
         model,
         items,
-        reads,
+        scores,
+        missing,
+        goals,
+        dates,
         graph,
         ranked,
         current,
@@ -462,13 +474,6 @@ fn goal_counts(store: &mut Store, items: &[Item]) -> Result<Vec<usize>> {
     Ok(out)
 }
 
-fn score_of(model: &Model, r: &Read) -> Option<f64> {
-    match r {
-        Read::Values(v) => Some(model.score(&v.iter().map(|v| v.x).collect::<Vec<_>>())),
-        Read::Missing(_) => None,
-    }
-}
-
 fn report(l: &Loaded, config: &Config) -> RankReport {
     let dates = HashMap::new();
     let items = l
@@ -487,12 +492,9 @@ fn report(l: &Loaded, config: &Config) -> RankReport {
                 title: it.title.clone(),
                 state: it.state.clone(),
                 score: l.ranked.effective[i],
-                own_score: score_of(&l.model, &l.reads[i]),
+                own_score: l.scores[i],
                 inherited_from: l.ranked.inherited_from[i].map(|s| l.items[s as usize].key.clone()),
-                missing: match &l.reads[i] {
-                    Read::Missing(m) => m.clone(),
-                    Read::Values(_) => vec![],
-                },
+                missing: l.missing.get(&v).cloned().unwrap_or_default(),
                 needs_spike: l.model.needs_spike(&inputs(it, 0, &dates)),
             }
         })
@@ -565,11 +567,12 @@ fn explain(l: &Loaded, x: usize) -> Explanation {
     let it = &l.items[x];
     let pos = l.ranked.position[x] as usize;
     let r = &l.ranked;
-    let values: Option<&Vec<Value>> = match &l.reads[x] {
-        Read::Values(v) => Some(v),
-        Read::Missing(_) => None,
+    let read = l.model.read(&inputs(it, l.goals[x], &l.dates));
+    let values: Option<&Vec<Value>> = match &read {
+        Ok(Read::Values(v)) => Some(v),
+        _ => None,
     };
-    let own = score_of(&l.model, &l.reads[x]);
+    let own = l.scores[x];
     let inherited = r.inherited_from[x].map(|s| {
         let s = s as usize;
         Inherited {
@@ -706,10 +709,7 @@ fn explain(l: &Loaded, x: usize) -> Explanation {
 }
 
 fn missing_of(l: &Loaded, x: usize) -> Vec<String> {
-    match &l.reads[x] {
-        Read::Missing(m) => m.clone(),
-        Read::Values(_) => vec![],
-    }
+    l.missing.get(&(x as u32)).cloned().unwrap_or_default()
 }
 
 fn chain(l: &Loaded, a: usize, b: usize) -> String {

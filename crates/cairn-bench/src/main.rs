@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod generate;
+mod ranking;
 
 use anyhow::{Context, Result, anyhow, bail};
 use cairn_app::{App, Position};
@@ -86,8 +87,24 @@ struct Cli {
     /// EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN ANALYZE).
     #[arg(long)]
     explain: bool,
+    /// Which measurements to run: the storage suite (import, queries,
+    /// moves, audit) on the chosen backends, the ranking engine, or both.
+    #[arg(long, value_enum, default_value_t = Suite::All)]
+    suite: Suite,
+    /// Items and blocks links of the large ranking workload.
+    #[arg(long, default_value_t = 1_000_000)]
+    rank_items: usize,
+    #[arg(long, default_value_t = 2_000_000)]
+    rank_links: usize,
     #[command(subcommand)]
     cmd: Option<Cmd>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Suite {
+    Storage,
+    Ranking,
+    All,
 }
 
 #[derive(Subcommand, Debug)]
@@ -102,6 +119,17 @@ enum Cmd {
         file: PathBuf,
         #[arg(long)]
         trace: bool,
+    },
+    /// Rank a synthetic backlog and print the elapsed time and peak RSS as
+    /// JSON (run by the benchmark in a child process).
+    #[command(hide = true)]
+    RankChild {
+        #[arg(long)]
+        items: usize,
+        #[arg(long)]
+        links: usize,
+        #[arg(long)]
+        seed: u64,
     },
 }
 
@@ -202,8 +230,31 @@ fn main() -> ExitCode {
 
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
-    if let Some(Cmd::ImportChild { url, file, trace }) = &cli.cmd {
-        return import_child(url, file, *trace).map(|()| ExitCode::SUCCESS);
+    match &cli.cmd {
+        Some(Cmd::ImportChild { url, file, trace }) => {
+            return import_child(url, file, *trace).map(|()| ExitCode::SUCCESS);
+        }
+        Some(Cmd::RankChild { items, links, seed }) => {
+            return ranking::child(*items, *links, *seed).map(|()| ExitCode::SUCCESS);
+        }
+        None => {}
+    }
+    let mut report = Report { rows: Vec::new() };
+    let mut ok = true;
+    if cli.suite != Suite::Storage {
+        eprintln!(
+            "ranking: seed {}; {} items with {} blocks links",
+            cli.seed, cli.rank_items, cli.rank_links
+        );
+        ok &= rank_suite(&cli, &mut report)?;
+        if cli.suite == Suite::Ranking {
+            report.table();
+            return Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
     }
     if !cli.dir.is_dir() {
         bail!("--dir {} is not a folder", cli.dir.display());
@@ -241,14 +292,13 @@ fn run() -> Result<ExitCode> {
         g.audit_entries
     );
 
-    let mut report = Report { rows: Vec::new() };
     let r = bench_all(&cli, &backends, &dump, &g, &mut report);
     if !cli.keep {
         let _ = std::fs::remove_file(&dump);
     }
     // Show what was measured even when a later backend failed.
     report.table();
-    Ok(if r? {
+    Ok(if r? && ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -614,6 +664,115 @@ fn move_bench(
         eprintln!("move_rank: {check}");
     }
     Ok(exact)
+}
+
+// ---- ranking ------------------------------------------------------------
+
+/// The ranking engine's figures: a full ranking of the large backlog (in a
+/// child process, for its peak RSS), then re-rank and explain on 100,000.
+fn rank_suite(cli: &Cli, report: &mut Report) -> Result<bool> {
+    let exe = std::env::current_exe().context("cannot find the cairn-bench executable")?;
+    let out = Command::new(exe)
+        .arg("rank-child")
+        .args(["--items", &cli.rank_items.to_string()])
+        .args(["--links", &cli.rank_links.to_string()])
+        .args(["--seed", &cli.seed.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot start the ranking child process")?;
+    if !out.status.success() {
+        bail!(
+            "the ranking child failed ({}); its error is above",
+            out.status
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .with_context(|| format!("the ranking child printed `{stdout}`, not JSON"))?;
+    let f = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(f64::NAN)
+    };
+    let detail = format!(
+        "WSJF; {} items, {} blocks links, {} cycles reported, {} unscored; order checked",
+        f("items"),
+        f("links"),
+        f("cycles"),
+        f("unscored")
+    );
+    report.add(Measurement {
+        backend: "engine",
+        name: "rank_1m",
+        value: f("elapsed_s"),
+        unit: "s",
+        target: Some(2.0),
+        detail: format!("score + graph + order; {detail}"),
+    });
+    report.add(Measurement {
+        backend: "engine",
+        name: "rank_1m_peak_rss",
+        value: f("vmhwm_kib") / 1024.0,
+        unit: "MiB",
+        target: Some(1024.0),
+        detail: "VmHWM of the ranking process, its synthetic inputs included".into(),
+    });
+
+    // 100,000 items with 200,000 links.
+    let m = ranking::model()?;
+    let n = 100_000;
+    let mut b = ranking::generate(n, 2 * n, cli.seed);
+    let (g, r) = ranking::rank(&m, &b)?;
+    ranking::check(&g, &r, &b)?;
+    let mut scores = ranking::score_all(&m, &b)?;
+    let mut rng = generate::move_rng(cli.seed);
+    let mut times = Vec::new();
+    let mut ok = true;
+    for _ in 0..30 {
+        // One item's business value changes: re-score it and re-order.
+        let i = rng.gen_range(0..n);
+        let t = Instant::now();
+        let bv = [1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0][rng.gen_range(0..7)];
+        b.fields[i].insert("business_value".into(), cairn_core::FieldValue::Number(bv));
+        scores[i] = m
+            .score_item(&b.inputs(i))
+            .map_err(|p| anyhow!("{}", p[0].message))?
+            .ok();
+        let r2 = g.rank(&scores, &b.created, false);
+        times.push(ms(t.elapsed()));
+        if r2.order.len() != n {
+            ok = false;
+        }
+    }
+    let (med, p95) = (median(&mut times.clone()), percentile(&mut times, 95.0));
+    report.add(Measurement {
+        backend: "engine",
+        name: "rerank_100k",
+        value: med,
+        unit: "ms",
+        target: Some(50.0),
+        detail: format!("one item's input changed: re-score it and re-order 100,000 items with 200,000 links (graph kept); median of 30, p95 {p95:.2} ms"),
+    });
+
+    let r = g.rank(&scores, &b.created, false);
+    let mut times = Vec::new();
+    let mut changes = 0;
+    for _ in 0..200 {
+        let x = rng.gen_range(0..n);
+        let t = Instant::now();
+        changes += ranking::explain(&m, &g, &r, &b, x);
+        times.push(ms(t.elapsed()));
+    }
+    let (med, p95) = (median(&mut times.clone()), percentile(&mut times, 95.0));
+    report.add(Measurement {
+        backend: "engine",
+        name: "explain_100k",
+        value: med,
+        unit: "ms",
+        target: Some(10.0),
+        detail: format!("terms, inherited path and what it takes to pass each neighbour, on the computed ranking; median of 200, p95 {p95:.2} ms; {changes} suggestions"),
+    });
+    Ok(ok)
 }
 
 // ---- the import child -------------------------------------------------

@@ -416,10 +416,29 @@ impl Model {
     }
 
     /// Score an item: `Ok(Ok(score))`, `Ok(Err(missing))` or problems.
+    /// Allocates nothing when every input is present and on its scale.
     pub fn score_item(
         &self,
         item: &ItemInputs<'_>,
     ) -> Result<Result<f64, Vec<String>>, Vec<Problem>> {
+        let mut xs = [0.0f64; 16];
+        let mut n = 0;
+        let mut fast = true;
+        for input in self.all_inputs() {
+            match x_of(input, item, self.today) {
+                Some(x) if n < xs.len() => {
+                    xs[n] = x;
+                    n += 1;
+                }
+                _ => {
+                    fast = false;
+                    break;
+                }
+            }
+        }
+        if fast {
+            return Ok(Ok(self.score(&xs[..n])));
+        }
         Ok(match self.read(item)? {
             Read::Values(v) => {
                 let xs: Vec<f64> = v.iter().map(|v| v.x).collect();
@@ -762,6 +781,61 @@ pub fn describe_scale(s: &Scale) -> String {
     }
 }
 
+/// An input's model value when it is present and on its scale; `None`
+/// otherwise (the caller then reads it in full for the reason).
+fn x_of(input: &Input, item: &ItemInputs<'_>, today: i64) -> Option<f64> {
+    match &input.from {
+        InputSource::Estimate => scale_x(&input.scale, item.estimate?),
+        InputSource::Goals => match input.scale {
+            Scale::Count { max } => Some((item.goals as f64 / max).min(1.0)),
+            _ => None,
+        },
+        InputSource::Field(f) => field_x(input, item.fields.get(f)?),
+        InputSource::TimeCriticality { field, profile } => match item.fields.get(field) {
+            Some(v) => field_x(input, v),
+            None => {
+                let p = item.fields.get(profile)?.as_text()?;
+                cod_value(p, weeks_until(item.release, today)).ok()
+            }
+        },
+    }
+}
+
+fn field_x(input: &Input, v: &FieldValue) -> Option<f64> {
+    match (v, &input.scale) {
+        (FieldValue::Text(t), Scale::Map(m)) => m.iter().find(|(k, _)| k == t)?.1.ok(),
+        (FieldValue::Number(x), s) if !matches!(s, Scale::Map(_)) => scale_x(s, *x),
+        _ => None,
+    }
+}
+
+fn scale_x(scale: &Scale, x: f64) -> Option<f64> {
+    if !x.is_finite() {
+        return None;
+    }
+    match scale {
+        Scale::NonNegative if x >= 0.0 => Some(x),
+        Scale::Positive if x > 0.0 => Some(x),
+        Scale::Set(set) if set.iter().any(|s| (s - x).abs() < 1e-9) => Some(x),
+        Scale::Range(a, b) if (*a..=*b).contains(&x) => Some(x),
+        Scale::Linear {
+            min,
+            max,
+            lower_is_better,
+        } if (*min..=*max).contains(&x) => {
+            let n = (x - min) / (max - min);
+            Some(if *lower_is_better { 1.0 - n } else { n })
+        }
+        _ => None,
+    }
+}
+
+fn weeks_until(release: Option<(&str, Option<i64>)>, today: i64) -> Option<f64> {
+    release
+        .and_then(|(_, d)| d)
+        .map(|d| (d - today) as f64 / 7.0)
+}
+
 type ReadOne = Result<Result<Value, String>, Problem>;
 
 fn read_input(input: &Input, item: &ItemInputs<'_>, today: i64) -> ReadOne {
@@ -911,7 +985,7 @@ pub fn cod_time_criticality(
     today: i64,
 ) -> Result<(f64, String), String> {
     let dated = release.and_then(|(name, d)| d.map(|d| (name, d)));
-    let weeks = dated.map(|(_, d)| (d - today) as f64 / 7.0);
+    let weeks = weeks_until(release, today);
     let when = match dated {
         Some((name, _)) => {
             let w = weeks.unwrap_or(0.0);
@@ -923,7 +997,13 @@ pub fn cod_time_criticality(
         }
         None => "no dated release".into(),
     };
-    let x = match profile {
+    let x = cod_value(profile, weeks)?;
+    Ok((x, format!("{profile} cost-of-delay profile; {when}")))
+}
+
+/// The time criticality a profile gives, `weeks` before the release date.
+fn cod_value(profile: &str, weeks: Option<f64>) -> Result<f64, String> {
+    Ok(match profile {
         "urgent" => 20.0,
         "intangible" => 1.0,
         "fixed-date" => {
@@ -946,8 +1026,7 @@ pub fn cod_time_criticality(
             _ => 3.0,
         },
         other => return Err(format!("unknown cost-of-delay profile `{other}`")),
-    };
-    Ok((x, format!("{profile} cost-of-delay profile; {when}")))
+    })
 }
 
 #[cfg(test)]
