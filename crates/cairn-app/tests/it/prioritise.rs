@@ -378,6 +378,133 @@ fn kano_survey_import(fx: &mut Fx) {
     assert_eq!(r.items[1].score, Some(2.25));
 }
 
+/// The worked example of docs/prioritisation.md, explained item by item.
+fn worked_example_explanations(fx: &mut Fx) {
+    fx.workspace();
+    let extra = r#"
+[fields.business_value]
+type = "number"
+[fields.time_criticality]
+type = "number"
+[fields.risk_reduction]
+type = "number"
+[fields.cod_profile]
+type = "enum"
+values = ["standard", "urgent", "fixed-date", "intangible"]
+[fields.confidence]
+type = "number"
+[ranking]
+spike_below = 80
+[ranking.inputs]
+job_size = "estimate"
+"#;
+    let text = format!("{}{extra}", fx.app.config_text().unwrap());
+    fx.app.config_apply(&text, None).unwrap();
+    // 46 days (6.57 weeks) after the harness's today.
+    fx.app
+        .release_add(None, "2027.1", Some("2026-02-20"))
+        .unwrap();
+    let items: [(&str, Kind, Option<f64>, &[(&str, &str)], bool); 5] = [
+        (
+            "Ledger schema for partial refunds",
+            Kind::Story,
+            Some(5.0),
+            &[
+                ("business_value", "2"),
+                ("time_criticality", "1"),
+                ("risk_reduction", "5"),
+            ],
+            false,
+        ),
+        (
+            "Refund part of a card payment",
+            Kind::Story,
+            Some(3.0),
+            &[
+                ("business_value", "13"),
+                ("risk_reduction", "3"),
+                ("cod_profile", "fixed-date"),
+                ("confidence", "80"),
+            ],
+            true,
+        ),
+        (
+            "Refund reasons on the dashboard",
+            Kind::Story,
+            Some(2.0),
+            &[
+                ("business_value", "5"),
+                ("time_criticality", "3"),
+                ("risk_reduction", "1"),
+            ],
+            false,
+        ),
+        (
+            "Refund webhook sent twice",
+            Kind::Bug,
+            Some(1.0),
+            &[
+                ("business_value", "3"),
+                ("time_criticality", "8"),
+                ("risk_reduction", "2"),
+                ("confidence", "50"),
+            ],
+            false,
+        ),
+        (
+            "Export refunds by settlement date",
+            Kind::Story,
+            None,
+            &[
+                ("business_value", "8"),
+                ("time_criticality", "2"),
+                ("risk_reduction", "1"),
+            ],
+            false,
+        ),
+    ];
+    for (title, kind, est, fields, release) in items {
+        fx.advance(MINUTE);
+        let mut n = new(kind, title);
+        n.estimate = est;
+        n.fields = fields
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        if release {
+            n.release = Some("2027.1".into());
+        }
+        fx.app.item_add(n, None).unwrap();
+    }
+    fx.app
+        .link(&k("PAY-1"), "blocks", &k("PAY-2"), None)
+        .unwrap();
+    let r = fx.app.rank(&req("wsjf")).unwrap();
+    let mut doc = String::new();
+    for it in &r.items {
+        doc.push_str(&format!(
+            "{} {} score={:?} own={:?} via={:?} now={} missing={:?} spike={:?}\n",
+            it.position,
+            it.key,
+            it.score,
+            it.own_score,
+            it.inherited_from.as_ref().map(ToString::to_string),
+            it.current_position,
+            it.missing,
+            it.needs_spike
+        ));
+    }
+    for n in 1..=5 {
+        let e = fx
+            .app
+            .rank_explain(&req("wsjf"), &k(&format!("PAY-{n}")))
+            .unwrap();
+        doc.push('\n');
+        doc.push_str(&serde_json::to_string_pretty(&e).unwrap());
+    }
+    insta::assert_snapshot!("worked_example", doc);
+}
+
 fn the_demo_ranks_with_every_model(fx: &mut Fx) {
     fx.app.init().unwrap();
     cairn_app::demo::generate(&mut fx.app, 7, "PAY").unwrap();
@@ -412,5 +539,6 @@ both!(
     moscow_guard_and_spikes,
     weighted_counts_goals_through_parents,
     kano_survey_import,
+    worked_example_explanations,
     the_demo_ranks_with_every_model,
 );
