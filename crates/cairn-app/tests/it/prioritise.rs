@@ -404,7 +404,8 @@ job_size = "estimate"
     fx.app
         .release_add(None, "2027.1", Some("2026-02-20"))
         .unwrap();
-    let items: [(&str, Kind, Option<f64>, &[(&str, &str)], bool); 5] = [
+    type Spec<'a> = (&'a str, Kind, Option<f64>, &'a [(&'a str, &'a str)], bool);
+    let items: [Spec; 5] = [
         (
             "Ledger schema for partial refunds",
             Kind::Story,
