@@ -1381,6 +1381,35 @@ map = { low = 1.0, medium = 0.5, high = 0.0 }
         assert_eq!(m, vec!["complexity (risk)"]);
     }
 
+    proptest::proptest! {
+        /// The allocation-free scoring path agrees with the full read.
+        #[test]
+        fn fast_and_full_reads_agree(
+            vals in proptest::collection::vec(proptest::option::of(-1.0f64..25.0), 4),
+            kind in 0usize..3,
+        ) {
+            let (k, names): (ModelKind, &[&str]) = match kind {
+                0 => (ModelKind::Rice, &["reach", "impact", "confidence", "effort"]),
+                1 => (ModelKind::Wsjf, &["business_value", "time_criticality", "risk_reduction", "job_size"]),
+                _ => (ModelKind::Ice, &["ice_impact", "ice_confidence", "ease", "ease"]),
+            };
+            let m = model(k);
+            // Round to the scales' grain so some values land on them.
+            let f: BTreeMap<String, FieldValue> = names
+                .iter()
+                .zip(&vals)
+                .filter_map(|(n, v)| v.map(|v| (n.to_string(), FieldValue::Number(v.round()))))
+                .collect();
+            let i = inputs(&f);
+            let fast = m.score_item(&i);
+            let full = m.read(&i).map(|r| match r {
+                Read::Values(v) => Ok(m.score(&v.iter().map(|v| v.x).collect::<Vec<_>>())),
+                Read::Missing(mi) => Err(mi),
+            });
+            proptest::prop_assert_eq!(fast, full);
+        }
+    }
+
     #[test]
     fn undeclared_inputs_say_how_to_declare_them() {
         let c = Config::default();
