@@ -117,28 +117,32 @@ fn check_labels(labels: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The query schema a config implies: its states and custom fields.
+pub fn schema_for(config: &cairn_core::Config) -> Schema {
+    Schema {
+        kinds: Kind::names().into_iter().map(String::from).collect(),
+        states: config.all_states(),
+        categories: Category::names().into_iter().map(String::from).collect(),
+        custom: config
+            .fields
+            .iter()
+            .map(|(name, d)| CustomField {
+                name: name.clone(),
+                ty: match d.ty {
+                    FieldType::Number => CustomType::Number,
+                    FieldType::Text => CustomType::Text,
+                    FieldType::Date => CustomType::Date,
+                    FieldType::Enum => CustomType::Enum(d.values.clone()),
+                },
+            })
+            .collect(),
+    }
+}
+
 impl App {
     /// The query schema this workspace's config implies.
     pub fn query_schema(&self) -> Schema {
-        Schema {
-            kinds: Kind::names().into_iter().map(String::from).collect(),
-            states: self.config.all_states(),
-            categories: Category::names().into_iter().map(String::from).collect(),
-            custom: self
-                .config
-                .fields
-                .iter()
-                .map(|(name, d)| CustomField {
-                    name: name.clone(),
-                    ty: match d.ty {
-                        FieldType::Number => CustomType::Number,
-                        FieldType::Text => CustomType::Text,
-                        FieldType::Date => CustomType::Date,
-                        FieldType::Enum => CustomType::Enum(d.values.clone()),
-                    },
-                })
-                .collect(),
-        }
+        schema_for(&self.config)
     }
 
     /// Compile a query in this workspace: its states and custom fields, now.

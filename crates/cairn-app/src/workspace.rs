@@ -75,6 +75,16 @@ impl App {
     pub fn config_apply(&mut self, text: &str, reason: Option<&str>) -> Result<()> {
         self.require_init()?;
         let new = Config::parse(text).map_err(|e| AppError::Invalid(e.to_string()))?;
+        if let Some(scope) = &new.ranking.scope {
+            let now = chrono::DateTime::from_timestamp_millis(self.now()).unwrap_or_default();
+            if let Err(d) = cairn_query::compile(scope, &crate::items::schema_for(&new), now) {
+                return invalid(format!(
+                    "the workspace config is invalid: [ranking] scope is not a valid query: {}\n{}",
+                    d.message,
+                    d.render(scope)
+                ));
+            }
+        }
         // The version this change was made against: a newer stored config
         // (applied by someone else meanwhile) is not silently replaced.
         let seen = self.config_version;

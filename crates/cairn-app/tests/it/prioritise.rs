@@ -271,6 +271,12 @@ fn bad_input_is_named(fx: &mut Fx) {
     );
     let e = err(fx.app.config_apply(&text, None)).to_string();
     assert_contains(&e, &["line", "reech", "did you mean `reach`"]);
+    let text = fx.app.config_text().unwrap().replace(
+        "spike_below = 60",
+        "spike_below = 60\nscope = \"kind = storey\"",
+    );
+    let e = err(fx.app.config_apply(&text, None)).to_string();
+    assert_contains(&e, &["[ranking] scope is not a valid query", "storey"]);
 }
 
 fn moscow_guard_and_spikes(fx: &mut Fx) {
