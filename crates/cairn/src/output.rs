@@ -644,7 +644,7 @@ pub fn demo_summary(o: &mut dyn Write, f: Format, s: &DemoSummary, url: &str) {
             line(
                 o,
                 &format!(
-                    "try: cairn query 'category != done AND label = payments ORDER BY rank'\n     cairn item show {}-1\n     cairn check",
+                    "try: cairn query 'category != done AND label = payments ORDER BY rank'\n     cairn item show {}-1\n     cairn rank --model rice   (also wsjf, ice, moscow, kano, weighted)\n     cairn rank --explain KEY\n     cairn check",
                     s.prefix
                 ),
             );
