@@ -5,7 +5,6 @@
 use crate::items::Patch;
 use crate::{App, AppError, Result, invalid};
 use cairn_core::ItemKey;
-use cairn_core::ranking::{INPUT_ROLES, check_role_field};
 use cairn_engine::kano::{Answer, Class, classify};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -134,17 +133,9 @@ impl App {
             }
         }
         if !errors.is_empty() {
-            let total = errors.len();
-            errors.truncate(20);
-            let more = if total > 20 {
-                format!("\n… and {} more", total - 20)
-            } else {
-                String::new()
-            };
             return invalid(format!(
-                "{source}: nothing imported, {total} problem{}:\n{}{more}",
-                if total == 1 { "" } else { "s" },
-                errors.join("\n")
+                "{source}: nothing imported, {}",
+                crate::problem_list(errors, "problem", "problems")
             ));
         }
         let mut results = Vec::new();
@@ -165,24 +156,14 @@ impl App {
             });
         }
         if apply {
-            let rc = &self.config.ranking;
-            let fields: Vec<String> = ["kano", "kano_better", "kano_worse"]
+            let fields = ["kano", "kano_better", "kano_worse"]
                 .iter()
-                .map(|r| rc.field_for(r))
-                .collect();
-            for (role, field) in ["kano", "kano_better", "kano_worse"].iter().zip(&fields) {
-                let ty = INPUT_ROLES
-                    .iter()
-                    .find(|(r, _)| r == role)
-                    .map(|(_, t)| *t)
-                    .ok_or_else(|| AppError::Invalid(format!("unknown input {role}")))?;
-                check_role_field(role, ty, field, &self.config.fields)
-                    .map_err(|e| AppError::Invalid(format!("cannot store Kano results: {e}")))?;
-            }
+                .map(|role| self.config.ranking.input_field(role, &self.config.fields))
+                .collect::<std::result::Result<Vec<String>, String>>()
+                .map_err(|e| AppError::Invalid(format!("cannot store Kano results: {e}")))?;
             let reason = format!("Kano survey {source}");
-            let results2 = results.clone();
             self.tx(|tx| {
-                for r in &results2 {
+                for r in &results {
                     let num =
                         |x: Option<f64>| x.map(|x| format!("{}", (x * 1000.0).round() / 1000.0));
                     let patch = Patch {

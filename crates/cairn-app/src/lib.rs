@@ -107,6 +107,20 @@ impl AppError {
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// "N problems:" and the first 20 of them, one per line, for errors that
+/// report every bad row or value at once.
+pub(crate) fn problem_list(mut problems: Vec<String>, one: &str, many: &str) -> String {
+    let total = problems.len();
+    problems.truncate(20);
+    let more = if total > 20 {
+        format!("\n… and {} more", total - 20)
+    } else {
+        String::new()
+    };
+    let what = if total == 1 { one } else { many };
+    format!("{total} {what}:\n{}{more}", problems.join("\n"))
+}
+
 pub(crate) fn invalid<T>(msg: impl Into<String>) -> Result<T> {
     Err(AppError::Invalid(msg.into()))
 }

@@ -362,7 +362,7 @@ fn load(
         .map(|r| (r.name, r.target_date.as_deref().and_then(date_days)))
         .collect();
 
-    let goals = goal_counts(store, &items)?;
+    let goals = goal_counts(store, &items, &index)?;
     let mut scores = Vec::with_capacity(n);
     let mut missing = HashMap::new();
     let mut problems = Vec::new();
@@ -385,18 +385,14 @@ fn load(
         }
     }
     if !problems.is_empty() {
-        let total = problems.len();
-        problems.truncate(20);
-        let more = if total > 20 {
-            format!("\n… and {} more", total - 20)
-        } else {
-            String::new()
-        };
         return invalid(format!(
-            "{} cannot rank: {total} value{} off the model's scale:\n{}{more}",
+            "{} cannot rank: {}",
             kind.title(),
-            if total == 1 { " is" } else { "s are" },
-            problems.join("\n")
+            crate::problem_list(
+                problems,
+                "value is off the model's scale",
+                "values are off the model's scale"
+            )
         ));
     }
     let created: Vec<i64> = items.iter().map(|i| i.created).collect();
@@ -438,44 +434,45 @@ fn inputs<'a>(
 
 /// How many goals each item serves, its own and its ancestors' (a story
 /// serves the goals of the epic and requirement above it).
-fn goal_counts(store: &mut Store, items: &[Item]) -> Result<Vec<usize>> {
-    let mut known: HashMap<ItemKey, (Vec<String>, Option<ItemKey>)> = items
-        .iter()
-        .map(|i| (i.key.clone(), (i.goals.clone(), i.parent.clone())))
-        .collect();
+fn goal_counts(
+    store: &mut Store,
+    items: &[Item],
+    index: &HashMap<&ItemKey, u32>,
+) -> Result<Vec<usize>> {
+    // Ancestors outside the ranked set, read once each.
+    let mut outside: HashMap<ItemKey, (Vec<String>, Option<ItemKey>)> = HashMap::new();
     let mut out = Vec::with_capacity(items.len());
     for it in items {
-        let mut goals: Vec<&str> = Vec::new();
         let mut all = it.goals.clone();
         let mut next = it.parent.clone();
-        let mut depth = 0;
-        while let Some(p) = next.take() {
-            depth += 1;
-            if depth > 16 {
-                break;
-            }
-            if !known.contains_key(&p) {
-                let entry = match store.item(&p)? {
-                    Some(pi) => (pi.goals, pi.parent),
-                    None => (vec![], None),
-                };
-                known.insert(p.clone(), entry);
-            }
-            if let Some((g, up)) = known.get(&p) {
-                all.extend(g.iter().cloned());
-                next = up.clone();
-            }
+        // Bounded, in case a corrupt database holds a parent cycle.
+        for _ in 0..16 {
+            let Some(p) = next.take() else { break };
+            let (goals, up) = match index.get(&p) {
+                Some(&i) => (&items[i as usize].goals, &items[i as usize].parent),
+                None => {
+                    if !outside.contains_key(&p) {
+                        let entry = match store.item(&p)? {
+                            Some(pi) => (pi.goals, pi.parent),
+                            None => (vec![], None),
+                        };
+                        outside.insert(p.clone(), entry);
+                    }
+                    let (g, up) = &outside[&p];
+                    (g, up)
+                }
+            };
+            all.extend(goals.iter().cloned());
+            next = up.clone();
         }
-        goals.extend(all.iter().map(String::as_str));
-        goals.sort_unstable();
-        goals.dedup();
-        out.push(goals.len());
+        all.sort_unstable();
+        all.dedup();
+        out.push(all.len());
     }
     Ok(out)
 }
 
 fn report(l: &Loaded, config: &Config) -> RankReport {
-    let dates = HashMap::new();
     let items = l
         .ranked
         .order
@@ -495,7 +492,7 @@ fn report(l: &Loaded, config: &Config) -> RankReport {
                 own_score: l.scores[i],
                 inherited_from: l.ranked.inherited_from[i].map(|s| l.items[s as usize].key.clone()),
                 missing: l.missing.get(&v).cloned().unwrap_or_default(),
-                needs_spike: l.model.needs_spike(&inputs(it, 0, &dates)),
+                needs_spike: l.model.needs_spike(&inputs(it, l.goals[i], &l.dates)),
             }
         })
         .collect();
@@ -589,15 +586,16 @@ fn explain(l: &Loaded, x: usize) -> Explanation {
         }
     });
     let name = |v: usize| l.items[v].key.clone();
+    let neighbour = |v: usize| Neighbour {
+        key: name(v),
+        title: l.items[v].title.clone(),
+        score: r.effective[v],
+        changes: vec![],
+        note: None,
+    };
     let above = (pos > 0).then(|| {
         let a = r.order[pos - 1] as usize;
-        let mut n = Neighbour {
-            key: name(a),
-            title: l.items[a].title.clone(),
-            score: r.effective[a],
-            changes: vec![],
-            note: None,
-        };
+        let mut n = neighbour(a);
         if l.graph.must_precede(a as u32, x as u32) {
             n.note = Some(format!(
                 "{} blocks {} ({}), so it stays above whatever the scores",
@@ -636,13 +634,7 @@ fn explain(l: &Loaded, x: usize) -> Explanation {
     });
     let below = (pos + 1 < l.items.len()).then(|| {
         let b = r.order[pos + 1] as usize;
-        let mut n = Neighbour {
-            key: name(b),
-            title: l.items[b].title.clone(),
-            score: r.effective[b],
-            changes: vec![],
-            note: None,
-        };
+        let mut n = neighbour(b);
         if l.graph.must_precede(x as u32, b as u32) {
             n.note = Some(format!(
                 "{} blocks {} ({}), so it stays above it whatever the scores",
@@ -671,8 +663,7 @@ fn explain(l: &Loaded, x: usize) -> Explanation {
         }
         n
     });
-    let dates = HashMap::new();
-    let spike = l.model.needs_spike(&inputs(it, 0, &dates)).map(|c| {
+    let spike = l.model.needs_spike(&inputs(it, l.goals[x], &l.dates)).map(|c| {
         format!(
             "needs a spike: confidence {} % is below the workspace threshold of {} %; investigate before committing to it",
             fmt_num(c),

@@ -156,6 +156,23 @@ impl RankingConfig {
             .map_or_else(|| role.to_string(), |s| s.get_ref().clone())
     }
 
+    /// The field `role` reads, checked against the declared fields: an
+    /// error says how to declare or map it.
+    pub fn input_field(
+        &self,
+        role: &str,
+        fields: &BTreeMap<String, FieldDecl>,
+    ) -> Result<String, String> {
+        let ty = INPUT_ROLES
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| format!("`{role}` is not a model input"))?;
+        let field = self.field_for(role);
+        check_role_field(role, ty, &field, fields)?;
+        Ok(field)
+    }
+
     pub fn spike_below(&self) -> f64 {
         self.spike_below.unwrap_or(50.0)
     }

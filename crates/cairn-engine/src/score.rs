@@ -8,7 +8,7 @@
 //! and the allowed values.
 
 use cairn_core::config::FieldType;
-use cairn_core::ranking::{Criterion, INPUT_ROLES, Source, check_role_field};
+use cairn_core::ranking::{Criterion, Source};
 use cairn_core::{Config, FieldValue};
 use std::collections::BTreeMap;
 
@@ -210,13 +210,8 @@ impl Model {
     pub fn new(kind: ModelKind, config: &Config, today: i64) -> Result<Model, String> {
         let rc = &config.ranking;
         let role = |name: &str, scale: Scale| -> Result<Input, String> {
-            let field = rc.field_for(name);
-            let ty = INPUT_ROLES
-                .iter()
-                .find(|(r, _)| *r == name)
-                .map(|(_, t)| *t)
-                .ok_or_else(|| format!("internal: unknown input {name}"))?;
-            check_role_field(name, ty, &field, &config.fields)
+            let field = rc
+                .input_field(name, &config.fields)
                 .map_err(|e| format!("{}: {e}", kind.title()))?;
             let (from, scale) = if field == "estimate" {
                 (InputSource::Estimate, Scale::Positive)
@@ -851,37 +846,20 @@ fn read_input(input: &Input, item: &ItemInputs<'_>, today: i64) -> ReadOne {
                 ),
             })
         };
-        let v = |x: f64| {
-            Ok(Ok(Value {
+        match scale_x(&input.scale, x) {
+            Some(v) => Ok(Ok(Value {
                 raw: fmt_num(x),
-                x,
+                x: v,
                 note: None,
-            }))
-        };
-        if !x.is_finite() {
-            return off("");
-        }
-        match &input.scale {
-            Scale::NonNegative if x >= 0.0 => v(x),
-            Scale::Positive if x > 0.0 => v(x),
-            Scale::Set(set) if set.iter().any(|s| (s - x).abs() < 1e-9) => v(x),
-            Scale::Range(a, b) if (*a..=*b).contains(&x) => v(x),
-            Scale::Linear {
-                min,
-                max,
-                lower_is_better,
-            } if (*min..=*max).contains(&x) => {
-                let n = (x - min) / (max - min);
-                Ok(Ok(Value {
-                    raw: fmt_num(x),
-                    x: if *lower_is_better { 1.0 - n } else { n },
-                    note: None,
-                }))
-            }
-            Scale::Set(_) if input.name == "confidence" && x > 0.0 && x <= 1.0 => {
+            })),
+            None if matches!(input.scale, Scale::Set(_))
+                && input.name == "confidence"
+                && x > 0.0
+                && x <= 1.0 =>
+            {
                 off(" (confidence is in percent: write 80, not 0.8)")
             }
-            _ => off(""),
+            None => off(""),
         }
     };
     match &input.from {
