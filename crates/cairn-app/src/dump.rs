@@ -115,6 +115,8 @@ struct ItemRec {
     updated: String,
     #[serde(default)]
     resolved: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    started: Option<String>,
     rank: String,
     #[serde(default)]
     parent: Option<String>,
@@ -196,6 +198,7 @@ fn item_rec(i: &Item) -> ItemRec {
         created: format_millis(i.created),
         updated: format_millis(i.updated),
         resolved: i.resolved.map(format_millis),
+        started: i.started.map(format_millis),
         rank: i.rank.clone(),
         parent: i.parent.as_ref().map(ToString::to_string),
         release: i.release.clone(),
@@ -714,6 +717,7 @@ fn item_from(
         created: time(&r.created)?,
         updated: time(&r.updated)?,
         resolved: r.resolved.as_deref().map(time).transpose()?,
+        started: r.started.as_deref().map(time).transpose()?,
         rank: r.rank,
         parent,
         release: r.release,

@@ -606,6 +606,7 @@ impl Tx<'_> {
             created: self.now,
             updated: self.now,
             resolved: (category == Category::Done).then_some(self.now),
+            started: (category == Category::InProgress).then_some(self.now),
             rank,
             parent: new.parent.clone(),
             release: new.release.clone(),
@@ -721,6 +722,11 @@ impl Tx<'_> {
             (true, false) => new.resolved = None,
             _ => {}
         }
+        match new.category {
+            Category::InProgress if new.started.is_none() => new.started = Some(self.now),
+            Category::Todo => new.started = None,
+            _ => {}
+        }
         let changes = diff(&old, &new);
         if changes.is_empty() {
             return Ok(old);
@@ -736,7 +742,7 @@ impl Tx<'_> {
         }
         let state_only = changes
             .iter()
-            .all(|c| c.field == "state" || c.field == "resolved");
+            .all(|c| c.field == "state" || c.field == "resolved" || c.field == "started");
         let action = if state_only {
             "item.state"
         } else {
@@ -817,6 +823,13 @@ fn diff(old: &Item, new: &Item) -> Vec<Change> {
                 new.fields.get(n),
             ));
         }
+    }
+    if old.started != new.started {
+        c.push(Change::new(
+            "started",
+            old.started.map(cairn_core::format_millis),
+            new.started.map(cairn_core::format_millis),
+        ));
     }
     if old.resolved != new.resolved {
         c.push(Change::new(

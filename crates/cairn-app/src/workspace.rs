@@ -157,18 +157,20 @@ impl App {
                 {
                     let filter: [cairn_store::Value; 3] =
                         [kind.as_str().into(), state.into(), cat.as_str().into()];
-                    moved += if cat == Category::Done {
-                        tx.store.backend().execute(
-                            "UPDATE items SET category = 'done', resolved = COALESCE(resolved, ?) \
+                    // Resolved and started times follow the category as in `item_edit`.
+                    let mut params = vec![tx.now.into(), filter[0].clone(), filter[1].clone(), filter[2].clone()];
+                    let sql = match cat {
+                        Category::Done => "UPDATE items SET category = 'done', resolved = COALESCE(resolved, ?) \
                              WHERE kind = ? AND state = ? AND category <> ?",
-                            &[tx.now.into(), filter[0].clone(), filter[1].clone(), filter[2].clone()],
-                        )?
-                    } else {
-                        tx.store.backend().execute(
-                            "UPDATE items SET category = ?, resolved = NULL WHERE kind = ? AND state = ? AND category <> ?",
-                            &[cat.as_str().into(), filter[0].clone(), filter[1].clone(), filter[2].clone()],
-                        )?
+                        Category::InProgress => "UPDATE items SET category = 'in-progress', resolved = NULL, \
+                             started = COALESCE(started, ?) WHERE kind = ? AND state = ? AND category <> ?",
+                        Category::Todo => {
+                            params.remove(0);
+                            "UPDATE items SET category = 'todo', resolved = NULL, started = NULL \
+                             WHERE kind = ? AND state = ? AND category <> ?"
+                        }
                     };
+                    moved += tx.store.backend().execute(sql, &params)?;
                 }
             }
             tx.store.save_config(text, stored + 1)?;

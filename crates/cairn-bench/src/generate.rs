@@ -279,6 +279,7 @@ fn item(seed: u64, n: u64, total: u64, rank: &str, epics: &[u64]) -> Item {
     let created = created_at(n, total);
     let updated = created + r.gen_range(0..=(END - created).max(0));
     let resolved = (category == Category::Done).then_some(updated);
+    let started = (category != Category::Todo).then_some(created + (updated - created) / 2);
     let parent = match kind {
         Kind::Story | Kind::Task | Kind::Bug if !epics.is_empty() && r.gen_bool(0.4) => {
             Some(ItemKey::new(PREFIX, pick(r, epics) as i64))
@@ -300,6 +301,7 @@ fn item(seed: u64, n: u64, total: u64, rank: &str, epics: &[u64]) -> Item {
         created,
         updated,
         resolved,
+        started,
         rank: rank.to_string(),
         parent,
         release: None,

@@ -4,6 +4,7 @@
 //! the same rules) and changed only through `cairn config apply`, which
 //! validates it and records the change in the audit trail.
 
+use crate::calendar::{Calendar, CalendarConfig, ForecastConfig};
 use crate::kind::{Category, Kind};
 use crate::ranking::RankingConfig;
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,12 @@ pub struct Config {
     /// Scoring models' inputs and weighted criteria (docs/prioritisation.md).
     #[serde(default)]
     pub ranking: RankingConfig,
+    /// Working days and holidays (docs/forecasting.md).
+    #[serde(default)]
+    pub calendar: CalendarConfig,
+    /// History window, trials and which done states count as delivered.
+    #[serde(default)]
+    pub forecast: ForecastConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,6 +163,8 @@ impl Default for Config {
                 hierarchy: BTreeMap::new(),
                 fields: BTreeMap::new(),
                 ranking: RankingConfig::default(),
+                calendar: CalendarConfig::default(),
+                forecast: ForecastConfig::default(),
             },
         }
     }
@@ -183,6 +192,26 @@ impl Config {
                 ));
             }
             validate_workflow(&format!("[workflows.{k}]"), wf)?;
+        }
+        Calendar::from_config(&self.calendar).map_err(ConfigError::Invalid)?;
+        self.forecast.validate().map_err(ConfigError::Invalid)?;
+        if self.forecast.not_delivered != ForecastConfig::default().not_delivered {
+            for s in &self.forecast.not_delivered {
+                let cats: Vec<Category> = std::iter::once(&self.workflow)
+                    .chain(self.workflows.values())
+                    .flat_map(|w| w.states.iter().filter(|d| &d.name == s).map(|d| d.category))
+                    .collect();
+                if cats.is_empty() {
+                    return inv(format!(
+                        "[forecast] not_delivered: `{s}` is not a state of any workflow"
+                    ));
+                }
+                if cats.iter().any(|c| *c != Category::Done) {
+                    return inv(format!(
+                        "[forecast] not_delivered: `{s}` is not a done-category state; list only done states that do not count as delivered"
+                    ));
+                }
+            }
         }
         for (parent, children) in &self.hierarchy {
             for k in std::iter::once(parent).chain(children) {
@@ -223,6 +252,12 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The team's working-day calendar.
+    pub fn calendar(&self) -> Calendar {
+        // Validated by `parse`; a config built in code falls back to Mon-Fri.
+        Calendar::from_config(&self.calendar).unwrap_or_default()
     }
 
     /// The workflow items of `kind` follow.

@@ -73,6 +73,11 @@ pub struct Item {
     pub created: Millis,
     pub updated: Millis,
     pub resolved: Option<Millis>,
+    /// When work began: set on first entering an in-progress state, cleared
+    /// if the item goes back to a to-do state. Cycle time runs from here to
+    /// `resolved`.
+    #[serde(default)]
+    pub started: Option<Millis>,
     pub rank: String,
     pub parent: Option<ItemKey>,
     pub release: Option<String>,

@@ -6,6 +6,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod audit;
+pub mod calendar;
 pub mod config;
 pub mod item;
 pub mod key;
@@ -14,6 +15,7 @@ pub mod rank;
 pub mod ranking;
 
 pub use audit::{AuditEntry, Change};
+pub use calendar::Calendar;
 pub use config::{Config, ConfigError, FieldDecl, FieldType, StateDecl, Workflow};
 pub use item::{FieldValue, Goal, Item, KeyResult, Link, LinkEnd, Person, Product, Release};
 pub use key::{ItemKey, KeyError};

@@ -1,7 +1,10 @@
 //! Cairn's algorithms, pure: no IO, no clock, no randomness of their own.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod flow;
+pub mod forecast;
 pub mod graph;
 pub mod kano;
 pub mod order;
+pub mod plan;
 pub mod score;

@@ -84,11 +84,13 @@ impl Graph {
         self.n == 0
     }
 
-    fn succ(&self, v: u32) -> &[u32] {
+    /// The nodes `v` blocks.
+    pub fn succ(&self, v: u32) -> &[u32] {
         &self.out[self.out_start[v as usize] as usize..self.out_start[v as usize + 1] as usize]
     }
 
-    fn pred(&self, v: u32) -> &[u32] {
+    /// The nodes that block `v`.
+    pub fn pred(&self, v: u32) -> &[u32] {
         &self.inn[self.in_start[v as usize] as usize..self.in_start[v as usize + 1] as usize]
     }
 

@@ -56,7 +56,7 @@ const PRODUCT_COLUMNS: &str = "prefix, name, next_number, created";
 const PERSON_COLUMNS: &str = "handle, name, email";
 const GOAL_COLUMNS: &str = "name, description, key_results, created";
 const ITEM_COLUMNS: &str = "i.id, i.key, i.kind, i.title, i.description, i.state, i.category, \
-    i.assignee, i.estimate, i.acceptance, i.created, i.updated, i.resolved, i.rank, p.key, r.name, i.version";
+    i.assignee, i.estimate, i.acceptance, i.created, i.updated, i.resolved, i.rank, p.key, r.name, i.version, i.started";
 const ITEM_FROM: &str = "FROM items i LEFT JOIN items p ON p.id = i.parent_id LEFT JOIN releases r ON r.id = i.release_id";
 
 fn corrupt(what: &str) -> StoreError {
@@ -440,8 +440,8 @@ impl Store {
         params.insert(0, Value::Text(item.key.prefix.clone()));
         let rows = self.b.query(
             "INSERT INTO items (product_id, number, key, kind, title, description, state, category, \
-             assignee, estimate, acceptance, created, updated, resolved, rank, parent_id, release_id, version) \
-             SELECT p.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM products p WHERE p.prefix = ? \
+             assignee, estimate, acceptance, created, updated, resolved, rank, parent_id, release_id, version, started) \
+             SELECT p.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM products p WHERE p.prefix = ? \
              RETURNING id",
             &rotate_prefix(params),
         )?;
@@ -491,6 +491,7 @@ impl Store {
             parent_id.into(),
             release_id.into(),
             Value::Int(item.version),
+            item.started.into(),
         ])
     }
 
@@ -592,13 +593,14 @@ impl Store {
             p[15].clone(),
             p[16].clone(),
             p[2].clone(),
+            p[17].clone(),
             Value::Text(item.key.to_string()),
             Value::Int(expected_version),
         ];
         let n = self.b.execute(
             "UPDATE items SET title = ?, description = ?, state = ?, category = ?, assignee = ?, \
              estimate = ?, acceptance = ?, updated = ?, resolved = ?, rank = ?, parent_id = ?, \
-             release_id = ?, version = ?, kind = ? WHERE key = ? AND version = ?",
+             release_id = ?, version = ?, kind = ?, started = ? WHERE key = ? AND version = ?",
             &params,
         )?;
         if n == 0 {
@@ -743,6 +745,7 @@ impl Store {
                 labels: Vec::new(),
                 fields: BTreeMap::new(),
                 version: int(&r[16], "version")?,
+                started: r[17].as_i64(),
             });
         }
         let pos: HashMap<i64, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
@@ -1131,6 +1134,7 @@ impl Store {
                 parent_id,
                 release_id,
                 Value::Int(item.version),
+                item.started.into(),
             ]);
             for l in &item.labels {
                 labels.push(vec![Value::Int(id), l.into()]);
@@ -1172,6 +1176,7 @@ impl Store {
                 "parent_id",
                 "release_id",
                 "version",
+                "started",
             ],
             &mut rows.into_iter(),
         )?;

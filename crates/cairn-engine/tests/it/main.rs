@@ -1,0 +1,6 @@
+//! Forecast correctness beyond examples: exact distributions and the
+//! published no-history cases.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod forecast;
+mod plan;
