@@ -26,7 +26,7 @@ enum Record {
     Person(PersonRec),
     Release(ReleaseRec),
     Goal(GoalRec),
-    Item(ItemRec),
+    Item(Box<ItemRec>),
     Link(LinkRec),
     Audit(AuditRec),
 }
@@ -176,7 +176,7 @@ fn write_rec(w: &mut dyn Write, r: &Record) -> Result<()> {
 
 /// The dump form of an item (also used by the benchmark generator).
 pub fn item_line(item: &Item) -> String {
-    serde_json::to_string(&Record::Item(item_rec(item))).unwrap_or_default()
+    serde_json::to_string(&Record::Item(Box::new(item_rec(item)))).unwrap_or_default()
 }
 
 fn item_rec(i: &Item) -> ItemRec {
@@ -357,7 +357,7 @@ impl App {
                 break;
             }
             for (id, item) in &batch {
-                write_rec(w, &Record::Item(item_rec(item)))?;
+                write_rec(w, &Record::Item(Box::new(item_rec(item))))?;
                 after = *id;
                 n += 1;
             }
@@ -518,7 +518,7 @@ impl App {
                     }
                     Record::Item(rec) => {
                         let cfg = config.as_ref().ok_or_else(|| at("no config record before the items".into()))?;
-                        let item = item_from(rec, cfg, &products, &releases, &goals, &people).map_err(at)?;
+                        let item = item_from(*rec, cfg, &products, &releases, &goals, &people).map_err(at)?;
                         if !keys.insert(item.key.clone()) {
                             return Err(at(format!("item {} appears twice", item.key)));
                         }

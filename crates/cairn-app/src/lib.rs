@@ -7,8 +7,10 @@ pub mod check;
 pub mod csv_import;
 pub mod demo;
 pub mod dump;
+pub mod forecast;
 pub mod items;
 pub mod kano;
+pub mod plan;
 pub mod rank;
 pub mod workspace;
 

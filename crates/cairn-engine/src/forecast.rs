@@ -360,7 +360,7 @@ pub struct CutLine {
     /// target period.
     pub by_target: Vec<f64>,
     /// Per period from 1: items done at the 5th, 15th, 50th, 85th and 95th
-    /// percentiles of trials (the burn-up cone).
+    /// percentiles of trials (the burn-up cone), at most `n`.
     pub cone: Vec<[u32; 5]>,
 }
 
@@ -417,7 +417,7 @@ pub fn cut_line<R: Rng + ?Sized>(
         let mut c = [0u32; 5];
         for (slot, idx) in cone_idx.iter().enumerate() {
             let (_, v, _) = done.select_nth_unstable_by(*idx, f64::total_cmp);
-            c[slot] = v.floor().min(u32::MAX as f64) as u32;
+            c[slot] = v.floor().min(n as f64) as u32;
         }
         cone.push(c);
         if Some(period) == target {

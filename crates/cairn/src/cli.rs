@@ -69,6 +69,14 @@ pub enum Command {
     /// Rank the backlog with a scoring model, blockers first; compare with
     /// the current order, explain a position, or apply the new order.
     Rank(RankArgs),
+    /// Forecast delivery from the team's own throughput: flow history, when,
+    /// how many by a date, and the cut line over the ranked backlog.
+    #[command(subcommand)]
+    Forecast(ForecastCmd),
+    /// Plan sprints or a release from the ranked backlog, or find the
+    /// critical path through the blocks links.
+    #[command(subcommand)]
+    Plan(PlanCmd),
     /// Kano surveys: classify features from customers' answer pairs.
     #[command(subcommand)]
     Kano(KanoCmd),
@@ -415,4 +423,187 @@ pub enum ExportCmd {
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ForecastCmd {
+    /// Throughput per working day, cycle-time percentiles, work in progress
+    /// and its age, over a window of history.
+    History(FlowArgs),
+    /// When will a number of items, a query's items or a release be done?
+    When(WhenArgs),
+    /// How many items will be done by a date?
+    HowMany(HowManyArgs),
+    /// Work through the ranked backlog: which items are likely, coin flips
+    /// or unlikely by a date, and P50/P85 dates per epic and release.
+    CutLine(CutLineArgs),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FlowChart {
+    /// Items delivered per working day.
+    Throughput,
+    /// Cumulative flow: to do, in progress, done per day.
+    Cfd,
+    /// Cycle time of each delivered item, with percentile lines.
+    CycleTime,
+}
+
+#[derive(Args, Debug)]
+pub struct FlowArgs {
+    /// Which items (query language). Default: the workspace's [ranking] scope.
+    #[arg(default_value = "")]
+    pub query: String,
+    /// The product (needed when the workspace has several).
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Days of history, ending today. Default: [forecast] window (90).
+    #[arg(long, value_name = "DAYS")]
+    pub window: Option<u32>,
+    /// Write a chart as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
+    /// Which chart --chart writes.
+    #[arg(long, value_enum, default_value = "throughput")]
+    pub chart_type: FlowChart,
+}
+
+/// Options every forecast takes.
+#[derive(Args, Debug)]
+pub struct ForecastOpts {
+    /// The product (needed when the workspace has several).
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Days of delivered history to sample, ending today. Default: [forecast] window (90).
+    #[arg(long, value_name = "DAYS", conflicts_with = "throughput")]
+    pub window: Option<u32>,
+    /// No usable history? A weekly throughput estimate: LOW,HIGH or
+    /// LOW,MOST-LIKELY,HIGH items per week. Forecasts are then in weeks.
+    #[arg(long, value_name = "LOW,LIKELY,HIGH")]
+    pub throughput: Option<String>,
+    /// First day of the forecast (YYYY-MM-DD). Default: tomorrow.
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+    /// Monte Carlo trials. Default: [forecast] trials (10000).
+    #[arg(long)]
+    pub trials: Option<u32>,
+    /// Seed for the random draws; the same seed gives the same forecast.
+    /// Default: a fresh one, printed with the forecast.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// A what-if shown beside the plain forecast: add=N, remove=N,
+    /// throughput=0.8 (or 80%), people=-1; join changes with commas.
+    #[arg(long = "what-if", value_name = "SPEC")]
+    pub what_if: Vec<String>,
+    /// Write the forecast chart as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct WhenArgs {
+    /// The open items to finish (query language), e.g. 'label = checkout'.
+    #[arg(default_value = "")]
+    pub query: String,
+    /// A number of items instead of a query.
+    #[arg(long, conflicts_with_all = ["release", "stories"])]
+    pub count: Option<u32>,
+    /// The open items of a release.
+    #[arg(long, conflicts_with = "stories")]
+    pub release: Option<String>,
+    /// A story-count range LOW-HIGH (e.g. 20-25), when the work is not in Cairn yet.
+    #[arg(long, value_name = "LOW-HIGH")]
+    pub stories: Option<String>,
+    /// How many items each story becomes once worked on, LOW-HIGH (e.g. 1-1.5). Default 1-1.
+    #[arg(long, value_name = "LOW-HIGH", requires = "stories")]
+    pub split: Option<String>,
+    #[command(flatten)]
+    pub opts: ForecastOpts,
+}
+
+#[derive(Args, Debug)]
+pub struct HowManyArgs {
+    /// The date (YYYY-MM-DD).
+    pub date: String,
+    #[command(flatten)]
+    pub opts: ForecastOpts,
+}
+
+#[derive(Args, Debug)]
+pub struct CutLineArgs {
+    /// Which open items make up the backlog (query language). Default: the
+    /// workspace's [ranking] scope.
+    #[arg(default_value = "")]
+    pub query: String,
+    /// The target date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub by: String,
+    /// Show at most this many items (0: all).
+    #[arg(long, default_value_t = 0)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub opts: ForecastOpts,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlanCmd {
+    /// Fill sprints from the ranked backlog, blockers first, and list what
+    /// does not fit.
+    Sprints(SprintArgs),
+    /// Plan a release's items across sprints and check its target date.
+    Release {
+        /// The release name.
+        name: String,
+        #[command(flatten)]
+        sprint: SprintArgs,
+    },
+    /// The critical path through the blocks links, from estimates, with
+    /// each item's slack.
+    CriticalPath {
+        /// Which open items (query language). Default: the workspace's [ranking] scope.
+        #[arg(default_value = "")]
+        query: String,
+        /// The product (needed when the workspace has several).
+        #[arg(long)]
+        product: Option<String>,
+        /// Estimate for items that have none (default: refuse them).
+        #[arg(long, value_name = "N")]
+        default_estimate: Option<f64>,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanUnit {
+    /// Capacity in estimate points.
+    Points,
+    /// Capacity in items.
+    Items,
+}
+
+#[derive(Args, Debug)]
+pub struct SprintArgs {
+    /// Which open items (query language). Default: the workspace's [ranking] scope.
+    #[arg(default_value = "")]
+    pub query: String,
+    /// The product (needed when the workspace has several).
+    #[arg(long)]
+    pub product: Option<String>,
+    /// What a sprint holds, in --unit.
+    #[arg(long)]
+    pub capacity: f64,
+    /// Plan by estimate points or by item count.
+    #[arg(long, value_enum, default_value = "points")]
+    pub unit: PlanUnit,
+    /// How many sprints.
+    #[arg(long, default_value_t = 6)]
+    pub sprints: u32,
+    /// Working days per sprint.
+    #[arg(long, value_name = "DAYS", default_value_t = 10)]
+    pub length: u32,
+    /// First day of the first sprint (YYYY-MM-DD). Default: the next working day.
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+    /// A sprint's own capacity, N=CAPACITY (e.g. 3=12 for a sprint with holidays); repeatable.
+    #[arg(long = "override", value_name = "N=CAPACITY")]
+    pub overrides: Vec<String>,
 }

@@ -1,6 +1,8 @@
 //! `cairn`: the command-line interface. A thin `main` that calls `run`.
 
 mod cli;
+mod forecast_cmd;
+mod forecast_out;
 mod output;
 
 use cairn_app::csv_import::CsvOptions;
@@ -290,6 +292,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 output::rank(o, fmt, &app.rank(&req)?, a.limit);
             }
         }
+        Command::Forecast(c) => return forecast_cmd::forecast(&cli, c, o),
+        Command::Plan(c) => return forecast_cmd::plan(&cli, c, o),
         Command::Kano(cli::KanoCmd::Import { file, apply }) => {
             let mut app = open(&cli, false)?;
             let f = std::fs::File::open(file)

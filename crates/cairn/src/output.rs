@@ -71,19 +71,19 @@ pub fn raw(o: &mut dyn Write, s: &str) {
     let _ = write!(o, "{s}");
 }
 
-fn json(o: &mut dyn Write, v: &impl Serialize) {
+pub(crate) fn json(o: &mut dyn Write, v: &impl Serialize) {
     let _ = serde_json::to_writer_pretty(&mut *o, v);
     let _ = writeln!(o);
 }
 
-fn table(headers: &[&str]) -> Table {
+pub(crate) fn table(headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_BORDERS_ONLY);
     t.set_header(headers.to_vec());
     t
 }
 
-fn csv_out(o: &mut dyn Write, headers: &[&str], rows: Vec<Vec<String>>) {
+pub(crate) fn csv_out(o: &mut dyn Write, headers: &[&str], rows: Vec<Vec<String>>) {
     let mut w = csv::Writer::from_writer(o);
     let _ = w.write_record(headers);
     for r in rows {
@@ -92,7 +92,7 @@ fn csv_out(o: &mut dyn Write, headers: &[&str], rows: Vec<Vec<String>>) {
     let _ = w.flush();
 }
 
-fn short(s: &str, n: usize) -> String {
+pub(crate) fn short(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
