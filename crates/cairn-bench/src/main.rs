@@ -7,6 +7,7 @@
 //! broken audit chain) exit non-zero.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod forecasting;
 mod generate;
 mod ranking;
 
@@ -104,6 +105,7 @@ struct Cli {
 enum Suite {
     Storage,
     Ranking,
+    Forecast,
     All,
 }
 
@@ -241,6 +243,14 @@ fn run() -> Result<ExitCode> {
     }
     let mut report = Report { rows: Vec::new() };
     let mut ok = true;
+    if matches!(cli.suite, Suite::Forecast | Suite::All) {
+        eprintln!("forecasting: seed {}", cli.seed);
+        forecast_suite(&cli, &mut report)?;
+        if cli.suite == Suite::Forecast {
+            report.table();
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     if cli.suite != Suite::Storage {
         eprintln!(
             "ranking: seed {}; {} items with {} blocks links",
@@ -773,6 +783,57 @@ fn rank_suite(cli: &Cli, report: &mut Report) -> Result<bool> {
         detail: format!("terms, inherited path and what it takes to pass each neighbour, on the computed ranking; median of 200, p95 {p95:.2} ms; {changes} suggestions"),
     });
     Ok(ok)
+}
+
+fn forecast_suite(cli: &Cli, report: &mut Report) -> Result<()> {
+    let samples = forecasting::history(cli.seed);
+    let mean = f64::from(samples.iter().sum::<u32>()) / samples.len() as f64;
+    let mut times = Vec::new();
+    let mut p85 = 0;
+    for i in 0..5 {
+        let (t, v) = forecasting::when(&samples, 500, 100_000, cli.seed + i)?;
+        times.push(ms(t));
+        p85 = v;
+    }
+    report.add(Measurement {
+        backend: "engine",
+        name: "when_500_100k_trials",
+        value: median(&mut times),
+        unit: "ms",
+        target: Some(200.0),
+        detail: format!("100,000 trials of a 500-item forecast on one core, history of 64 working days ({mean:.2} items a day); median of 5; 85 %: {p85} working days"),
+    });
+    let mut times = Vec::new();
+    let mut likely = 0;
+    for i in 0..3 {
+        let (t, l) = forecasting::cut_line(&samples, 5_000, 5_000, 10_000, 500, cli.seed + i)?;
+        times.push(t.as_secs_f64());
+        likely = l;
+    }
+    report.add(Measurement {
+        backend: "engine",
+        name: "cut_line_5k",
+        value: median(&mut times),
+        unit: "s",
+        target: Some(3.0),
+        detail: format!("10,000 trials over a 5,000-item ranked backlog with 5,000 blocks links: pull order, simulation to the last item at 95 %, every item's dates; median of 3; {likely} items likely within 500 working days"),
+    });
+    let mut times = Vec::new();
+    let mut path = 0;
+    for i in 0..3 {
+        let (t, p) = forecasting::critical(100_000, 200_000, cli.seed + i)?;
+        times.push(t.as_secs_f64());
+        path = p;
+    }
+    report.add(Measurement {
+        backend: "engine",
+        name: "critical_path_100k",
+        value: median(&mut times),
+        unit: "s",
+        target: Some(1.0),
+        detail: format!("100,000 items, 200,000 blocks links: graph, forward and backward pass, slack, path; median of 3; path of {path} items"),
+    });
+    Ok(())
 }
 
 // ---- the import child -------------------------------------------------

@@ -8,6 +8,7 @@
 
 use crate::flow::LEVELS;
 use rand::Rng;
+use rand::distributions::{Distribution, Uniform};
 
 /// How fast items get done.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +114,7 @@ impl Pace {
     #[inline]
     fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
+            Pace::Daily(v) if v.is_empty() => 0.0,
             Pace::Daily(v) => f64::from(v[rng.gen_range(0..v.len())]),
             Pace::Weekly { low, likely, high } => {
                 if high <= low {
@@ -124,6 +126,38 @@ impl Pace {
                     Some(m) => triangular(u, *low, *m, *high),
                 }
             }
+        }
+    }
+}
+
+/// A pace ready to draw from many times, with the what-if's scale applied.
+enum Sampler<'a> {
+    Daily {
+        values: Vec<f64>,
+        pick: Uniform<u32>,
+    },
+    Weekly {
+        pace: &'a Pace,
+        scale: f64,
+    },
+}
+
+impl<'a> Sampler<'a> {
+    fn new(pace: &'a Pace, scale: f64) -> Sampler<'a> {
+        match pace {
+            Pace::Daily(v) if !v.is_empty() => Sampler::Daily {
+                values: v.iter().map(|x| f64::from(*x) * scale).collect(),
+                pick: Uniform::new(0, v.len() as u32),
+            },
+            _ => Sampler::Weekly { pace, scale },
+        }
+    }
+
+    #[inline]
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Sampler::Daily { values, pick } => values[pick.sample(rng) as usize],
+            Sampler::Weekly { pace, scale } => pace.draw(rng) * scale,
         }
     }
 }
@@ -310,6 +344,7 @@ pub fn when<R: Rng + ?Sized>(
     pace.check()?;
     scope.check()?;
     check_scale(what_if)?;
+    let sampler = Sampler::new(pace, what_if.scale);
     let mut out = Vec::with_capacity(trials);
     let mut capped = 0;
     for _ in 0..trials {
@@ -318,7 +353,7 @@ pub fn when<R: Rng + ?Sized>(
         let mut done = 0.0;
         let mut periods = 0u32;
         while done < need && periods < cap {
-            done += pace.draw(rng) * what_if.scale;
+            done += sampler.draw(rng);
             periods += 1;
         }
         if done < need {
@@ -339,11 +374,12 @@ pub fn how_many<R: Rng + ?Sized>(
 ) -> Result<Outcome, ForecastError> {
     pace.check()?;
     check_scale(what_if)?;
+    let sampler = Sampler::new(pace, what_if.scale);
     let mut out = Vec::with_capacity(trials);
     for _ in 0..trials {
         let mut done = 0.0;
         for _ in 0..periods {
-            done += pace.draw(rng) * what_if.scale;
+            done += sampler.draw(rng);
         }
         out.push((done.floor() as i64 + what_if.add.min(0)).max(0) as u32);
     }
@@ -385,6 +421,7 @@ pub fn cut_line<R: Rng + ?Sized>(
     pace.check()?;
     check_scale(what_if)?;
     let trials = trials.max(1);
+    let sampler = Sampler::new(pace, what_if.scale);
     let mut done = vec![0f64; trials];
     let mut finish = vec![vec![None; n]; LEVELS.len()];
     let mut next = [0usize; LEVELS.len()];
@@ -404,7 +441,7 @@ pub fn cut_line<R: Rng + ?Sized>(
     while period < cap {
         period += 1;
         for d in done.iter_mut() {
-            *d += pace.draw(rng) * what_if.scale;
+            *d += sampler.draw(rng);
         }
         for (li, idx) in level_idx.iter().enumerate() {
             let (_, v, _) = done.select_nth_unstable_by(*idx, f64::total_cmp);
