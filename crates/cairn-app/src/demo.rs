@@ -90,6 +90,17 @@ type = "number"
 [fields.kano_worse]
 type = "number"
 
+# Working days and holidays: forecasts and sprint plans skip the rest.
+[calendar]
+working_days = ["mon", "tue", "wed", "thu", "fri"]
+holidays = ["2026-12-24", "2026-12-25", "2026-12-31", "2027-01-01", "2027-12-24", "2027-12-27", "2027-12-31"]
+
+# Forecasts sample the last 90 days; cancelled work is not delivered work.
+[forecast]
+window = 90
+trials = 10000
+not_delivered = ["cancelled"]
+
 [ranking]
 default_model = "wsjf"
 spike_below = 80

@@ -35,6 +35,18 @@ bug = ["task"]
 spike = ["task"]
 debt = ["task"]
 
+# The team's working days and holidays, for forecasts and sprint plans.
+# [calendar]
+# working_days = ["mon", "tue", "wed", "thu", "fri"]
+# holidays = ["2026-12-25"]
+
+# Forecasts: days of history to sample, Monte Carlo trials, and done
+# states that do not count as delivered.
+# [forecast]
+# window = 90
+# trials = 10000
+# not_delivered = ["cancelled"]
+
 # Custom fields: type is number, text, date or enum (enum needs values).
 # [fields.customer_value]
 # type = "number"
