@@ -39,7 +39,7 @@ pub struct PaceRequest {
 #[derive(Debug, Clone, Default)]
 pub struct ForecastRequest {
     pub product: Option<String>,
-    /// Narrows the cut line's backlog (default: the `[ranking] scope`). The
+    /// Narrows the cut line's backlog within the `[ranking] scope`. The
     /// pace always comes from the whole scope: what the team delivered.
     pub query: Option<String>,
     pub pace: PaceRequest,
@@ -318,19 +318,24 @@ fn scenarios(specs: &[String], people: usize) -> Result<Vec<(String, Scenario)>>
     Ok(out)
 }
 
-/// Compile `product = P AND <extra>` with the user's query or the ranking
-/// scope.
+/// Compile `product = P AND <extra> AND <ranking scope> [AND <query>]`.
+/// Forecasts always stay within the scope (by default stories, bugs,
+/// spikes and debt), so what is counted ahead is the same kind of thing
+/// as the throughput it is divided by.
 fn scoped_query(app: &mut App, product: &str, extra: &str, user: Option<&str>) -> Result<Query> {
     let base = app.compile_query(&format!("product = {product} AND {extra}"))?;
-    let scope = match user.filter(|q| !q.trim().is_empty()) {
-        Some(q) => app.compile_query(q)?,
-        None => {
-            let s = app.config.ranking.scope().to_string();
-            app.compile_query(&s)?
-        }
-    };
+    let scope_text = app.config.ranking.scope().to_string();
+    let scope = app.compile_query(&scope_text).map_err(|e| {
+        AppError::Invalid(format!(
+            "the workspace config's [ranking] scope is not a valid query: {e}"
+        ))
+    })?;
+    let mut filters = vec![base.filter, scope.filter];
+    if let Some(q) = user.filter(|q| !q.trim().is_empty()) {
+        filters.push(app.compile_query(q)?.filter);
+    }
     Ok(Query {
-        filter: cairn_query::Filter::And(vec![base.filter, scope.filter]),
+        filter: cairn_query::Filter::And(filters),
         order: base.order,
     })
 }
