@@ -3,7 +3,7 @@
 //! with a simulated clock walking through about seven months, so its audit
 //! trail, state history and resolved dates are like a real team's.
 
-use crate::{App, NewItem, Patch, Result, SimClock, SystemClock, invalid};
+use crate::{App, NewItem, Patch, Result, SimClock, invalid};
 use cairn_core::{ItemKey, KeyResult, Kind};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -519,9 +519,10 @@ pub fn generate(app: &mut App, seed: u64, prefix: &str) -> Result<DemoSummary> {
     // Start at midnight UTC, seven months ago.
     let start = (real_now - HISTORY_DAYS * DAY) / DAY * DAY + 9 * 3_600_000;
     let clock = Arc::new(SimClock::new(start));
-    app.set_clock(Box::new(clock.clone()));
+    // Walk the history on a simulated clock, then give the caller's back.
+    let caller = std::mem::replace(&mut app.clock, Box::new(clock.clone()));
     let r = build(app, &mut rng, &clock, &prefix, start, real_now, seed);
-    app.set_clock(Box::new(SystemClock));
+    app.clock = caller;
     r
 }
 

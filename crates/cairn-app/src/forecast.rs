@@ -698,6 +698,11 @@ impl App {
         let mut out = Vec::new();
         let mut first: Option<Outcome> = None;
         for (label, s) in scenarios(&req.what_if, l.people)? {
+            if s.add != 0 {
+                return invalid(format!(
+                    "what-if `{label}`: adding or removing scope does not change how many items get done by a date; use throughput=F or people=±N, or `cairn forecast when` for scope changes"
+                ));
+            }
             let o = forecast::how_many(&l.pace, periods, &s, trials as usize, &mut rng)
                 .map_err(forecast_err)?;
             let levels = o
@@ -754,7 +759,14 @@ impl App {
         let trials = self.trials(req)?;
         let backlog = self.backlog(&product, req.query.as_deref())?;
         let (label, s) = scenarios(&req.what_if, l.people)?.pop().unwrap_or_default();
-        let n = backlog.items.len();
+        if s.add < 0 {
+            return invalid(format!(
+                "what-if `{label}`: the cut line works on the backlog as it is; to see it without some items, narrow it with a query or close them. add=N (unplanned work pulled ahead of the backlog) and throughput changes work"
+            ));
+        }
+        // add=N: N unplanned items are pulled ahead of the backlog.
+        let shift = s.add as usize;
+        let n = backlog.items.len() + shift;
         let target_period = if l.weekly {
             u32::try_from((target - start).num_days() / 7).unwrap_or(0)
         } else {
@@ -777,11 +789,11 @@ impl App {
             if target_period == 0 {
                 0.0
             } else {
-                cl.by_target[pos]
+                cl.by_target[pos + shift]
             }
         };
         let date_at =
-            |lvl: usize, pos: usize| cl.finish[lvl][pos].map(|p| fmt_date(periods.date(p)));
+            |lvl: usize, pos: usize| cl.finish[lvl][pos + shift].map(|p| fmt_date(periods.date(p)));
         let (i50, i85) = (level_index(50), level_index(85));
         let items: Vec<CutItem> = backlog
             .items
@@ -1019,7 +1031,10 @@ impl Periods {
     /// The date period `p` (1-based) ends on.
     fn date(&self, p: u32) -> NaiveDate {
         if self.weekly {
-            self.start + Days::new(7 * u64::from(p))
+            // Week p ends the day before the (p + 1)th week starts.
+            (self.start + Days::new(7 * u64::from(p)))
+                .pred_opt()
+                .unwrap_or(self.start)
         } else {
             let i = (p.max(1) as usize - 1).min(self.days.len().saturating_sub(1));
             self.days.get(i).copied().unwrap_or(self.start)

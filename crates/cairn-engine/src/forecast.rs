@@ -364,7 +364,9 @@ pub fn when<R: Rng + ?Sized>(
     Ok(Outcome::new(out, capped))
 }
 
-/// *How many* items are done after `periods` periods, per trial.
+/// *How many* items are done after `periods` periods, per trial. Scope
+/// changes (`what_if.add`) do not change how many get done; only the
+/// scale applies.
 pub fn how_many<R: Rng + ?Sized>(
     pace: &Pace,
     periods: u32,
@@ -381,7 +383,7 @@ pub fn how_many<R: Rng + ?Sized>(
         for _ in 0..periods {
             done += sampler.draw(rng);
         }
-        out.push((done.floor() as i64 + what_if.add.min(0)).max(0) as u32);
+        out.push(done.floor().min(f64::from(u32::MAX)) as u32);
     }
     Ok(Outcome::new(out, 0))
 }
@@ -398,6 +400,18 @@ pub struct CutLine {
     /// Per period from 1: items done at the 5th, 15th, 50th, 85th and 95th
     /// percentiles of trials (the burn-up cone), at most `n`.
     pub cone: Vec<[u32; 5]>,
+}
+
+/// Per position, the share of trials whose count reached it.
+fn chances(done: &[f64], by_target: &mut [f64]) {
+    let mut sorted: Vec<u64> = done.iter().map(|d| d.floor() as u64).collect();
+    sorted.sort_unstable();
+    let tf = done.len() as f64;
+    for (k, p) in by_target.iter_mut().enumerate() {
+        // Trials whose count reached k + 1.
+        let below = sorted.partition_point(|c| *c < k as u64 + 1);
+        *p = (done.len() - below) as f64 / tf;
+    }
 }
 
 /// The cone's quantiles, as shares of trials.
@@ -438,6 +452,7 @@ pub fn cut_line<R: Rng + ?Sized>(
         .map(|q| ((q * tf).floor() as usize).min(trials - 1))
         .collect();
     let mut period = 0u32;
+    let mut measured = false;
     while period < cap {
         period += 1;
         for d in done.iter_mut() {
@@ -457,19 +472,20 @@ pub fn cut_line<R: Rng + ?Sized>(
             c[slot] = v.floor().min(n as f64) as u32;
         }
         cone.push(c);
-        if Some(period) == target {
-            let mut sorted: Vec<u64> = done.iter().map(|d| d.floor() as u64).collect();
-            sorted.sort_unstable();
-            for (k, p) in by_target.iter_mut().enumerate() {
-                // Trials whose count reached k + 1.
-                let below = sorted.partition_point(|c| *c < k as u64 + 1);
-                *p = (trials - below) as f64 / tf;
-            }
+        // Every trial has finished everything: later days change nothing.
+        let finished = c[0] as usize >= n && done.iter().all(|d| d.floor() as usize >= n);
+        if Some(period) == target || (finished && target.is_some_and(|t| t > period)) {
+            chances(&done, &mut by_target);
+            measured = true;
         }
         let all_done = next.iter().all(|x| *x >= n);
-        if all_done && target.is_none_or(|t| period >= t) {
+        if finished || (all_done && target.is_none_or(|t| period >= t)) {
             break;
         }
+    }
+    // A target past the horizon: the chances at the horizon, a lower bound.
+    if target.is_some() && !measured {
+        chances(&done, &mut by_target);
     }
     Ok(CutLine {
         finish,

@@ -458,3 +458,377 @@ fn kano_import_reports_bad_lines_and_applies() {
     let shown = ok(d.path(), &["item", "show", &key, "--format", "json"]);
     assert!(shown.contains("\"kano\": \"attractive\""), "{shown}");
 }
+
+// ---- forecasting and planning ------------------------------------------------
+
+fn demo() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    ok(d.path(), &["demo", "-q"]);
+    d
+}
+
+/// The table row of a confidence level.
+fn level_row<'a>(out: &'a str, level: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.trim_start_matches('│').trim_start().starts_with(level))
+        .unwrap_or_else(|| panic!("no {level} row in:\n{out}"))
+}
+
+#[test]
+fn forecast_when_is_reproducible_with_a_seed() {
+    let d = demo();
+    let p = d.path();
+    let args = ["forecast", "when", "--count", "10", "--seed", "7"];
+    let first = ok(p, &args);
+    assert_eq!(first, ok(p, &args), "the same seed gave another forecast");
+    assert!(
+        first.contains("When will 10 items in PAY be done?"),
+        "{first}"
+    );
+    assert!(first.contains("seed 7 (rerun with --seed 7"), "{first}");
+    for level in ["50 %", "70 %", "85 %", "95 %"] {
+        assert!(level_row(&first, level).contains("working days"), "{first}");
+    }
+
+    let json = [&args[..], &["--format", "json"]].concat();
+    let out = ok(p, &json);
+    assert_eq!(out, ok(p, &json));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["basis"]["seed"], 7);
+    assert_eq!(v["basis"]["trials"], 10_000);
+    assert_eq!(v["basis"]["product"], "PAY");
+    assert_eq!(v["basis"]["pace"]["source"], "history");
+    assert_eq!(v["basis"]["pace"]["unit"], "working days");
+    assert!(v["basis"]["pace"]["delivered"].as_u64().unwrap() > 0, "{v}");
+    assert_eq!(v["items"], 10);
+    let scenarios = v["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 1);
+    assert_eq!(scenarios[0]["label"], "as planned");
+    let levels = scenarios[0]["levels"].as_array().unwrap();
+    assert_eq!(
+        levels
+            .iter()
+            .map(|l| l["level"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![50, 70, 85, 95]
+    );
+    let start =
+        chrono::NaiveDate::parse_from_str(v["basis"]["start"].as_str().unwrap(), "%Y-%m-%d")
+            .unwrap();
+    let mut last = start;
+    for l in levels {
+        let day = chrono::NaiveDate::parse_from_str(l["date"].as_str().unwrap(), "%Y-%m-%d")
+            .unwrap_or_else(|e| panic!("{l}: {e}"));
+        assert!(day >= last, "dates go backwards: {levels:?}");
+        last = day;
+        for field in ["periods", "error", "beyond", "items"] {
+            assert!(l.get(field).is_some(), "{field} missing from {l}");
+        }
+    }
+    assert!(v["histogram"].as_array().is_some_and(|h| !h.is_empty()));
+
+    // A what-if adds a column; the plain forecast stays the same.
+    let w = ok(p, &[&args[..], &["--what-if", "add=20"]].concat());
+    assert!(w.contains("add=20"), "{w}");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(p, &[&json[..], &["--what-if", "add=20"]].concat())).unwrap();
+    assert_eq!(v["scenarios"][0]["levels"].as_array(), Some(levels));
+    assert!(
+        v["scenarios"][1]["levels"][2]["periods"].as_u64() > levels[2]["periods"].as_u64(),
+        "{v}"
+    );
+}
+
+#[test]
+fn forecast_when_reproduces_the_throughput_forecaster() {
+    // Troy Magennis' published case: 20-25 stories splitting 1-1.5, 1/3/10 a week.
+    let d = workspace();
+    let p = d.path();
+    let args = [
+        "forecast",
+        "when",
+        "--stories",
+        "20-25",
+        "--split",
+        "1-1.5",
+        "--throughput",
+        "1,3,10",
+        "--start",
+        "2021-01-01",
+        "--seed",
+        "1",
+    ];
+    let out = ok(p, &args);
+    assert!(level_row(&out, "50 %").contains(" 7 weeks"), "{out}");
+    assert!(level_row(&out, "85 %").contains(" 8 weeks"), "{out}");
+    assert!(level_row(&out, "95 %").contains(" 9 weeks"), "{out}");
+    assert!(level_row(&out, "50 %").contains("2021-02-18"), "{out}");
+    assert!(
+        out.contains("an estimate of 1 / 3 / 10 items a week"),
+        "{out}"
+    );
+
+    let chart = p.join("when.svg");
+    let with_chart = [&args[..], &["--chart", chart.to_str().unwrap()]].concat();
+    assert_eq!(ok(p, &with_chart), out, "--chart changed the table");
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(200)]);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("85%"), "the chart marks the levels");
+}
+
+#[test]
+fn forecast_charts_and_formats_on_the_demo() {
+    let d = demo();
+    let p = d.path();
+    for kind in ["throughput", "cfd", "cycle-time"] {
+        let file = p.join(format!("{kind}.svg"));
+        let out = ok(
+            p,
+            &[
+                "forecast",
+                "history",
+                "--chart",
+                file.to_str().unwrap(),
+                "--chart-type",
+                kind,
+            ],
+        );
+        assert!(out.contains("Flow of PAY"), "{out}");
+        let svg = std::fs::read_to_string(&file).unwrap();
+        assert!(svg.starts_with("<svg"), "{kind}");
+    }
+    let burn = p.join("burn.svg");
+    let by = (chrono::Utc::now().date_naive() + chrono::Days::new(60)).to_string();
+    let out = ok(
+        p,
+        &[
+            "forecast",
+            "cut-line",
+            "--by",
+            &by,
+            "--seed",
+            "42",
+            "--chart",
+            burn.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains(&format!("Cut line for {by}")), "{out}");
+    assert!(out.contains("Likely (at least 85 % of trials)"), "{out}");
+    assert!(std::fs::read_to_string(&burn).unwrap().starts_with("<svg"));
+    // CSV: one row per item, with a header.
+    let csv = ok(
+        p,
+        &[
+            "forecast", "cut-line", "--by", &by, "--seed", "42", "--format", "csv",
+        ],
+    );
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "position,key,kind,state,chance,band,p50,p85,title"
+    );
+    assert!(lines.next().unwrap().starts_with("1,PAY-"), "{csv}");
+    let v: serde_json::Value = serde_json::from_str(&ok(
+        p,
+        &[
+            "forecast", "how-many", &by, "--seed", "3", "--format", "json",
+        ],
+    ))
+    .unwrap();
+    let items: Vec<u64> = v["scenarios"][0]["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["items"].as_u64().unwrap())
+        .collect();
+    assert!(items.windows(2).all(|w| w[0] >= w[1]), "{items:?}");
+}
+
+#[test]
+fn forecast_and_plan_bad_input_exit_2() {
+    let d = demo();
+    let p = d.path();
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["forecast", "cut-line", "--by", "2020-01-01"],
+            &["2020-01-01", "before the forecast starts", "--by"],
+        ),
+        (
+            &["plan", "sprints", "--capacity", "0"],
+            &["zero capacity", "--capacity N"],
+        ),
+        (
+            &["forecast", "when"],
+            &["say what to forecast", "--count N", "--release NAME"],
+        ),
+        (
+            &["forecast", "when", "--count", "5", "--what-if", "speed=2"],
+            &["what-if `speed=2`", "add=N"],
+        ),
+        (
+            &["forecast", "when", "--count", "5", "--throughput", "5,1"],
+            &["low ≤ likely ≤ high"],
+        ),
+        (
+            &["forecast", "when", "--count", "5", "--throughput", "many"],
+            &["--throughput `many`", "1,3,10"],
+        ),
+        (
+            &["forecast", "how-many", "next-week"],
+            &["`next-week` is not a date", "YYYY-MM-DD"],
+        ),
+        (
+            &["forecast", "when", "--release", "1999.9"],
+            &["release 1999.9", "cairn release list"],
+        ),
+        (
+            &["plan", "sprints", "--capacity", "5", "--override", "9=1"],
+            &["no sprint 9"],
+        ),
+    ];
+    for (args, wants) in cases {
+        let r = cairn(p, args);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?} printed {}", r.stdout);
+        for want in *wants {
+            assert!(
+                r.stderr.contains(want),
+                "{args:?}: wanted {want:?} in {}",
+                r.stderr
+            );
+        }
+    }
+
+    // Nothing delivered yet: say how to widen the window or estimate.
+    let d = workspace();
+    ok(d.path(), &["item", "add", "story", "First story"]);
+    let r = cairn(d.path(), &["forecast", "when", "--count", "5"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no items were delivered")
+            && r.stderr.contains("--window")
+            && r.stderr.contains("--throughput"),
+        "{}",
+        r.stderr
+    );
+    // A cycle of blocks links is named.
+    ok(d.path(), &["item", "add", "story", "Second story"]);
+    ok(d.path(), &["link", "PAY-1", "blocks", "PAY-2"]);
+    ok(d.path(), &["link", "PAY-2", "blocks", "PAY-1"]);
+    let r = cairn(
+        d.path(),
+        &["plan", "critical-path", "--default-estimate", "1"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("PAY-1 blocks PAY-2 blocks PAY-1"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn plan_release_exits_1_when_it_does_not_fit() {
+    let d = workspace();
+    let p = d.path();
+    ok(p, &["release", "add", "2099.1", "--date", "2099-12-31"]);
+    ok(
+        p,
+        &["item", "add", "story", "Not in the release", "-e", "1"],
+    );
+    ok(
+        p,
+        &[
+            "item",
+            "add",
+            "story",
+            "Refund a payment",
+            "-e",
+            "3",
+            "--release",
+            "2099.1",
+        ],
+    );
+    ok(
+        p,
+        &[
+            "item",
+            "add",
+            "story",
+            "Partial refunds",
+            "-e",
+            "5",
+            "--release",
+            "2099.1",
+        ],
+    );
+    ok(p, &["link", "PAY-2", "blocks", "PAY-3"]);
+    let out = ok(
+        p,
+        &[
+            "plan",
+            "release",
+            "2099.1",
+            "--capacity",
+            "8",
+            "--start",
+            "2099-01-05",
+        ],
+    );
+    assert!(
+        out.contains("Release 2099.1 of PAY, target 2099-12-31"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Sprint 1 · 2099-01-05 to 2099-01-16 · 8 of 8 points"),
+        "{out}"
+    );
+    assert!(out.contains("The release fits."), "{out}");
+    assert!(
+        !out.contains("PAY-1 "),
+        "an item outside the release was planned:\n{out}"
+    );
+
+    // Too small a sprint: PAY-3 does not fit, so the release does not.
+    let r = cairn(p, &["plan", "release", "2099.1", "--capacity", "4"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("5 points is more than any sprint holds (4): split it"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("The release does not fit"),
+        "{}",
+        r.stdout
+    );
+    let r = cairn(
+        p,
+        &[
+            "plan",
+            "release",
+            "2099.1",
+            "--capacity",
+            "4",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["fits"], false);
+    assert_eq!(v["release_target"], "2099-12-31");
+    assert_eq!(v["not_planned"][0]["key"], "PAY-3");
+    assert_eq!(v["not_planned"][0]["reason"], "too-big");
+
+    // Plain sprint plans and the critical path exit 0.
+    let out = ok(p, &["plan", "sprints", "--capacity", "8", "--sprints", "2"]);
+    assert!(out.contains("Everything in scope fits."), "{out}");
+    let out = ok(p, &["plan", "critical-path"]);
+    assert!(
+        out.contains("Critical path of PAY: 8 estimate units over 2 items: PAY-2 → PAY-3"),
+        "{out}"
+    );
+}
