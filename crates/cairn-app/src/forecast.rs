@@ -5,7 +5,7 @@
 //! caller, so the same seed and data give the same forecast.
 
 use crate::{App, AppError, Result, invalid};
-use cairn_core::calendar::date_of;
+use cairn_core::calendar::{check_trials, date_of};
 use cairn_core::{Calendar, Category, Config, Item, ItemKey, Kind, LinkKind};
 use cairn_engine::flow::{self, FlowItem, History, LEVELS};
 use cairn_engine::forecast::{
@@ -464,17 +464,20 @@ impl App {
 
     /// The first day of the forecast: `--start` (any date, so a past
     /// forecast can be checked against what happened), else tomorrow.
+    /// Open items of the scope matching `query`.
+    fn count_open(&mut self, product: &str, query: &str) -> Result<u32> {
+        let q = scoped_query(self, product, "category != done", Some(query))?;
+        let n = self.tx(|tx| Ok(tx.store.count(&q)?))?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     fn start(&self, req: &ForecastRequest) -> Result<NaiveDate> {
         Ok(req.start.unwrap_or_else(|| self.today() + Days::new(1)))
     }
 
     fn trials(&self, req: &ForecastRequest) -> Result<u32> {
         let t = req.trials.unwrap_or(self.config.forecast.trials);
-        if !(100..=1_000_000).contains(&t) {
-            return invalid(format!(
-                "--trials {t}: use between 100 and 1000000 (10000 is the usual)"
-            ));
-        }
+        check_trials(t).map_err(|e| AppError::Invalid(format!("--trials {e}")))?;
         Ok(t)
     }
 
@@ -579,8 +582,7 @@ impl App {
                 None,
             ),
             WhenScope::Query(q) => {
-                let q2 = scoped_query(self, &product, "category != done", Some(q))?;
-                let n = self.tx(|tx| Ok(tx.store.count(&q2)?))? as u32;
+                let n = self.count_open(&product, q)?;
                 if n == 0 {
                     return invalid(format!(
                         "no open items in {product} match `{q}`: nothing is left to forecast"
@@ -598,9 +600,7 @@ impl App {
                         "release {r} in {product}; `cairn release list` shows the releases"
                     )));
                 }
-                let q = format!("release = \"{}\"", r.replace('"', "\\\""));
-                let q2 = scoped_query(self, &product, "category != done", Some(&q))?;
-                let n = self.tx(|tx| Ok(tx.store.count(&q2)?))? as u32;
+                let n = self.count_open(&product, &release_query(r))?;
                 if n == 0 {
                     return invalid(format!(
                         "release {r} has no open items: nothing is left to forecast"
@@ -905,21 +905,33 @@ impl App {
                 .map(|(i, it)| i as u32 + if it.category == Category::InProgress { 0 } else { items.len() as u32 })
                 .collect();
             let order = pull_order(&g, &priority).map_err(|c| cycle_error(&c, &items))?;
+            let positions: Vec<u32> = {
+                let mut p = vec![0u32; items.len()];
+                for (pos, i) in order.iter().enumerate() {
+                    p[*i as usize] = pos as u32;
+                }
+                p
+            };
             let mut warnings = Vec::new();
+            let mut blocked_outside = vec![Vec::new(); items.len()];
             for (blocked, blockers) in &outside {
                 let mut open = Vec::new();
+                let mut named = Vec::new();
                 for b in blockers {
                     if let Some(bi) = tx.store.item(b)?
                         && bi.category != Category::Done
                     {
-                        open.push(format!("{b} ({} {})", bi.kind, bi.state));
+                        named.push(format!("{b} ({} {})", bi.kind, bi.state));
+                        open.push(b.clone());
                     }
                 }
                 if !open.is_empty() {
                     warnings.push(format!(
                         "{blocked} is blocked by {}, outside this backlog; its dates assume that is done in time",
-                        open.join(", ")
+                        named.join(", ")
                     ));
+                    let at = positions[index[blocked] as usize] as usize;
+                    blocked_outside[at] = open;
                 }
             }
             let ordered: Vec<Item> = order.iter().map(|i| items[*i as usize].clone()).collect();
@@ -941,13 +953,6 @@ impl App {
                     releases.entry(r.clone()).or_default().push(pos);
                 }
             }
-            let positions: Vec<u32> = {
-                let mut p = vec![0u32; items.len()];
-                for (pos, i) in order.iter().enumerate() {
-                    p[*i as usize] = pos as u32;
-                }
-                p
-            };
             let edges = edges.iter().map(|(a, b)| (positions[*a as usize], positions[*b as usize])).collect();
             Ok(Backlog {
                 items: ordered,
@@ -956,6 +961,7 @@ impl App {
                 releases,
                 titles: titles.into_iter().map(|(k, (_, t))| (k, t)).collect(),
                 warnings,
+                blocked_outside,
             })
         })
     }
@@ -970,6 +976,13 @@ pub(crate) struct Backlog {
     pub releases: BTreeMap<String, Vec<usize>>,
     pub titles: HashMap<ItemKey, String>,
     pub warnings: Vec<String>,
+    /// Per position: open items outside the backlog that block it.
+    pub blocked_outside: Vec<Vec<ItemKey>>,
+}
+
+/// The query for a release's items.
+pub(crate) fn release_query(name: &str) -> String {
+    format!("release = \"{}\"", name.replace('"', "\\\""))
 }
 
 pub(crate) fn cycle_error(c: &Cycles, items: &[Item]) -> AppError {

@@ -135,7 +135,7 @@ impl App {
             return invalid(format!(
                 "--capacity {} must be a number of {} of 0 or more",
                 req.capacity,
-                unit_word(req.unit)
+                req.unit.as_str()
             ));
         }
         let mut capacity = vec![req.capacity; req.sprints as usize];
@@ -154,7 +154,7 @@ impl App {
         if capacity.iter().all(|c| *c <= 0.0) {
             return invalid(format!(
                 "zero capacity leaves no room for anything: give --capacity N, the {} the team finishes in a sprint",
-                unit_word(req.unit)
+                req.unit.as_str()
             ));
         }
         let mut release_target = None;
@@ -166,7 +166,7 @@ impl App {
                     ));
                 };
                 release_target = rel.target_date;
-                let q = format!("release = \"{}\"", r.replace('"', "\\\""));
+                let q = crate::forecast::release_query(r);
                 Some(
                     match req.query.as_deref().filter(|q| !q.trim().is_empty()) {
                         Some(user) => format!("({q}) AND ({user})"),
@@ -188,28 +188,7 @@ impl App {
             })
             .collect();
         // Items blocked by open items outside the plan cannot be placed.
-        let mut held = vec![false; n];
-        let mut outside: Vec<Vec<ItemKey>> = vec![Vec::new(); n];
-        {
-            let index: std::collections::HashMap<&ItemKey, usize> = b
-                .items
-                .iter()
-                .enumerate()
-                .map(|(i, it)| (&it.key, i))
-                .collect();
-            for (link, _) in self.store.links(Some(cairn_core::LinkKind::Blocks))? {
-                if let Some(&i) = index.get(&link.dst)
-                    && !index.contains_key(&link.src)
-                    && self
-                        .store
-                        .item(&link.src)?
-                        .is_some_and(|x| x.category != cairn_core::Category::Done)
-                {
-                    held[i] = true;
-                    outside[i].push(link.src.clone());
-                }
-            }
-        }
+        let held: Vec<bool> = b.blocked_outside.iter().map(|o| !o.is_empty()).collect();
         let order: Vec<u32> = (0..n as u32).collect();
         let p = plan_sprints(&g, &order, &size, &capacity, &held);
         let cal = self.config.calendar();
@@ -261,14 +240,14 @@ impl App {
                         "too-big",
                         format!(
                             "{size} {} is more than any sprint holds ({largest}): split it",
-                            unit_word(req.unit)
+                            req.unit.as_str()
                         ),
                     ),
                     Unplaced::Held => (
                         "blocked-outside",
                         format!(
                             "blocked by {}, open and outside this plan",
-                            outside[*v as usize]
+                            b.blocked_outside[*v as usize]
                                 .iter()
                                 .map(ToString::to_string)
                                 .collect::<Vec<_>>()
@@ -383,9 +362,11 @@ impl App {
     }
 }
 
-fn unit_word(u: Unit) -> &'static str {
-    match u {
-        Unit::Points => "points",
-        Unit::Items => "items",
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Points => "points",
+            Unit::Items => "items",
+        }
     }
 }

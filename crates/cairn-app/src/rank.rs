@@ -177,7 +177,7 @@ fn days(ms: Millis) -> i64 {
 }
 
 fn date_days(s: &str) -> Option<i64> {
-    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    let d = cairn_core::calendar::parse_date(s)?;
     Some(days(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis()))
 }
 

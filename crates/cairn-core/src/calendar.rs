@@ -90,13 +90,19 @@ impl ForecastConfig {
         if self.window == 0 {
             return Err("[forecast] window must be at least 1 day".into());
         }
-        if !(100..=1_000_000).contains(&self.trials) {
-            return Err(format!(
-                "[forecast] trials = {}: use between 100 and 1000000 (10000 is the usual)",
-                self.trials
-            ));
-        }
+        check_trials(self.trials).map_err(|e| format!("[forecast] trials = {e}"))
+    }
+}
+
+/// Monte Carlo trials must be between 100 and 1,000,000; the error starts
+/// with the number, for the caller to prefix with where it came from.
+pub fn check_trials(trials: u32) -> Result<(), String> {
+    if (100..=1_000_000).contains(&trials) {
         Ok(())
+    } else {
+        Err(format!(
+            "{trials}: use between 100 and 1000000 (10000 is the usual)"
+        ))
     }
 }
 

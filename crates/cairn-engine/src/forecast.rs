@@ -110,54 +110,63 @@ impl Pace {
             },
         }
     }
-
-    #[inline]
-    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match self {
-            Pace::Daily(v) if v.is_empty() => 0.0,
-            Pace::Daily(v) => f64::from(v[rng.gen_range(0..v.len())]),
-            Pace::Weekly { low, likely, high } => {
-                if high <= low {
-                    return *low;
-                }
-                let u: f64 = rng.r#gen();
-                match likely {
-                    None => low + u * (high - low),
-                    Some(m) => triangular(u, *low, *m, *high),
-                }
-            }
-        }
-    }
 }
 
 /// A pace ready to draw from many times, with the what-if's scale applied.
-enum Sampler<'a> {
+enum Sampler {
+    /// History days, pre-scaled; an empty history draws 0.
     Daily {
         values: Vec<f64>,
         pick: Uniform<u32>,
     },
     Weekly {
-        pace: &'a Pace,
+        low: f64,
+        likely: Option<f64>,
+        high: f64,
         scale: f64,
     },
 }
 
-impl<'a> Sampler<'a> {
-    fn new(pace: &'a Pace, scale: f64) -> Sampler<'a> {
+impl Sampler {
+    fn new(pace: &Pace, scale: f64) -> Sampler {
         match pace {
-            Pace::Daily(v) if !v.is_empty() => Sampler::Daily {
-                values: v.iter().map(|x| f64::from(*x) * scale).collect(),
-                pick: Uniform::new(0, v.len() as u32),
+            Pace::Daily(v) => {
+                let mut values: Vec<f64> = v.iter().map(|x| f64::from(*x) * scale).collect();
+                if values.is_empty() {
+                    values.push(0.0);
+                }
+                let pick = Uniform::new(0, values.len() as u32);
+                Sampler::Daily { values, pick }
+            }
+            Pace::Weekly { low, likely, high } => Sampler::Weekly {
+                low: *low,
+                likely: *likely,
+                high: *high,
+                scale,
             },
-            _ => Sampler::Weekly { pace, scale },
         }
     }
 
     #[inline]
     fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match self {
-            Sampler::Daily { values, pick } => values[pick.sample(rng) as usize],
-            Sampler::Weekly { pace, scale } => pace.draw(rng) * scale,
+        match *self {
+            Sampler::Daily { ref values, pick } => values[pick.sample(rng) as usize],
+            Sampler::Weekly {
+                low,
+                likely,
+                high,
+                scale,
+            } => {
+                if high <= low {
+                    return low * scale;
+                }
+                let u: f64 = rng.r#gen();
+                scale
+                    * match likely {
+                        None => low + u * (high - low),
+                        Some(m) => triangular(u, low, m, high),
+                    }
+            }
         }
     }
 }

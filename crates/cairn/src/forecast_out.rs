@@ -7,7 +7,7 @@ use cairn_app::forecast::{
     Band, Basis, CutItem, CutLineReport, FlowReport, GroupOut, HowManyReport, LevelOut,
     ScenarioOut, WhenReport,
 };
-use cairn_app::plan::{CriticalPathReport, SprintPlanReport, Unit};
+use cairn_app::plan::{CriticalPathReport, SprintPlanReport};
 use cairn_core::calendar::parse_date;
 use cairn_report as chart;
 use chrono::{Datelike, NaiveDate};
@@ -383,10 +383,7 @@ pub fn cut_line(o: &mut dyn Write, f: Format, r: &CutLineReport, limit: usize) {
 }
 
 pub fn sprints(o: &mut dyn Write, f: Format, r: &SprintPlanReport) {
-    let unit = match r.unit {
-        Unit::Points => "points",
-        Unit::Items => "items",
-    };
+    let unit = r.unit.as_str();
     match f {
         Format::Json => json(o, r),
         Format::Csv => {
