@@ -72,6 +72,9 @@ pub struct Config {
     /// History window, trials and which done states count as delivered.
     #[serde(default)]
     pub forecast: ForecastConfig,
+    /// Story-quality rules: severities, limits, extra terms (docs/requirements-quality.md).
+    #[serde(default)]
+    pub lint: crate::lint::LintConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,6 +180,7 @@ impl Default for Config {
                 ranking: RankingConfig::default(),
                 calendar: CalendarConfig::default(),
                 forecast: ForecastConfig::default(),
+                lint: crate::lint::LintConfig::default(),
             },
         }
     }
@@ -207,6 +211,7 @@ impl Config {
         }
         Calendar::from_config(&self.calendar).map_err(ConfigError::Invalid)?;
         self.forecast.validate().map_err(ConfigError::Invalid)?;
+        self.lint.validate().map_err(ConfigError::Invalid)?;
         if self.forecast.not_delivered != ForecastConfig::default().not_delivered {
             for s in &self.forecast.not_delivered {
                 let cats: Vec<Category> = std::iter::once(&self.workflow)

@@ -11,6 +11,7 @@ pub mod config;
 pub mod item;
 pub mod key;
 pub mod kind;
+pub mod lint;
 pub mod rank;
 pub mod ranking;
 
