@@ -10,8 +10,10 @@ pub mod dump;
 pub mod forecast;
 pub mod items;
 pub mod kano;
+pub mod lint;
 pub mod plan;
 pub mod rank;
+pub mod requirements;
 pub mod workspace;
 
 use cairn_core::audit::{AuditEntry, Change};

@@ -75,6 +75,9 @@ pub struct Config {
     /// Story-quality rules: severities, limits, extra terms (docs/requirements-quality.md).
     #[serde(default)]
     pub lint: crate::lint::LintConfig,
+    /// Templates `cairn decompose` proposes from, per requirement class.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub decompose: BTreeMap<String, crate::decompose::Template>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,6 +184,7 @@ impl Default for Config {
                 calendar: CalendarConfig::default(),
                 forecast: ForecastConfig::default(),
                 lint: crate::lint::LintConfig::default(),
+                decompose: BTreeMap::new(),
             },
         }
     }
@@ -212,6 +216,7 @@ impl Config {
         Calendar::from_config(&self.calendar).map_err(ConfigError::Invalid)?;
         self.forecast.validate().map_err(ConfigError::Invalid)?;
         self.lint.validate().map_err(ConfigError::Invalid)?;
+        crate::decompose::validate(&self.decompose).map_err(ConfigError::Invalid)?;
         if self.forecast.not_delivered != ForecastConfig::default().not_delivered {
             for s in &self.forecast.not_delivered {
                 let cats: Vec<Category> = std::iter::once(&self.workflow)

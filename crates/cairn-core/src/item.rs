@@ -152,3 +152,26 @@ mod tests {
         assert_eq!(normalise_labels([" b", "a", "", "b"]), vec!["a", "b"]);
     }
 }
+
+/// Where an imported requirement came from: the document, its line and
+/// heading path, the stable id written in it, and a hash of its text (to
+/// tell a changed requirement from an unchanged one on re-import).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequirementSource {
+    pub key: ItemKey,
+    pub document: String,
+    pub line: i64,
+    pub heading_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ext_id: Option<String>,
+    pub content_hash: String,
+}
+
+/// An item whose linked requirement changed since it was last reviewed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suspect {
+    pub item: ItemKey,
+    pub requirement: ItemKey,
+    pub since: Millis,
+    pub reason: String,
+}

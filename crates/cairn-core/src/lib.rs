@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod config;
+pub mod decompose;
 pub mod item;
 pub mod key;
 pub mod kind;
@@ -18,7 +19,10 @@ pub mod ranking;
 pub use audit::{AuditEntry, Change};
 pub use calendar::Calendar;
 pub use config::{Config, ConfigError, FieldDecl, FieldType, StateDecl, Workflow};
-pub use item::{FieldValue, Goal, Item, KeyResult, Link, LinkEnd, Person, Product, Release};
+pub use item::{
+    FieldValue, Goal, Item, KeyResult, Link, LinkEnd, Person, Product, Release, RequirementSource,
+    Suspect,
+};
 pub use key::{ItemKey, KeyError};
 pub use kind::{Category, Kind, LinkKind};
 

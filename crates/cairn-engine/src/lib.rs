@@ -2,6 +2,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod classify;
+pub mod decompose;
 pub mod flow;
 pub mod forecast;
 pub mod graph;

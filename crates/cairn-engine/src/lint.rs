@@ -228,8 +228,28 @@ const COARSE: &[&str] = &[
 ];
 
 /// Verbs that, after "and" or "or", start a second feature.
-const VERBS: &[&str] = &[
+pub const VERBS: &[&str] = &[
     "access",
+    "activate",
+    "authorise",
+    "authorize",
+    "block",
+    "capture",
+    "charge",
+    "deactivate",
+    "decrypt",
+    "encrypt",
+    "escalate",
+    "freeze",
+    "refund",
+    "reopen",
+    "renew",
+    "reverse",
+    "settle",
+    "reconcile",
+    "suspend",
+    "void",
+    "withdraw",
     "add",
     "adjust",
     "analyse",

@@ -22,6 +22,11 @@ const SQLITE: &[Migration] = &[
         name: "started",
         sql: include_str!("../migrations/sqlite/0002_started.sql"),
     },
+    Migration {
+        version: 3,
+        name: "requirements",
+        sql: include_str!("../migrations/sqlite/0003_requirements.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -34,6 +39,11 @@ const POSTGRES: &[Migration] = &[
         version: 2,
         name: "started",
         sql: include_str!("../migrations/postgres/0002_started.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "requirements",
+        sql: include_str!("../migrations/postgres/0003_requirements.sql"),
     },
 ];
 

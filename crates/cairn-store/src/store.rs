@@ -11,7 +11,7 @@ use crate::value::{Row, Value};
 use cairn_core::audit::GENESIS;
 use cairn_core::{
     AuditEntry, Category, FieldValue, Goal, Item, ItemKey, Kind, Link, LinkEnd, LinkKind, Person,
-    Product, Release,
+    Product, Release, RequirementSource, Suspect,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -653,6 +653,12 @@ impl Store {
             .execute("DELETE FROM item_fields WHERE item_id = ?", &idv)?;
         self.b
             .execute("DELETE FROM goal_items WHERE item_id = ?", &idv)?;
+        self.b
+            .execute("DELETE FROM requirement_sources WHERE item_id = ?", &idv)?;
+        self.b.execute(
+            "DELETE FROM suspects WHERE item_id = ? OR requirement_id = ?",
+            &[Value::Int(id), Value::Int(id)],
+        )?;
         self.b.execute(
             "DELETE FROM links WHERE src_id = ? OR dst_id = ?",
             &[Value::Int(id), Value::Int(id)],
@@ -858,6 +864,118 @@ impl Store {
 
     /// All links, or all of one kind, in (src, kind, dst) order, each with
     /// the time it was made.
+    /// Record (or replace) where a requirement came from.
+    pub fn upsert_source(&mut self, src: &RequirementSource) -> Result<(), StoreError> {
+        let id = self.need_id(&src.key)?;
+        self.b.execute(
+            "DELETE FROM requirement_sources WHERE item_id = ?",
+            &[Value::Int(id)],
+        )?;
+        self.b.execute(
+            "INSERT INTO requirement_sources (item_id, document, line, heading_path, ext_id, content_hash) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+            &[
+                Value::Int(id),
+                src.document.as_str().into(),
+                Value::Int(src.line),
+                src.heading_path.as_str().into(),
+                src.ext_id.clone().into(),
+                src.content_hash.as_str().into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Forget where a requirement came from (it left its document).
+    pub fn delete_source(&mut self, key: &ItemKey) -> Result<(), StoreError> {
+        let id = self.need_id(key)?;
+        self.b.execute(
+            "DELETE FROM requirement_sources WHERE item_id = ?",
+            &[Value::Int(id)],
+        )?;
+        Ok(())
+    }
+
+    /// Requirement sources, of one document or all, in key order.
+    pub fn sources(
+        &mut self,
+        document: Option<&str>,
+    ) -> Result<Vec<RequirementSource>, StoreError> {
+        let base = "SELECT i.key, r.document, r.line, r.heading_path, r.ext_id, r.content_hash \
+                    FROM requirement_sources r JOIN items i ON i.id = r.item_id";
+        let rows = match document {
+            Some(d) => self.b.query(
+                &format!("{base} WHERE r.document = ? ORDER BY i.product_id, i.number"),
+                &[d.into()],
+            )?,
+            None => self
+                .b
+                .query(&format!("{base} ORDER BY i.product_id, i.number"), &[])?,
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(RequirementSource {
+                    key: parse_key(&r[0])?,
+                    document: text(&r[1], "document")?,
+                    line: int(&r[2], "line")?,
+                    heading_path: text(&r[3], "heading path")?,
+                    ext_id: opt_text(&r[4]),
+                    content_hash: text(&r[5], "content hash")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Mark `item` suspect because `requirement` changed. False when it
+    /// already was (the first mark's time and reason stay).
+    pub fn insert_suspect(&mut self, s: &Suspect) -> Result<bool, StoreError> {
+        let n = self.b.execute(
+            "INSERT INTO suspects (item_id, requirement_id, since, reason) \
+             SELECT a.id, b.id, ?, ? FROM items a, items b WHERE a.key = ? AND b.key = ? \
+             ON CONFLICT DO NOTHING",
+            &[
+                Value::Int(s.since),
+                s.reason.as_str().into(),
+                s.item.to_string().into(),
+                s.requirement.to_string().into(),
+            ],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Clear an item's suspect marks; returns the marks removed.
+    pub fn clear_suspects(&mut self, item: &ItemKey) -> Result<Vec<Suspect>, StoreError> {
+        let marks: Vec<Suspect> = self
+            .suspects()?
+            .into_iter()
+            .filter(|s| &s.item == item)
+            .collect();
+        let id = self.need_id(item)?;
+        self.b
+            .execute("DELETE FROM suspects WHERE item_id = ?", &[Value::Int(id)])?;
+        Ok(marks)
+    }
+
+    /// Every suspect mark, by item then requirement.
+    pub fn suspects(&mut self) -> Result<Vec<Suspect>, StoreError> {
+        let rows = self.b.query(
+            "SELECT a.key, b.key, s.since, s.reason FROM suspects s \
+             JOIN items a ON a.id = s.item_id JOIN items b ON b.id = s.requirement_id \
+             ORDER BY a.product_id, a.number, b.product_id, b.number",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(Suspect {
+                    item: parse_key(&r[0])?,
+                    requirement: parse_key(&r[1])?,
+                    since: int(&r[2], "since")?,
+                    reason: text(&r[3], "reason")?,
+                })
+            })
+            .collect()
+    }
+
     pub fn links(&mut self, kind: Option<LinkKind>) -> Result<Vec<(Link, i64)>, StoreError> {
         let base = "SELECT s.key, l.kind, d.key, l.created FROM links l JOIN items s ON s.id = l.src_id \
                     JOIN items d ON d.id = l.dst_id";

@@ -80,6 +80,21 @@ pub enum Command {
     /// Kano surveys: classify features from customers' answer pairs.
     #[command(subcommand)]
     Kano(KanoCmd),
+    /// Requirements: import Markdown or CSV documents (re-import updates
+    /// them), and classify them as functional or non-functional.
+    #[command(subcommand)]
+    Req(ReqCmd),
+    /// Items marked suspect because a requirement they are linked to changed.
+    #[command(subcommand)]
+    Suspect(SuspectCmd),
+    /// Check story quality: the Quality User Story criteria, INVEST and
+    /// Gherkin acceptance criteria. Exits 1 when an error-level finding remains.
+    Lint(LintArgs),
+    /// Find near-duplicate requirements and stories by text similarity.
+    Dupes(DupesArgs),
+    /// Propose an epic, stories and tasks for a requirement, from the
+    /// templates for its class; --apply creates them.
+    Decompose(DecomposeArgs),
     /// Report problems: cycles of blocks links, hierarchy violations, done items still blocked.
     Check,
     /// Show everything that ever happened to an item (also after it was deleted).
@@ -606,4 +621,89 @@ pub struct SprintArgs {
     /// A sprint's own capacity, N=CAPACITY (e.g. 3=12 for a sprint with holidays); repeatable.
     #[arg(long = "override", value_name = "N=CAPACITY")]
     pub overrides: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReqCmd {
+    /// Import requirements from a Markdown document (numbered items and
+    /// "shall"/"must" sentences under headings) or a CSV file (a text
+    /// column, optional id, title and section). Importing the same file
+    /// again updates the requirements it holds and marks items linked to
+    /// changed ones suspect.
+    Import {
+        file: PathBuf,
+        /// The product new requirements go into (default: the only product).
+        #[arg(long)]
+        product: Option<String>,
+        /// The document format, when the file name does not say (.md, .csv).
+        #[arg(long = "as", id = "doc_format", value_enum)]
+        doc_format: Option<ReqFormatArg>,
+    },
+    /// Classify requirements as functional or non-functional, with the NFR
+    /// class (security, performance, usability, ...) and a confidence.
+    Classify {
+        /// Which requirements (default: kind = requirement).
+        query: Option<String>,
+        /// Classify this text instead of stored requirements.
+        #[arg(long, conflicts_with = "query")]
+        text: Option<String>,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReqFormatArg {
+    Md,
+    Csv,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SuspectCmd {
+    /// List suspect items and the requirement change behind each mark.
+    List,
+    /// Clear an item's suspect marks once it has been reviewed.
+    Clear {
+        key: String,
+        /// Why the item is still right (recorded in the audit trail).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Which items to check (default: the [lint] scope, `category != done`).
+    pub query: Option<String>,
+    /// Lint a text file of stories, one per line, without a workspace.
+    #[arg(long, conflicts_with = "query")]
+    pub file: Option<PathBuf>,
+    /// Also write the findings as SARIF 2.1.0 to this file (`-` for stdout),
+    /// for CI systems and code-scanning pages.
+    #[arg(long)]
+    pub sarif: Option<PathBuf>,
+    /// List the rules with their ids, severities and what they check.
+    #[arg(long)]
+    pub rules: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DupesArgs {
+    /// Which items to compare (default: open requirements and stories).
+    pub query: Option<String>,
+    /// Similarity from 0 to 1 at which two items are reported (default:
+    /// the [lint] duplicate_threshold, 0.85).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+}
+
+#[derive(Args, Debug)]
+pub struct DecomposeArgs {
+    /// The requirement to break down, e.g. REQ-7.
+    pub key: String,
+    /// Create the proposed items, linked to the requirement, in one transaction.
+    #[arg(long)]
+    pub apply: bool,
+    /// Use this class's template instead of the classifier's choice
+    /// (functional, security, performance, usability, ...).
+    #[arg(long)]
+    pub class: Option<String>,
 }

@@ -4,6 +4,7 @@ mod cli;
 mod forecast_cmd;
 mod forecast_out;
 mod output;
+mod req_cmd;
 
 use cairn_app::csv_import::CsvOptions;
 use cairn_app::{App, AppError, NewItem, Patch, Position};
@@ -52,7 +53,7 @@ const WORKSPACE_DIR: &str = ".cairn";
 const WORKSPACE_DB: &str = "cairn.db";
 
 /// The database to use: --db / CAIRN_DB, else the nearest workspace.
-fn find_db(cli: &Cli) -> Option<String> {
+pub(crate) fn find_db(cli: &Cli) -> Option<String> {
     if let Some(db) = &cli.db {
         return Some(db.clone());
     }
@@ -305,6 +306,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             )?;
             output::kano(o, fmt, &r);
         }
+        Command::Req(c) => return req_cmd::req(&cli, c, o),
+        Command::Suspect(c) => return req_cmd::suspect(&cli, c, o),
+        Command::Lint(a) => return req_cmd::lint(&cli, a, o),
+        Command::Dupes(a) => return req_cmd::dupes(&cli, a, o),
+        Command::Decompose(a) => return req_cmd::decompose(&cli, a, o),
         Command::Check => {
             let mut app = open(&cli, false)?;
             let findings = app.check()?;
@@ -468,6 +474,7 @@ fn item(cli: &Cli, c: &cli::ItemCmd, o: &mut dyn Write) -> Result<u8, Failure> {
             if !cli.quiet {
                 output::item_written(o, fmt, &item, "created");
             }
+            req_cmd::warn_lint(&mut app, &item, cli.quiet);
         }
         cli::ItemCmd::Show { key: k } => {
             let v = app.item_view(&key(k)?)?;
@@ -522,6 +529,7 @@ fn item(cli: &Cli, c: &cli::ItemCmd, o: &mut dyn Write) -> Result<u8, Failure> {
             if !cli.quiet {
                 output::item_written(o, fmt, &item, "updated");
             }
+            req_cmd::warn_lint(&mut app, &item, cli.quiet);
         }
         cli::ItemCmd::State {
             key: k,

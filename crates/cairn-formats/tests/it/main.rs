@@ -1,0 +1,7 @@
+//! The integration tests of `cairn-formats`: one binary, one module per format.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod csv_req;
+mod gherkin;
+mod markdown;
+mod props;
