@@ -28,7 +28,32 @@ enum Record {
     Goal(GoalRec),
     Item(Box<ItemRec>),
     Link(LinkRec),
+    Source(SourceRec),
+    Suspect(SuspectRec),
     Audit(AuditRec),
+}
+
+/// Where an imported requirement came from (migration 0003).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceRec {
+    key: String,
+    document: String,
+    line: i64,
+    heading_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ext_id: Option<String>,
+    content_hash: String,
+}
+
+/// An item marked suspect by a requirement change.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuspectRec {
+    item: String,
+    requirement: String,
+    since: String,
+    reason: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -276,7 +301,8 @@ fn section(r: &Record) -> u8 {
         Record::Goal(_) => 5,
         Record::Item(_) => 6,
         Record::Link(_) => 7,
-        Record::Audit(_) => 8,
+        Record::Source(_) | Record::Suspect(_) => 8,
+        Record::Audit(_) => 9,
     }
 }
 
@@ -368,6 +394,32 @@ impl App {
             w.write_all(b"\n").map_err(io)?;
             n += 1;
         }
+        for src in store.sources(None)? {
+            write_rec(
+                w,
+                &Record::Source(SourceRec {
+                    key: src.key.to_string(),
+                    document: src.document,
+                    line: src.line,
+                    heading_path: src.heading_path,
+                    ext_id: src.ext_id,
+                    content_hash: src.content_hash,
+                }),
+            )?;
+            n += 1;
+        }
+        for m in store.suspects()? {
+            write_rec(
+                w,
+                &Record::Suspect(SuspectRec {
+                    item: m.item.to_string(),
+                    requirement: m.requirement.to_string(),
+                    since: format_millis(m.since),
+                    reason: m.reason,
+                }),
+            )?;
+            n += 1;
+        }
         let mut after = 0;
         loop {
             let batch = store.audit_after(after, 10_000)?;
@@ -410,6 +462,8 @@ impl App {
             let mut items: Vec<Item> = Vec::with_capacity(5000);
             let mut links: Vec<(Link, i64)> = Vec::with_capacity(5000);
             let mut audits: Vec<AuditEntry> = Vec::with_capacity(5000);
+            let mut sources: Vec<cairn_core::RequirementSource> = Vec::new();
+            let mut suspects: Vec<cairn_core::Suspect> = Vec::new();
             let mut current = 0u8;
             let mut lineno = 0u64;
             let mut buf = String::new();
@@ -554,6 +608,35 @@ impl App {
                             progress(lineno);
                         }
                     }
+                    Record::Source(r) => {
+                        let key: ItemKey = r.key.parse().map_err(|e: cairn_core::KeyError| at(e.to_string()))?;
+                        if !keys.contains(&key) {
+                            return Err(at(format!("requirement source names {key}, which the dump does not contain")));
+                        }
+                        sources.push(cairn_core::RequirementSource {
+                            key,
+                            document: r.document,
+                            line: r.line,
+                            heading_path: r.heading_path,
+                            ext_id: r.ext_id,
+                            content_hash: r.content_hash,
+                        });
+                    }
+                    Record::Suspect(r) => {
+                        let key = |k: &str| -> std::result::Result<ItemKey, String> {
+                            let key: ItemKey = k.parse().map_err(|e: cairn_core::KeyError| e.to_string())?;
+                            if !keys.contains(&key) {
+                                return Err(format!("suspect mark names {key}, which the dump does not contain"));
+                            }
+                            Ok(key)
+                        };
+                        suspects.push(cairn_core::Suspect {
+                            item: key(&r.item).map_err(at)?,
+                            requirement: key(&r.requirement).map_err(at)?,
+                            since: time(&r.since).map_err(at)?,
+                            reason: r.reason,
+                        });
+                    }
                     Record::Audit(a) => {
                         let e = AuditEntry {
                             seq: a.seq,
@@ -590,6 +673,12 @@ impl App {
             tx.store.bulk_links(&links)?;
             tx.store.bulk_audit(&audits)?;
             tx.store.bulk_end()?;
+            for src in &sources {
+                tx.store.upsert_source(src)?;
+            }
+            for m in &suspects {
+                tx.store.insert_suspect(m)?;
+            }
             // The restored chain is the record: adding an entry here would make
             // export → import → export differ from the original dump.
             Ok(s)

@@ -18,4 +18,4 @@ pub mod markdown;
 mod record;
 
 pub use error::FormatError;
-pub use record::RequirementRecord;
+pub use record::{RequirementRecord, TITLE_MAX};

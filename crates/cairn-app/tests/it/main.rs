@@ -15,5 +15,6 @@ mod prioritise;
 mod props;
 mod query;
 mod ranking;
+mod requirements;
 mod transactions;
 mod workflow;

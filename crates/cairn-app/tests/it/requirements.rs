@@ -1,0 +1,399 @@
+//! Requirement intake, re-import, suspects, lint, duplicates and
+//! decomposition, on both backends.
+
+use crate::harness::*;
+use cairn_app::AppError;
+use cairn_app::requirements::ReqFormat;
+use cairn_core::{ItemKey, Kind};
+
+const SPEC: &str = "# Payments requirements
+
+## Card payments
+
+1. R-1: The system shall allow the cashier to refund and void card payments.
+2. R-2: The system shall answer a payment authorisation within 2 seconds for 95% of requests.
+3. Only authorised finance staff shall export the settlement report.
+
+## Operations
+
+The service must be available 99.9% of the time, measured monthly. Nothing else here is a requirement.
+";
+
+fn k(s: &str) -> ItemKey {
+    s.parse().unwrap()
+}
+
+fn import(fx: &mut Fx, text: &str) -> cairn_app::requirements::ImportReport {
+    fx.app
+        .req_import("./docs/spec.md", text, ReqFormat::Markdown, None)
+        .unwrap()
+}
+
+fn markdown_import_keeps_source_and_reimport_updates_in_place(fx: &mut Fx) {
+    fx.workspace();
+    let r = import(fx, SPEC);
+    assert_eq!(r.document, "docs/spec.md");
+    assert_eq!(r.added.len(), 4, "{r:?}");
+    let first = &r.added[0];
+    assert_eq!(
+        (first.key.as_str(), first.line, first.ext_id.as_deref()),
+        ("PAY-1", 5, Some("R-1"))
+    );
+    let src = fx.app.req_source(&k("PAY-1")).unwrap().unwrap();
+    assert_eq!(src.heading_path, "Payments requirements > Card payments");
+    let item = fx.app.item_view(&k("PAY-4")).unwrap().item;
+    assert_eq!(item.kind, Kind::Requirement);
+    assert!(
+        item.title
+            .starts_with("The service must be available 99.9%"),
+        "{}",
+        item.title
+    );
+
+    // A story implements R-1; a task sits under nothing but relates to R-3.
+    let story = fx.add(
+        Kind::Story,
+        "As a cashier, I want to void a card payment, so that a mistaken charge is undone",
+    );
+    fx.app
+        .link(&story, "implements", &k("PAY-1"), None)
+        .unwrap();
+    let task = fx.add(Kind::Task, "Settlement export job");
+    fx.app.link(&task, "relates", &k("PAY-3"), None).unwrap();
+
+    // Re-import the same text: nothing changes, nothing is suspect.
+    let again = import(fx, SPEC);
+    assert_eq!(
+        (
+            again.added.len(),
+            again.updated.len(),
+            again.unchanged.len()
+        ),
+        (0, 0, 4)
+    );
+    assert!(fx.app.suspect_list().unwrap().is_empty());
+
+    // Change R-1 (matched by id), reword the unnumbered R-3 (matched by
+    // similarity), move lines, and drop the availability requirement.
+    let changed = "# Payments requirements
+
+Intro line.
+
+## Card payments
+
+1. R-2: The system shall answer a payment authorisation within 2 seconds for 95% of requests.
+2. R-1: The system shall allow the cashier to refund and void card and wallet payments.
+3. Only authorised finance staff shall export the daily settlement report.
+";
+    let r = import(fx, changed);
+    assert_eq!(r.added.len(), 0, "{r:?}");
+    let updated: Vec<(&str, &str)> = r
+        .updated
+        .iter()
+        .map(|c| (c.key.as_str(), c.matched_by.as_str()))
+        .collect();
+    assert_eq!(updated.len(), 2, "{r:?}");
+    assert!(updated.contains(&("PAY-1", "id")), "{updated:?}");
+    assert!(
+        updated
+            .iter()
+            .any(|(key, how)| *key == "PAY-3" && how.starts_with("similarity")),
+        "{updated:?}"
+    );
+    assert_eq!(r.unchanged.len(), 1);
+    assert_eq!(
+        r.unchanged[0].line, 7,
+        "R-2 moved to line 7 and stayed the same requirement"
+    );
+    assert_eq!(
+        r.removed.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(),
+        ["PAY-4"]
+    );
+    assert_eq!(
+        fx.app.item_view(&k("PAY-1")).unwrap().item.title,
+        "The system shall allow the cashier to refund and void card and wallet payments"
+    );
+
+    // Both linked items are suspect, with the reason; the change is audited.
+    let suspects = fx.app.suspect_list().unwrap();
+    let pairs: Vec<(&str, &str)> = suspects
+        .iter()
+        .map(|s| (s.item.as_str(), s.requirement.as_str()))
+        .collect();
+    assert_eq!(pairs, [("PAY-5", "PAY-1"), ("PAY-6", "PAY-3")]);
+    assert!(
+        suspects[0].reason.contains("PAY-1 changed"),
+        "{}",
+        suspects[0].reason
+    );
+    let history = fx.app.history("PAY-1").unwrap();
+    assert!(history.iter().any(|e| {
+        e.action == "item.update"
+            && e.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("re-imported from docs/spec.md"))
+    }));
+    let marks = fx.app.history("PAY-5").unwrap();
+    assert!(marks.iter().any(|e| e.action == "suspect.mark"));
+
+    // Review clears the mark, with an audit entry; clearing twice is refused.
+    fx.app
+        .suspect_clear(&k("PAY-5"), Some("still right"))
+        .unwrap();
+    assert_eq!(fx.app.suspect_list().unwrap().len(), 1);
+    assert!(
+        fx.app
+            .history("PAY-5")
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "suspect.clear")
+    );
+    let err = fx.app.suspect_clear(&k("PAY-5"), None).unwrap_err();
+    assert!(matches!(err, AppError::Invalid(_)), "{err}");
+    assert!(fx.app.audit_verify(&mut |_| {}).unwrap().broken.is_none());
+}
+
+fn bad_documents_import_nothing(fx: &mut Fx) {
+    fx.workspace();
+    let e = fx
+        .app
+        .req_import(
+            "notes.md",
+            "# Notes\n\nJust prose, nothing required.\n",
+            ReqFormat::Markdown,
+            None,
+        )
+        .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("notes.md:") && msg.contains("no requirements found"),
+        "{msg}"
+    );
+    let e = fx
+        .app
+        .req_import("reqs.csv", "id,title\nR-1,Login\n", ReqFormat::Csv, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("reqs.csv:") && e.contains("text"), "{e}");
+    let e = fx
+        .app
+        .req_import(
+            "reqs.csv",
+            "id,text\nR-1,The system shall log in\nR-2,\n",
+            ReqFormat::Csv,
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 3"), "{e}");
+    assert_eq!(
+        fx.app
+            .query("kind = requirement", cairn_store::Page::default())
+            .unwrap()
+            .total,
+        0
+    );
+    // CSV that is fine imports.
+    let r = fx
+        .app
+        .req_import(
+            "reqs.csv",
+            "id,text,section\nR-1,The system shall log in users,Access > Login\n",
+            ReqFormat::Csv,
+            None,
+        )
+        .unwrap();
+    assert_eq!(r.added.len(), 1);
+    assert_eq!(
+        fx.app
+            .req_source(&k("PAY-1"))
+            .unwrap()
+            .unwrap()
+            .heading_path,
+        "Access > Login"
+    );
+}
+
+fn lint_finds_story_problems_with_spans_and_gherkin_lines(fx: &mut Fx) {
+    fx.workspace();
+    let mut add = |title: &str, acceptance: &str, estimate: Option<f64>| {
+        let mut n = new(Kind::Story, title);
+        n.acceptance = acceptance.to_string();
+        n.estimate = estimate;
+        fx.app.item_add(n, None).unwrap().key
+    };
+    let good = add(
+        "As a cashier, I want to void a card payment, so that a mistaken charge is undone",
+        "Scenario: void\n  Given a captured payment\n  When I void it\n  Then the customer is not charged",
+        Some(3.0),
+    );
+    let compound = add(
+        "As a cashier, I want to create and delete refunds quickly",
+        "",
+        Some(21.0),
+    );
+    let bad_gherkin = add(
+        "As a cashier, I want to print a receipt, so that the customer has proof",
+        "Scenario: print\n  Given a payment\n  When I print\n\nScenario: reprint\n  Given a payment\n    | a | b |\n    | 1 |\n  Then it prints\n",
+        None,
+    );
+    let r = fx.app.lint(None).unwrap();
+    assert_eq!(r.items.len(), 3);
+    let of = |key: &ItemKey| -> Vec<(&str, Option<usize>, String)> {
+        r.findings
+            .iter()
+            .filter(|f| f.key == key.to_string())
+            .map(|f| (f.rule, f.column, f.excerpt.clone()))
+            .collect()
+    };
+    assert!(of(&good).is_empty(), "{:?}", of(&good));
+    let c = of(&compound);
+    assert!(
+        c.contains(&("atomic", Some(32), "and".to_string())),
+        "{c:?}"
+    );
+    assert!(
+        c.iter().any(|f| f.0 == "unambiguous" && f.2 == "quickly"),
+        "{c:?}"
+    );
+    assert!(c.iter().any(|f| f.0 == "too-big"), "{c:?}");
+    assert!(c.iter().any(|f| f.0 == "acceptance-criteria"), "{c:?}");
+    let g: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.key == bad_gherkin.to_string())
+        .collect();
+    assert!(
+        g.iter()
+            .any(|f| f.rule == "gherkin-syntax" && f.line == Some(8)),
+        "{g:?}"
+    );
+    assert!(
+        r.errors >= 2,
+        "too-big and the Gherkin error are errors: {r:?}"
+    );
+    // Gherkin that parses counts its scenarios.
+    assert_eq!(
+        r.items
+            .iter()
+            .find(|i| i.key == good.to_string())
+            .unwrap()
+            .scenarios,
+        1
+    );
+
+    // A workspace can switch a rule off.
+    let cfg = fx.app.config_text().unwrap() + "\n[lint.rules]\ntoo-big = \"off\"\n";
+    fx.app.config_apply(&cfg, None).unwrap();
+    let r = fx.app.lint(Some(&format!("key = {compound}"))).unwrap();
+    assert!(!r.findings.iter().any(|f| f.rule == "too-big"));
+}
+
+fn dupes_and_decompose(fx: &mut Fx) {
+    fx.workspace();
+    let a = fx.add(
+        Kind::Story,
+        "As a merchant, I want to export my monthly payouts as CSV, so that I can reconcile them",
+    );
+    let b = fx.add(
+        Kind::Story,
+        "As a merchant I want to export monthly payouts to CSV so that I can reconcile them",
+    );
+    fx.add(
+        Kind::Story,
+        "As a merchant, I want to see disputes, so that I can answer them",
+    );
+    let pairs = fx.app.dupes(None, Some(0.8)).unwrap();
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert_eq!(
+        (pairs[0].a.as_str(), pairs[0].b.as_str()),
+        (a.to_string().as_str(), b.to_string().as_str())
+    );
+    assert!(
+        pairs[0].shared_terms.contains(&"payouts".to_string()),
+        "{:?}",
+        pairs[0].shared_terms
+    );
+    assert!(fx.app.dupes(None, Some(1.5)).is_err());
+
+    import(fx, SPEC);
+    // PAY-4: "allow the cashier to refund and void card payments".
+    let req = k("PAY-4");
+    let preview = fx.app.decompose(&req, None, false).unwrap();
+    assert_eq!(preview.class, "functional");
+    let titles: Vec<&str> = preview.items.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Allow the cashier to refund and void card payments",
+            "As a cashier, I want to refund card payments",
+            "As a cashier, I want to void card payments",
+        ]
+    );
+    assert_eq!(
+        fx.app
+            .query("kind IN (epic, story)", cairn_store::Page::default())
+            .unwrap()
+            .total,
+        3,
+        "a preview writes nothing"
+    );
+    let applied = fx.app.decompose(&req, None, true).unwrap();
+    let keys: Vec<String> = applied
+        .items
+        .iter()
+        .map(|p| p.key.clone().unwrap())
+        .collect();
+    let story = fx.app.item_view(&keys[1].parse().unwrap()).unwrap();
+    assert_eq!(
+        story.item.parent.as_ref().map(ToString::to_string),
+        Some(keys[0].clone())
+    );
+    assert!(
+        story
+            .links
+            .iter()
+            .any(|l| l.relation == "implements" && l.other == req)
+    );
+    assert!(
+        story
+            .item
+            .acceptance
+            .contains("When I refund card payments")
+    );
+    // The proposed stories pass the linter's structural rules.
+    let r = fx
+        .app
+        .lint(Some(&format!("key IN ({}, {})", keys[1], keys[2])))
+        .unwrap();
+    assert!(
+        r.findings.iter().all(|f| !matches!(
+            f.rule,
+            "well-formed" | "gherkin-syntax" | "gherkin-then" | "acceptance-criteria"
+        )),
+        "{:?}",
+        r.findings
+    );
+    // A security requirement gets the security template.
+    let sec = fx
+        .app
+        .decompose(&k("PAY-6"), Some("security"), false)
+        .unwrap();
+    assert!(
+        sec.items
+            .iter()
+            .any(|p| p.title.starts_with("Threat model for PAY-6")),
+        "{sec:?}"
+    );
+    assert!(
+        fx.app.decompose(&a, None, false).is_err(),
+        "only requirements decompose"
+    );
+}
+
+both!(
+    markdown_import_keeps_source_and_reimport_updates_in_place,
+    bad_documents_import_nothing,
+    lint_finds_story_problems_with_spans_and_gherkin_lines,
+    dupes_and_decompose,
+);
