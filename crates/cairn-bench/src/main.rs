@@ -10,6 +10,7 @@
 mod forecasting;
 mod generate;
 mod ranking;
+mod requirements;
 
 use anyhow::{Context, Result, anyhow, bail};
 use cairn_app::{App, Position};
@@ -106,6 +107,7 @@ enum Suite {
     Storage,
     Ranking,
     Forecast,
+    Requirements,
     All,
 }
 
@@ -243,6 +245,14 @@ fn run() -> Result<ExitCode> {
     }
     let mut report = Report { rows: Vec::new() };
     let mut ok = true;
+    if matches!(cli.suite, Suite::Requirements | Suite::All) {
+        eprintln!("requirements: seed {}", cli.seed);
+        requirements_suite(&cli, &mut report);
+        if cli.suite == Suite::Requirements {
+            report.table();
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     if matches!(cli.suite, Suite::Forecast | Suite::All) {
         eprintln!("forecasting: seed {}", cli.seed);
         forecast_suite(&cli, &mut report)?;
@@ -783,6 +793,41 @@ fn rank_suite(cli: &Cli, report: &mut Report) -> Result<bool> {
         detail: format!("terms, inherited path and what it takes to pass each neighbour, on the computed ranking; median of 200, p95 {p95:.2} ms; {changes} suggestions"),
     });
     Ok(ok)
+}
+
+fn requirements_suite(cli: &Cli, report: &mut Report) {
+    let stories = requirements::stories(10_000, cli.seed);
+    let mut times = Vec::new();
+    let mut found = 0;
+    for _ in 0..5 {
+        let (t, n) = requirements::lint_stories(&stories);
+        times.push(t.as_secs_f64());
+        found = n;
+    }
+    report.add(Measurement {
+        backend: "engine",
+        name: "lint_10k_stories",
+        value: median(&mut times),
+        unit: "s",
+        target: Some(1.0),
+        detail: format!("10,000 synthetic stories, every rule including unique (all-pairs similarity) and uniform; median of 5; {found} findings"),
+    });
+    let reqs = requirements::requirements(10_000, cli.seed);
+    let mut times = Vec::new();
+    let mut nfr = 0;
+    for _ in 0..5 {
+        let (t, n) = requirements::classify(&reqs);
+        times.push(t.as_secs_f64());
+        nfr = n;
+    }
+    report.add(Measurement {
+        backend: "engine",
+        name: "classify_10k_requirements",
+        value: median(&mut times),
+        unit: "s",
+        target: Some(1.0),
+        detail: format!("10,000 synthetic requirements through the shipped model, one core; median of 5; {nfr} non-functional"),
+    });
 }
 
 fn forecast_suite(cli: &Cli, report: &mut Report) -> Result<()> {

@@ -388,7 +388,16 @@ const FIXED: &[&str] = &[
 
 struct Terms {
     vague: Vec<(String, String)>,
+    /// One-word vague terms → index into `vague`; the rest are phrases.
+    vague_words: HashMap<String, usize>,
+    vague_phrases: Vec<usize>,
     solution: Vec<String>,
+}
+
+/// A term is looked up as one word when `words` would keep it whole.
+fn is_one_word(t: &str) -> bool {
+    let ws = words(t);
+    ws.len() == 1 && ws[0].text.len() == t.len()
 }
 
 impl Terms {
@@ -411,7 +420,21 @@ impl Terms {
             .map(|t| t.to_string())
             .collect();
         solution.extend(cfg.solution_terms.iter().map(|t| t.to_lowercase()));
-        Terms { vague, solution }
+        let mut vague_words = HashMap::new();
+        let mut vague_phrases = Vec::new();
+        for (n, (t, _)) in vague.iter().enumerate() {
+            if is_one_word(t) {
+                vague_words.entry(t.clone()).or_insert(n);
+            } else {
+                vague_phrases.push(n);
+            }
+        }
+        Terms {
+            vague,
+            vague_words,
+            vague_phrases,
+            solution,
+        }
     }
 }
 
@@ -446,7 +469,7 @@ fn occurrences(lower: &str, term: &str, within: Span) -> Vec<Span> {
 
 struct Ctx<'c> {
     cfg: &'c LintConfig,
-    terms: Terms,
+    terms: &'c Terms,
     story_kinds: Vec<String>,
     out: Vec<Finding>,
 }
@@ -487,9 +510,10 @@ impl Ctx<'_> {
 /// others are context for `unique` and `uniform`. Ordered by item, field
 /// and position.
 pub fn lint(items: &[LintItem<'_>], cfg: &LintConfig) -> Vec<Finding> {
+    let terms = Terms::new(cfg);
     let mut ctx = Ctx {
         cfg,
-        terms: Terms::new(cfg),
+        terms: &terms,
         story_kinds: cfg.story_kinds(),
         out: Vec::new(),
     };
@@ -747,8 +771,8 @@ fn story_rules(
 
     // problem-oriented
     if let Some(means) = s.means {
-        let solution = ctx.terms.solution.clone();
-        for t in &solution {
+        let terms = ctx.terms;
+        for t in &terms.solution {
             if let Some(sp) = occurrences(&lower, t, means).first() {
                 ctx.push(
                     i,
@@ -971,11 +995,13 @@ fn wording_rules(
             continue;
         }
         let lower = text.to_ascii_lowercase();
+        let ws = words(text);
         let all = Span::new(0, text.len());
         if ctx.on("unambiguous") && (is_story || field == Field::Acceptance) {
-            let vague = ctx.terms.vague.clone();
-            let mut hits: Vec<(Span, String)> = Vec::new();
-            for (t, instead) in &vague {
+            let terms = ctx.terms;
+            let mut hits: Vec<(Span, &str)> = Vec::new();
+            for &n in &terms.vague_phrases {
+                let (t, instead) = &terms.vague[n];
                 for sp in occurrences(&lower, t, all) {
                     // "and/or" also contains "or"; the longer term wins.
                     if !hits
@@ -983,10 +1009,21 @@ fn wording_rules(
                         .any(|(h, _)| h.start <= sp.start && sp.end <= h.end)
                     {
                         hits.retain(|(h, _)| !(sp.start <= h.start && h.end <= sp.end));
-                        hits.push((sp, instead.clone()));
+                        hits.push((sp, instead));
                     }
                 }
             }
+            for w in &ws {
+                let key = lower[w.span.start..w.span.end].to_string();
+                if let Some(&n) = terms.vague_words.get(&key)
+                    && !hits
+                        .iter()
+                        .any(|(h, _)| h.start <= w.span.start && w.span.end <= h.end)
+                {
+                    hits.push((w.span, &terms.vague[n].1));
+                }
+            }
+            hits.sort_by_key(|(h, _)| h.start);
             for (sp, instead) in hits {
                 ctx.push(
                     i,

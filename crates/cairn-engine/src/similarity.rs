@@ -129,32 +129,60 @@ impl Corpus {
         for (p, &id) in order.iter().enumerate() {
             position[id as usize] = p as u32;
         }
-        let mut index: Vec<Vec<u32>> = vec![Vec::new(); self.surface.len()];
-        for (d, v) in self.docs.iter().enumerate() {
-            let mut feats: Vec<(u32, f32)> = v.clone();
-            feats.sort_by_key(|&(id, _)| position[id as usize]);
-            let mut rest: f64 = feats
-                .iter()
-                .map(|&(_, w)| f64::from(w) * f64::from(w))
-                .sum();
-            for &(id, w) in &feats {
-                if rest.sqrt() < t - 1e-9 {
-                    break;
-                }
-                index[id as usize].push(d as u32);
-                rest -= f64::from(w) * f64::from(w);
+        // The largest weight each term has in any document.
+        let mut maxw = vec![0f32; self.surface.len()];
+        for v in &self.docs {
+            for &(id, w) in v {
+                maxw[id as usize] = maxw[id as usize].max(w);
             }
         }
+        let mut index: Vec<Vec<(u32, f32)>> = vec![Vec::new(); self.surface.len()];
+        // Per document: what its unindexed rest can add to a dot product.
+        let mut rest_bound = vec![0f64; self.docs.len()];
+        let mut feats: Vec<(u32, f32)> = Vec::new();
+        for (d, v) in self.docs.iter().enumerate() {
+            feats.clear();
+            feats.extend_from_slice(v);
+            feats.sort_by_key(|&(id, _)| position[id as usize]);
+            // What the rest of the vector can add to any dot product: at
+            // most its norm (Cauchy-Schwarz), and at most the sum of its
+            // weights times each term's largest weight anywhere.
+            let sq = |w: f32| f64::from(w) * f64::from(w);
+            let mut norm2: f64 = feats.iter().map(|&(_, w)| sq(w)).sum();
+            let mut by_max: f64 = feats
+                .iter()
+                .map(|&(id, w)| f64::from(w) * f64::from(maxw[id as usize]))
+                .sum();
+            for &(id, w) in &feats {
+                let bound = norm2.max(0.0).sqrt().min(by_max);
+                if bound < t - 1e-9 {
+                    break;
+                }
+                index[id as usize].push((d as u32, w));
+                norm2 -= sq(w);
+                by_max -= f64::from(w) * f64::from(maxw[id as usize]);
+            }
+            rest_bound[d] = norm2.max(0.0).sqrt().min(by_max.max(0.0));
+        }
         let mut out = Vec::new();
-        let mut seen: Vec<u32> = vec![u32::MAX; self.docs.len()];
+        // Partial dot products over indexed terms, per candidate.
+        let mut acc = vec![0f64; self.docs.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for (b, v) in self.docs.iter().enumerate() {
-            for &(id, _) in v {
-                for &a in &index[id as usize] {
-                    let a = a as usize;
-                    if a >= b || seen[a] == b as u32 {
-                        continue;
+            for &(id, wb) in v {
+                for &(a, wa) in &index[id as usize] {
+                    if a as usize >= b {
+                        break;
                     }
-                    seen[a] = b as u32;
+                    if acc[a as usize] == 0.0 {
+                        touched.push(a);
+                    }
+                    acc[a as usize] += f64::from(wa) * f64::from(wb);
+                }
+            }
+            for &a in &touched {
+                let a = a as usize;
+                if acc[a] + rest_bound[a] >= t - 1e-9 {
                     let score = dot(&self.docs[a], v);
                     if score >= t - 1e-9 {
                         out.push(Pair {
@@ -164,7 +192,9 @@ impl Corpus {
                         });
                     }
                 }
+                acc[a] = 0.0;
             }
+            touched.clear();
         }
         out.sort_by(|p, q| {
             q.score
