@@ -205,7 +205,7 @@ impl App {
             }
             let changes: Vec<Change> = cleared
                 .iter()
-                .map(|s| Change::new("suspect", &s.requirement.to_string(), ()))
+                .map(|s| Change::new("suspect", s.requirement.to_string(), ()))
                 .collect();
             tx.audit("suspect.clear", &key.to_string(), None, &changes, reason)?;
             Ok(cleared)

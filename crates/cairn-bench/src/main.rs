@@ -7,6 +7,7 @@
 //! broken audit chain) exit non-zero.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod classify;
 mod forecasting;
 mod generate;
 mod ranking;
@@ -65,6 +66,10 @@ struct Cli {
     /// Seed of the synthetic data; the same seed gives the same dump.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// The shared data folder (real backlogs, annotations, PROMISE NFR)
+    /// for the requirements suite's quality figures.
+    #[arg(long, default_value = "../shared/data")]
+    data: PathBuf,
     /// Which database to measure.
     #[arg(long, value_enum, default_value_t = BackendArg::Both)]
     backend: BackendArg,
@@ -247,7 +252,7 @@ fn run() -> Result<ExitCode> {
     let mut ok = true;
     if matches!(cli.suite, Suite::Requirements | Suite::All) {
         eprintln!("requirements: seed {}", cli.seed);
-        requirements_suite(&cli, &mut report);
+        requirements_suite(&cli, &mut report)?;
         if cli.suite == Suite::Requirements {
             report.table();
             return Ok(ExitCode::SUCCESS);
@@ -795,7 +800,7 @@ fn rank_suite(cli: &Cli, report: &mut Report) -> Result<bool> {
     Ok(ok)
 }
 
-fn requirements_suite(cli: &Cli, report: &mut Report) {
+fn requirements_suite(cli: &Cli, report: &mut Report) -> Result<()> {
     let stories = requirements::stories(10_000, cli.seed);
     let mut times = Vec::new();
     let mut found = 0;
@@ -828,6 +833,38 @@ fn requirements_suite(cli: &Cli, report: &mut Report) {
         target: Some(1.0),
         detail: format!("10,000 synthetic requirements through the shipped model, one core; median of 5; {nfr} non-functional"),
     });
+    // Quality figures on the real data (informational: no target).
+    let (persona, benefit) = requirements::story_spans(&cli.data.join("user-stories/annotations"))?;
+    for (name, v, s) in [
+        ("persona_precision", persona.precision(), persona),
+        ("persona_recall", persona.recall(), persona),
+        ("benefit_precision", benefit.precision(), benefit),
+        ("benefit_recall", benefit.recall(), benefit),
+    ] {
+        report.add(Measurement {
+            backend: "engine",
+            name,
+            value: v,
+            unit: "ratio",
+            target: None,
+            detail: format!("story parser against the hand-annotated spans: {} matched of {} predicted, {} annotated", s.matched, s.predicted, s.gold),
+        });
+    }
+    for v in classify::run(&cli.data.join("promise-nfr/nfr.csv"))? {
+        let name = v["name"].as_str().unwrap_or("");
+        if name == "classify_10k_time" {
+            continue;
+        }
+        report.add(Measurement {
+            backend: "engine",
+            name: Box::leak(name.to_string().into_boxed_str()),
+            value: v["value"].as_f64().unwrap_or(f64::NAN),
+            unit: if v["unit"] == "s" { "s" } else { "ratio" },
+            target: None,
+            detail: v["detail"].as_str().unwrap_or("").to_string(),
+        });
+    }
+    Ok(())
 }
 
 fn forecast_suite(cli: &Cli, report: &mut Report) -> Result<()> {

@@ -172,3 +172,51 @@ pub fn classify(reqs: &[String]) -> (Duration, usize) {
         .count();
     (t.elapsed(), nfr)
 }
+
+/// The story parser against the hand-annotated Persona and Benefit spans.
+pub fn story_spans(
+    dir: &std::path::Path,
+) -> anyhow::Result<(
+    cairn_engine::story::SpanScore,
+    cairn_engine::story::SpanScore,
+)> {
+    use anyhow::Context;
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading the story annotations in {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    let mut stories = Vec::new();
+    for f in files {
+        for line in std::fs::read_to_string(&f)?
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let v: serde_json::Value =
+                serde_json::from_str(line).with_context(|| f.display().to_string())?;
+            let spans = |label: &str| -> Vec<(usize, usize)> {
+                v["entities"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter(|e| e["label"] == label)
+                            .map(|e| {
+                                (
+                                    e["start_offset"].as_u64().unwrap_or(0) as usize,
+                                    e["end_offset"].as_u64().unwrap_or(0) as usize,
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            stories.push(cairn_engine::story::Annotated {
+                text: v["text"].as_str().unwrap_or("").to_string(),
+                persona: spans("Persona"),
+                benefit: spans("Benefit"),
+            });
+        }
+    }
+    Ok(cairn_engine::story::evaluate(&stories))
+}

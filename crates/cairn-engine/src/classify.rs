@@ -6,13 +6,33 @@
 //! data set is CC BY-SA 3.0, and so are the weights: see
 //! `data/PROMISE-NFR-ATTRIBUTION.md`.
 //!
-//! Features: lower-cased words (Snowball English stems), minus a small stop
-//! list, their bigrams, and a few cues (a number, a number with a time,
-//! percentage or size unit). Model: a linear softmax model over those
-//! binary features, so every decision is a sum of per-term weights and the
-//! terms that pushed most toward the chosen class are its explanation.
-//! Decision: functional when P(F) ≥ P(any non-functional class), otherwise
-//! the most probable non-functional class.
+//! Features (binary, scaled to unit length per text): lower-cased words
+//! (Snowball English stems) and their bigrams; modal verbs read as `shall`
+//! and names of the system (`product`, `application`, …) as `system`; cues
+//! for numbers and numbers with a time, percentage or size unit; a cue per
+//! quality class for the words of a small hand-made quality vocabulary; and
+//! cues for the share of content words the training data never used in
+//! another project ("domain words": functional requirements speak their
+//! project's language). Model: multinomial logistic regression over the
+//! twelve classes, trained by full-batch Nesterov gradient descent (300
+//! steps from zero, L2 1e-5). Every decision is a sum of per-feature
+//! weights, and the features that pushed most toward the chosen class are
+//! its explanation (`Classification::evidence`).
+//!
+//! Decision: the most probable of the twelve classes. So a requirement is
+//! functional unless some one quality class is more likely than
+//! "functional", even when the quality classes together outweigh it
+//! (`nfr_probability` reports that sum). Measured leave-one-project-out,
+//! this beat "functional when P(F) ≥ P(NFR)" on accuracy (0.73 vs 0.70)
+//! and on F1 of F (0.81 vs 0.79), at equal F1 of NFR (0.84).
+//!
+//! Leave-one-project-out on the 625 requirements (15 folds, predictions
+//! pooled): F precision 0.73, recall 0.91; NFR precision 0.93, recall
+//! 0.77; accuracy over the twelve classes 0.73; mean confidence 0.72. The
+//! settings were chosen once for all folds, by comparing such runs of
+//! naive Bayes, complement naive Bayes, one- and two-stage models and the
+//! feature options above (`TrainOptions`); no fold ever sees its test
+//! project, but the comparison itself used the same 625 requirements.
 //!
 //! Training is deterministic (sorted vocabularies, full-batch optimisation
 //! from zero, fixed iteration count) and the weights are quantised to
@@ -20,7 +40,7 @@
 //! This module is pure: the caller reads files and passes their text.
 
 use rust_stemmers::{Algorithm as StemAlgorithm, Stemmer};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -326,6 +346,15 @@ pub struct FeatureOptions {
     /// `product`, `application`, `software`, `website` as `system`: how a
     /// project words its requirements says little about their class.
     pub canonical: bool,
+    /// Add a cue `#q:<class>` for words of a small hand-made lexicon of
+    /// quality-attribute vocabulary (ISO/IEC 25010 terms and their usual
+    /// neighbours), so that rare words share what common ones learned.
+    pub lexicon: bool,
+    /// Add cues `#domain>=0.1` … `#domain>=0.5` for the share of a text's
+    /// content words that the training data never used (in another
+    /// project): functional requirements speak the project's own domain
+    /// language, quality requirements mostly a shared vocabulary.
+    pub domain: bool,
 }
 
 impl Default for FeatureOptions {
@@ -333,9 +362,11 @@ impl Default for FeatureOptions {
         FeatureOptions {
             bigrams: true,
             cues: true,
-            stop_words: true,
+            stop_words: false,
             normalise: true,
             canonical: true,
+            lexicon: true,
+            domain: true,
         }
     }
 }
@@ -418,6 +449,261 @@ fn unit_cue(word: &str) -> Option<&'static str> {
     })
 }
 
+/// Quality-attribute vocabulary: words (stemmed when looked up) that name
+/// or usually signal a class. Written by hand from ISO/IEC 25010's terms
+/// and common requirement phrasing; a cue, not a rule: the model weighs it.
+const LEXICON: &[(&str, &[&str])] = &[
+    (
+        "A",
+        &[
+            "available",
+            "availability",
+            "uptime",
+            "downtime",
+            "outage",
+            "24x7",
+            "accessible",
+            "hours",
+        ],
+    ),
+    (
+        "FT",
+        &[
+            "fault",
+            "failure",
+            "fail",
+            "failover",
+            "recover",
+            "recovery",
+            "backup",
+            "restore",
+            "crash",
+            "redundant",
+            "redundancy",
+            "tolerance",
+            "tolerant",
+            "resilient",
+            "reliable",
+            "reliability",
+            "robust",
+            "error",
+        ],
+    ),
+    (
+        "L",
+        &[
+            "law",
+            "legal",
+            "regulation",
+            "regulatory",
+            "comply",
+            "compliance",
+            "compliant",
+            "licence",
+            "license",
+            "licensing",
+            "act",
+            "statute",
+            "copyright",
+            "audit",
+            "policy",
+            "rule",
+            "guideline",
+        ],
+    ),
+    (
+        "LF",
+        &[
+            "look",
+            "feel",
+            "appearance",
+            "appealing",
+            "colour",
+            "color",
+            "font",
+            "style",
+            "logo",
+            "branding",
+            "aesthetic",
+            "attractive",
+            "layout",
+            "theme",
+            "design",
+            "modern",
+            "professional",
+            "image",
+        ],
+    ),
+    (
+        "MN",
+        &[
+            "maintain",
+            "maintainability",
+            "maintenance",
+            "modify",
+            "modifiable",
+            "modular",
+            "upgrade",
+            "update",
+            "change",
+            "document",
+            "documentation",
+            "configurable",
+            "extend",
+            "extensible",
+            "testable",
+            "readable",
+            "code",
+        ],
+    ),
+    (
+        "O",
+        &[
+            "operate",
+            "operational",
+            "environment",
+            "install",
+            "installation",
+            "deploy",
+            "server",
+            "hardware",
+            "equipment",
+            "interface",
+            "integrate",
+            "network",
+            "database",
+            "browser",
+            "run",
+        ],
+    ),
+    (
+        "PE",
+        &[
+            "performance",
+            "fast",
+            "quick",
+            "quickly",
+            "speed",
+            "response",
+            "respond",
+            "latency",
+            "throughput",
+            "time",
+            "timely",
+            "second",
+            "millisecond",
+            "delay",
+            "efficient",
+            "wait",
+            "load",
+        ],
+    ),
+    (
+        "PO",
+        &[
+            "portable",
+            "portability",
+            "port",
+            "platform",
+            "cross",
+            "windows",
+            "linux",
+            "unix",
+            "mac",
+            "android",
+            "ios",
+            "mobile",
+            "device",
+            "operating",
+        ],
+    ),
+    (
+        "SC",
+        &[
+            "scale",
+            "scalable",
+            "scalability",
+            "concurrent",
+            "concurrently",
+            "simultaneous",
+            "simultaneously",
+            "growth",
+            "grow",
+            "increase",
+            "volume",
+            "capacity",
+            "maximum",
+            "expand",
+        ],
+    ),
+    (
+        "SE",
+        &[
+            "secure",
+            "security",
+            "authorized",
+            "authorised",
+            "unauthorized",
+            "unauthorised",
+            "authenticate",
+            "authentication",
+            "authorization",
+            "password",
+            "login",
+            "logon",
+            "encrypt",
+            "encryption",
+            "permission",
+            "privilege",
+            "role",
+            "attack",
+            "virus",
+            "malicious",
+            "protect",
+            "privacy",
+            "private",
+            "confidential",
+            "access",
+            "intrusion",
+        ],
+    ),
+    (
+        "US",
+        &[
+            "usable",
+            "usability",
+            "easy",
+            "easily",
+            "intuitive",
+            "learn",
+            "training",
+            "train",
+            "help",
+            "mistake",
+            "friendly",
+            "understand",
+            "understandable",
+            "simple",
+            "satisfied",
+            "satisfaction",
+            "convenient",
+            "clear",
+            "accessibility",
+        ],
+    ),
+];
+
+static LEXICON_STEMS: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+    let mut m = HashMap::new();
+    for (code, words) in LEXICON {
+        for w in *words {
+            m.entry(STEMMER.stem(w).into_owned())
+                .or_insert_with(|| format!("#q:{code}"));
+        }
+    }
+    m
+});
+
 /// The canonical form of a modal verb or a word naming the system.
 fn canonical(word: &str) -> Option<&'static str> {
     Some(match word {
@@ -437,12 +723,47 @@ struct Term {
     end: usize,
 }
 
-/// The features of a text with the byte span of their first occurrence,
-/// sorted by name, each once.
-fn features(text: &str, opts: &FeatureOptions) -> Vec<(String, usize, usize)> {
+/// A feature or a word with the byte span of (its first occurrence in) the
+/// text.
+type Spanned = (String, usize, usize);
+
+/// What a text yields: its features, sorted by name, each once with the
+/// span of its first occurrence; and its content words (stems, in order),
+/// for the domain cue.
+struct Extracted {
+    feats: Vec<Spanned>,
+    content: Vec<Spanned>,
+}
+
+const DOMAIN_STEPS: [(&str, f64); 5] = [
+    ("#domain>=0.1", 0.1),
+    ("#domain>=0.2", 0.2),
+    ("#domain>=0.3", 0.3),
+    ("#domain>=0.4", 0.4),
+    ("#domain>=0.5", 0.5),
+];
+
+impl Extracted {
+    /// Add the domain cues, given which content words count as known.
+    fn add_domain(&mut self, opts: &FeatureOptions, known: impl Fn(&str) -> bool) {
+        if !opts.domain || self.content.is_empty() {
+            return;
+        }
+        let unknown = self.content.iter().filter(|c| !known(&c.0)).count();
+        let share = unknown as f64 / self.content.len() as f64;
+        for (name, step) in DOMAIN_STEPS {
+            if share >= step - 1e-12 {
+                self.feats.push((name.to_string(), 0, 0));
+            }
+        }
+    }
+}
+
+fn features(text: &str, opts: &FeatureOptions) -> Extracted {
     let toks = raw_tokens(text);
     let mut terms: Vec<Term> = Vec::with_capacity(toks.len());
-    let mut extra: Vec<(String, usize, usize)> = Vec::new();
+    let mut extra: Vec<Spanned> = Vec::new();
+    let mut content: Vec<Spanned> = Vec::new();
     for (k, t) in toks.iter().enumerate() {
         let numeric = t.lower.chars().any(|c| c.is_ascii_digit());
         if numeric {
@@ -487,8 +808,19 @@ fn features(text: &str, opts: &FeatureOptions) -> Vec<(String, usize, usize)> {
         } else {
             None
         };
+        let name = canon.map_or_else(|| STEMMER.stem(&t.lower).into_owned(), str::to_string);
+        if canon.is_none()
+            && !(t.lower.len() < 3 || STOP_WORDS.binary_search(&t.lower.as_str()).is_ok())
+        {
+            content.push((name.clone(), t.start, t.end));
+        }
+        if opts.lexicon {
+            if let Some(cue) = LEXICON_STEMS.get(&name) {
+                extra.push((cue.clone(), t.start, t.end));
+            }
+        }
         terms.push(Term {
-            name: canon.map_or_else(|| STEMMER.stem(&t.lower).into_owned(), str::to_string),
+            name,
             start: t.start,
             end: t.end,
         });
@@ -509,7 +841,10 @@ fn features(text: &str, opts: &FeatureOptions) -> Vec<(String, usize, usize)> {
     // Sort by name, then position, and keep each name's first occurrence.
     out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     out.dedup_by(|b, a| a.0 == b.0);
-    out
+    Extracted {
+        feats: out,
+        content,
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -583,11 +918,11 @@ impl Default for TrainOptions {
             two_stage: false,
             min_df: 1,
             min_projects: 1,
-            lambda: 1e-3,
+            lambda: 1e-5,
             iterations: 300,
             balance: 0.0,
             alpha: 0.5,
-            prune: 0.005,
+            prune: 0.2,
         }
     }
 }
@@ -711,17 +1046,19 @@ enum Stage {
 pub struct Model {
     learner: Learner,
     features: FeatureOptions,
+    /// Content words seen in training (for the domain cue).
+    known: HashSet<Box<str>>,
     stage: Stage,
 }
 
 /// The result of classifying one requirement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classification {
-    /// Functional, or the most probable non-functional class.
+    /// The most probable class.
     pub class: ReqClass,
     /// The probability of `class`.
     pub confidence: f64,
-    /// P(functional) ≥ P(non-functional).
+    /// `class` is functional.
     pub functional: bool,
     /// P(non-functional): the sum over the eleven quality classes.
     pub nfr_probability: f64,
@@ -747,6 +1084,7 @@ impl Model {
         Model {
             learner: Learner::LogisticRegression,
             features: FeatureOptions::default(),
+            known: HashSet::new(),
             stage: Stage::Flat(Head::zero(ReqClass::ALL.len())),
         }
     }
@@ -759,10 +1097,39 @@ impl Model {
 
     /// Train with the given settings. Deterministic.
     pub fn train_with(examples: &[Example], opts: &TrainOptions) -> Model {
-        let docs: Vec<Vec<String>> = examples
+        let mut extracted: Vec<Extracted> = examples
             .iter()
-            .map(|e| {
-                features(&e.text, &opts.features)
+            .map(|e| features(&e.text, &opts.features))
+            .collect();
+        // Content words and the projects that use them. A training text
+        // sees as known only the words of *other* projects, as a new
+        // project's text will.
+        let mut used_by: HashMap<String, (&str, bool)> = HashMap::new();
+        for (x, e) in extracted.iter().zip(examples) {
+            for (w, _, _) in &x.content {
+                let entry = used_by
+                    .entry(w.clone())
+                    .or_insert((e.project.as_str(), false));
+                if entry.0 != e.project {
+                    entry.1 = true;
+                }
+            }
+        }
+        let known: HashSet<Box<str>> = if opts.features.domain {
+            used_by.keys().map(|w| w.as_str().into()).collect()
+        } else {
+            HashSet::new()
+        };
+        let docs: Vec<Vec<String>> = extracted
+            .iter_mut()
+            .zip(examples)
+            .map(|(x, e)| {
+                x.add_domain(&opts.features, |w| {
+                    used_by
+                        .get(w)
+                        .is_some_and(|(first, many)| *many || *first != e.project)
+                });
+                std::mem::take(&mut x.feats)
                     .into_iter()
                     .map(|f| f.0)
                     .collect()
@@ -807,6 +1174,7 @@ impl Model {
         Model {
             learner: opts.learner,
             features: opts.features,
+            known,
             stage,
         }
     }
@@ -832,7 +1200,9 @@ impl Model {
     /// Classify one requirement. Never panics; an empty text gets the
     /// classes' prior.
     pub fn classify(&self, text: &str) -> Classification {
-        let feats = features(text, &self.features);
+        let mut extracted = features(text, &self.features);
+        extracted.add_domain(&self.features, |w| self.known.contains(w));
+        let Extracted { feats, content } = extracted;
         let x = if self.features.normalise && !feats.is_empty() {
             1.0 / (feats.len() as f64).sqrt()
         } else {
@@ -897,12 +1267,25 @@ impl Model {
         order.sort_by(|&a, &b| contrib[b].total_cmp(&contrib[a]).then(a.cmp(&b)));
         let mut evidence: Vec<String> = Vec::new();
         for i in order {
-            let (_, s, e) = &feats[i];
-            let Some(surface) = text.get(*s..*e) else {
-                continue;
+            let (name, s, e) = &feats[i];
+            let surface = if name.starts_with("#domain") {
+                let words: Vec<&str> = content
+                    .iter()
+                    .filter(|c| !self.known.contains(c.0.as_str()))
+                    .filter_map(|c| text.get(c.1..c.2))
+                    .take(3)
+                    .collect();
+                format!("domain words: {}", words.join(", "))
+            } else {
+                let Some(surface) = text.get(*s..*e) else {
+                    continue;
+                };
+                surface.split_whitespace().collect::<Vec<_>>().join(" ")
             };
-            let surface = surface.split_whitespace().collect::<Vec<_>>().join(" ");
-            if surface.is_empty() || evidence.iter().any(|v| v.eq_ignore_ascii_case(&surface)) {
+            if surface.is_empty()
+                || uninformative(&surface)
+                || evidence.iter().any(|v| v.eq_ignore_ascii_case(&surface))
+            {
                 continue;
             }
             evidence.push(surface);
@@ -945,8 +1328,14 @@ impl Model {
             ("stop_words", f.stop_words),
             ("normalise", f.normalise),
             ("canonical", f.canonical),
+            ("lexicon", f.lexicon),
+            ("domain", f.domain),
         ] {
             s.push_str(&format!("option\t{name}\t{v}\n"));
+        }
+        let known: BTreeSet<&str> = self.known.iter().map(|k| &**k).collect();
+        for k in known {
+            s.push_str(&format!("k\t{k}\n"));
         }
         let write_head = |s: &mut String, name: &str, h: &Head, outputs: &[&str]| {
             s.push_str(&format!("head\t{name}\n"));
@@ -956,11 +1345,14 @@ impl Model {
             let sorted: BTreeMap<&str, &Vec<i32>> =
                 h.weights.iter().map(|(k, v)| (&**k, v)).collect();
             for (feat, row) in sorted {
+                s.push_str("w\t");
+                s.push_str(feat);
                 for (o, &w) in outputs.iter().zip(row.iter()) {
                     if w != 0 {
-                        s.push_str(&format!("w\t{feat}\t{o}\t{}\n", fmt_q(w)));
+                        s.push_str(&format!("\t{o}={}", fmt_q(w)));
                     }
                 }
+                s.push('\n');
             }
         };
         let all: Vec<&str> = ReqClass::ALL.iter().map(|c| c.code()).collect();
@@ -984,7 +1376,10 @@ impl Model {
             stop_words: false,
             normalise: false,
             canonical: false,
+            lexicon: false,
+            domain: false,
         };
+        let mut known: HashSet<Box<str>> = HashSet::new();
         let mut heads: Vec<(String, Head, Vec<&'static str>)> = Vec::new();
         let mut saw_magic = false;
         for (n, raw) in text.lines().enumerate() {
@@ -1018,8 +1413,13 @@ impl Model {
                         "stop_words" => features.stop_words = v,
                         "normalise" => features.normalise = v,
                         "canonical" => features.canonical = v,
+                        "lexicon" => features.lexicon = v,
+                        "domain" => features.domain = v,
                         _ => return Err(err("unknown option")),
                     }
+                }
+                ["k", word] => {
+                    known.insert((*word).into());
                 }
                 ["head", name] => {
                     let outputs: Vec<&'static str> = match *name {
@@ -1033,7 +1433,7 @@ impl Model {
                     }
                     heads.push((name.to_string(), Head::zero(outputs.len()), outputs));
                 }
-                ["bias", out, w] | ["w", _, out, w] => {
+                ["bias", out, w] => {
                     let Some((_, head, outputs)) = heads.last_mut() else {
                         return Err(err("weight before any `head` line"));
                     };
@@ -1041,18 +1441,29 @@ impl Model {
                         .iter()
                         .position(|o| o == out)
                         .ok_or_else(|| err("unknown class for this head"))?;
-                    let q = parse_q(w).ok_or_else(|| {
+                    head.bias[k] = parse_q(w).ok_or_else(|| {
                         err("weight must be a decimal with at most four decimals")
                     })?;
-                    if f[0] == "bias" {
-                        head.bias[k] = q;
-                    } else {
-                        let n = outputs.len();
-                        let row = head
-                            .weights
-                            .entry(f[1].to_string().into_boxed_str())
-                            .or_insert_with(|| vec![0; n]);
-                        row[k] = q;
+                }
+                ["w", feature, cells @ ..] if !feature.is_empty() && !cells.is_empty() => {
+                    let Some((_, head, outputs)) = heads.last_mut() else {
+                        return Err(err("weight before any `head` line"));
+                    };
+                    let mut row = vec![0; outputs.len()];
+                    for cell in cells {
+                        let (out, w) = cell
+                            .split_once('=')
+                            .ok_or_else(|| err("expected CLASS=WEIGHT"))?;
+                        let k = outputs
+                            .iter()
+                            .position(|o| *o == out)
+                            .ok_or_else(|| err("unknown class for this head"))?;
+                        row[k] = parse_q(w).ok_or_else(|| {
+                            err("weight must be a decimal with at most four decimals")
+                        })?;
+                    }
+                    if head.weights.insert((*feature).into(), row).is_some() {
+                        return Err(err("feature listed twice in one head"));
                     }
                 }
                 _ => return Err(err("unrecognised line")),
@@ -1084,6 +1495,7 @@ impl Model {
         Ok(Model {
             learner,
             features,
+            known,
             stage,
         })
     }
@@ -1110,16 +1522,23 @@ fn lookup<'h>(
     (idx, which, rows)
 }
 
-/// Functional when P(F) is at least P(NFR); else the most probable NFR
-/// class (ties: the first in `ReqClass::ALL`).
+/// Words that weigh in the model but explain nothing to a reader: function
+/// words and modal verbs, alone or in pairs.
+fn uninformative(surface: &str) -> bool {
+    surface
+        .split(|c: char| !c.is_alphanumeric() && c != '%')
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            let w = w.to_lowercase();
+            STOP_WORDS.binary_search(&w.as_str()).is_ok() || canonical(&w) == Some("shall")
+        })
+}
+
+/// The most probable class (ties: the first in `ReqClass::ALL`, so
+/// functional wins a tie).
 fn decide(probs: &[f64; 12]) -> ReqClass {
-    let pf = probs[0];
-    let pn: f64 = probs[1..].iter().sum();
-    if pf >= pn {
-        return ReqClass::Functional;
-    }
-    let mut best = ReqClass::NFR[0];
-    for c in ReqClass::NFR {
+    let mut best = ReqClass::Functional;
+    for c in ReqClass::ALL {
         if probs[c.index()] > probs[best.index()] {
             best = c;
         }
@@ -1228,55 +1647,104 @@ fn logreg(
         .fold(0.0, f64::max);
     let step = 1.0 / (0.5 * lmax + o.lambda);
     let inv_n = 1.0 / n as f64;
-    let (mut pb, mut pw) = (bias.clone(), w.clone());
+    let lambda = o.lambda;
+    // Plain index loops over slices: this also runs in unoptimised test
+    // builds, where iterator adaptors cost a call per element.
+    let mut pb = vec![0.0; k];
+    let mut pw = vec![0.0; v * k];
+    let mut yb = vec![0.0; k];
+    let mut yw = vec![0.0; v * k];
     let mut gb = vec![0.0; k];
     let mut gw = vec![0.0; v * k];
-    let mut s = vec![0.0; k];
+    let mut acc = vec![0.0; k];
     for t in 0..o.iterations {
-        // Nesterov look-ahead point.
+        // Nesterov look-ahead point, and the L2 part of the gradient there.
         let beta = t as f64 / (t as f64 + 3.0);
-        let yb: Vec<f64> = bias
-            .iter()
-            .zip(&pb)
-            .map(|(a, b)| a + beta * (a - b))
-            .collect();
-        let yw: Vec<f64> = w.iter().zip(&pw).map(|(a, b)| a + beta * (a - b)).collect();
-        gb.iter_mut().for_each(|g| *g = 0.0);
-        for (g, wj) in gw.iter_mut().zip(&yw) {
-            *g = o.lambda * wj;
+        {
+            let (w, pw, yw, gw) = (&w[..], &pw[..], &mut yw[..], &mut gw[..]);
+            for i in 0..w.len() {
+                let a = w[i];
+                let la = a + beta * (a - pw[i]);
+                yw[i] = la;
+                gw[i] = lambda * la;
+            }
         }
-        for i in 0..n {
-            s.copy_from_slice(&yb);
-            for &j in &rows[i] {
-                let base = j as usize * k;
-                for (sk, wk) in s.iter_mut().zip(&yw[base..base + k]) {
-                    *sk += x[i] * wk;
+        for c in 0..k {
+            yb[c] = bias[c] + beta * (bias[c] - pb[c]);
+            gb[c] = 0.0;
+        }
+        {
+            let (yw, gw, acc, yb, gb) = (&yw[..], &mut gw[..], &mut acc[..], &yb[..], &mut gb[..]);
+            for i in 0..n {
+                let row = &rows[i][..];
+                let xi = x[i];
+                for a in acc.iter_mut() {
+                    *a = 0.0;
+                }
+                for &j in row {
+                    let base = j as usize * k;
+                    let wr = &yw[base..base + k];
+                    for c in 0..k {
+                        acc[c] += wr[c];
+                    }
+                }
+                for c in 0..k {
+                    acc[c] = yb[c] + xi * acc[c];
+                }
+                softmax_in_place(acc);
+                let scale = sw[i] * inv_n;
+                acc[y[i]] -= 1.0;
+                for c in 0..k {
+                    let g = acc[c] * scale;
+                    gb[c] += g;
+                    acc[c] = g * xi;
+                }
+                for &j in row {
+                    let base = j as usize * k;
+                    let gr = &mut gw[base..base + k];
+                    for c in 0..k {
+                        gr[c] += acc[c];
+                    }
                 }
             }
-            let p = softmax(&s);
-            let scale = sw[i] * inv_n;
-            for (c, pc) in p.iter().enumerate() {
-                let g = (pc - if c == y[i] { 1.0 } else { 0.0 }) * scale;
-                s[c] = g;
-                gb[c] += g;
-            }
-            for &j in &rows[i] {
-                let base = j as usize * k;
-                for (gk, sk) in gw[base..base + k].iter_mut().zip(&s) {
-                    *gk += x[i] * sk;
-                }
+        }
+        // Step from the look-ahead point; the current point becomes the
+        // previous one.
+        std::mem::swap(&mut w, &mut pw);
+        std::mem::swap(&mut bias, &mut pb);
+        {
+            let (w, yw, gw) = (&mut w[..], &yw[..], &gw[..]);
+            for i in 0..w.len() {
+                w[i] = yw[i] - step * gw[i];
             }
         }
-        pb.copy_from_slice(&bias);
-        pw.copy_from_slice(&w);
-        for ((b, yv), g) in bias.iter_mut().zip(&yb).zip(&gb) {
-            *b = yv - step * g;
-        }
-        for ((wj, yv), g) in w.iter_mut().zip(&yw).zip(&gw) {
-            *wj = yv - step * g;
+        for c in 0..k {
+            bias[c] = yb[c] - step * gb[c];
         }
     }
     (bias, w)
+}
+
+fn softmax_in_place(s: &mut [f64]) {
+    let mut m = f64::NEG_INFINITY;
+    for &v in s.iter() {
+        m = m.max(v);
+    }
+    if !m.is_finite() {
+        let u = 1.0 / s.len().max(1) as f64;
+        for v in s.iter_mut() {
+            *v = u;
+        }
+        return;
+    }
+    let mut z = 0.0;
+    for v in s.iter_mut() {
+        *v = (*v - m).exp();
+        z += *v;
+    }
+    for v in s.iter_mut() {
+        *v /= z;
+    }
 }
 
 /// Multinomial (or complement) naive Bayes over binary features.
@@ -1379,6 +1847,9 @@ pub struct CrossValidation {
     pub nfr_macro_f1: f64,
     /// `confusion[true][predicted]`, indexed like `ReqClass::ALL`.
     pub confusion: Vec<Vec<usize>>,
+    /// Mean confidence of the predictions: close to `accuracy` when the
+    /// confidences are calibrated.
+    pub mean_confidence: f64,
 }
 
 /// Leave one project out with the shipped settings: for each project,
@@ -1390,24 +1861,73 @@ pub fn leave_one_project_out(examples: &[Example]) -> CrossValidation {
 
 /// `leave_one_project_out` with the given settings.
 pub fn leave_one_project_out_with(examples: &[Example], opts: &TrainOptions) -> CrossValidation {
-    let projects: BTreeSet<&str> = examples.iter().map(|e| e.project.as_str()).collect();
-    let mut pairs: Vec<(ReqClass, ReqClass)> = Vec::with_capacity(examples.len());
-    for p in &projects {
+    let projects: Vec<&str> = examples
+        .iter()
+        .map(|e| e.project.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let fold = |p: &str| -> Vec<(ReqClass, ReqClass, f64)> {
         let train: Vec<Example> = examples
             .iter()
-            .filter(|e| e.project != *p)
+            .filter(|e| e.project != p)
             .cloned()
             .collect();
         let model = Model::train_with(&train, opts);
-        for e in examples.iter().filter(|e| e.project == *p) {
-            pairs.push((e.class, model.classify(&e.text).class));
+        examples
+            .iter()
+            .filter(|e| e.project == p)
+            .map(|e| {
+                let c = model.classify(&e.text);
+                (e.class, c.class, c.confidence)
+            })
+            .collect()
+    };
+    // Folds are independent: a few threads share them (fold i on thread
+    // i mod workers), and the predictions are pooled in project order, so
+    // the result does not depend on the threads.
+    let workers = projects.len().clamp(1, FOLD_THREADS);
+    let mut per_fold: Vec<Vec<(ReqClass, ReqClass, f64)>> = vec![Vec::new(); projects.len()];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let projects = &projects;
+                let fold = &fold;
+                scope.spawn(move || {
+                    (w..projects.len())
+                        .step_by(workers)
+                        .map(|i| (i, fold(projects[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(done) => {
+                    for (i, pairs) in done {
+                        per_fold[i] = pairs;
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
         }
-    }
-    score(projects.len(), &pairs)
+    });
+    let predictions: Vec<(ReqClass, ReqClass, f64)> = per_fold.into_iter().flatten().collect();
+    score(projects.len(), &predictions)
 }
 
-/// Score (true, predicted) pairs.
-pub fn score(folds: usize, pairs: &[(ReqClass, ReqClass)]) -> CrossValidation {
+/// Threads a cross-validation uses at most.
+const FOLD_THREADS: usize = 4;
+
+/// Score predictions: (true class, predicted class, confidence).
+pub fn score(folds: usize, predictions: &[(ReqClass, ReqClass, f64)]) -> CrossValidation {
+    let pairs: Vec<(ReqClass, ReqClass)> = predictions.iter().map(|p| (p.0, p.1)).collect();
+    let pairs = &pairs[..];
+    let mean_confidence = if predictions.is_empty() {
+        0.0
+    } else {
+        predictions.iter().map(|p| p.2).sum::<f64>() / predictions.len() as f64
+    };
     let k = ReqClass::ALL.len();
     let mut confusion = vec![vec![0usize; k]; k];
     for (t, p) in pairs {
@@ -1460,6 +1980,7 @@ pub fn score(folds: usize, pairs: &[(ReqClass, ReqClass)]) -> CrossValidation {
         macro_f1,
         nfr_macro_f1,
         confusion,
+        mean_confidence,
     }
 }
 
@@ -1487,10 +2008,11 @@ mod tests {
 
     #[test]
     fn features_include_cues_and_bigrams() {
-        let f = features(
+        let x = features(
             "The system shall respond within 2 seconds, 99.9% of the time.",
             &FeatureOptions::default(),
         );
+        let f = &x.feats;
         let names: Vec<&str> = f.iter().map(|x| x.0.as_str()).collect();
         assert!(names.contains(&"#time"), "{names:?}");
         assert!(names.contains(&"#pct"), "{names:?}");
@@ -1501,6 +2023,41 @@ mod tests {
             &"The system shall respond within 2 seconds, 99.9% of the time."[time.1..time.2],
             "2 seconds"
         );
+    }
+
+    #[test]
+    fn modal_verbs_and_system_names_are_canonical() {
+        let a = features("The product must log errors.", &FeatureOptions::default());
+        let b = features("The system shall log errors.", &FeatureOptions::default());
+        let names = |x: &Extracted| x.feats.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&a), names(&b));
+        // Content words exclude function words and canonical words.
+        let content: Vec<&str> = a.content.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(content, ["log", "error"]);
+    }
+
+    #[test]
+    fn domain_cues_count_unknown_content_words() {
+        let opts = FeatureOptions::default();
+        let mut x = features("The clerk shall archive invoices.", &opts);
+        x.add_domain(&opts, |w| w == "archiv");
+        let names: Vec<&str> = x.feats.iter().map(|f| f.0.as_str()).collect();
+        // Two of three content words are unknown: 0.67 passes every step.
+        for (step, _) in DOMAIN_STEPS {
+            assert!(names.contains(&step), "{names:?}");
+        }
+        let mut y = features("The clerk shall archive invoices.", &opts);
+        y.add_domain(&opts, |_| true);
+        assert!(!y.feats.iter().any(|f| f.0.starts_with("#domain")));
+    }
+
+    #[test]
+    fn evidence_skips_function_words() {
+        assert!(uninformative("the"));
+        assert!(uninformative("shall be"));
+        assert!(uninformative("of the"));
+        assert!(!uninformative("respond"));
+        assert!(!uninformative("2 seconds"));
     }
 
     #[test]

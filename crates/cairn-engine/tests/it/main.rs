@@ -2,6 +2,7 @@
 //! published no-history cases.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod classify;
 mod forecast;
 mod lint;
 mod plan;

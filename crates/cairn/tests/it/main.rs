@@ -832,3 +832,134 @@ fn plan_release_exits_1_when_it_does_not_fit() {
         "{out}"
     );
 }
+
+#[test]
+fn lint_gates_ci_with_exit_1_and_writes_sarif() {
+    let d = workspace();
+    let p = d.path();
+    // A clean story: exit 0.
+    ok(
+        p,
+        &[
+            "item",
+            "add",
+            "story",
+            "As a cashier, I want to void a card payment, so that a mistaken charge is undone",
+            "--acceptance",
+            "Scenario: void\n  Given a payment\n  When I void it\n  Then nobody is charged",
+        ],
+    );
+    ok(p, &["lint"]);
+    // A compound, oversized story warns on create, and fails the lint gate.
+    let r = cairn(
+        p,
+        &[
+            "item",
+            "add",
+            "story",
+            "As a cashier, I want to create and delete refunds quickly",
+            "--estimate",
+            "21",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("warning[atomic]"), "{}", r.stderr);
+    assert!(r.stderr.contains("error[too-big]"), "{}", r.stderr);
+    let r = cairn(p, &["lint", "--sarif", "out.sarif"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("PAY-2 warning[atomic] title:1:32"),
+        "{}",
+        r.stdout
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "atomic"));
+    let results = run["results"].as_array().unwrap();
+    let atomic = results.iter().find(|r| r["ruleId"] == "atomic").unwrap();
+    assert_eq!(atomic["level"], "warning");
+    assert_eq!(
+        rules[atomic["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "atomic"
+    );
+    assert_eq!(
+        atomic["locations"][0]["logicalLocations"][0]["name"],
+        "PAY-2"
+    );
+    assert!(
+        results
+            .iter()
+            .any(|r| r["ruleId"] == "too-big" && r["level"] == "error")
+    );
+    // Lint a plain file of stories: physical locations with lines and columns.
+    std::fs::write(
+        p.join("stories.txt"),
+        "As a clerk, I want a fast export\n\nexport invoices\n",
+    )
+    .unwrap();
+    let r = cairn(p, &["lint", "--file", "stories.txt", "--sarif", "-"]);
+    assert_eq!(r.code, 1, "well-formed is an error: {}", r.stdout);
+    let sarif: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let vague = results
+        .iter()
+        .find(|r| r["ruleId"] == "unambiguous")
+        .unwrap();
+    let loc = &vague["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "stories.txt");
+    assert_eq!(loc["region"]["startLine"], 1);
+    assert_eq!(loc["region"]["startColumn"], 22);
+    assert!(results.iter().any(|r| r["ruleId"] == "well-formed"
+        && r["locations"][0]["physicalLocation"]["region"]["startLine"] == 3));
+    // The rule catalogue.
+    assert!(ok(p, &["lint", "--rules"]).contains("problem-oriented"));
+}
+
+#[test]
+fn requirements_import_reimport_and_bad_documents() {
+    let d = workspace();
+    let p = d.path();
+    std::fs::write(p.join("empty.md"), "# Notes\n\nNothing required here.\n").unwrap();
+    let r = cairn(p, &["req", "import", "empty.md"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("empty.md") && r.stderr.contains("no requirements found"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(p.join("reqs.csv"), "id,title\nR-1,Login\n").unwrap();
+    let r = cairn(p, &["req", "import", "reqs.csv"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("reqs.csv"), "{}", r.stderr);
+    std::fs::write(p.join("notes.txt"), "x").unwrap();
+    assert_eq!(cairn(p, &["req", "import", "notes.txt"]).code, 2);
+    std::fs::write(p.join("spec.md"), "# Spec\n\n1. R-1: The system shall allow the clerk to create and approve invoices.\n2. R-2: Only finance staff shall see payroll data.\n").unwrap();
+    let out = ok(p, &["req", "import", "spec.md"]);
+    assert!(out.contains("2 added"), "{out}");
+    let classes = ok(p, &["--format", "json", "req", "classify"]);
+    let v: serde_json::Value = serde_json::from_str(&classes).unwrap();
+    assert_eq!(v[0]["class"], "functional");
+    assert_eq!(v[1]["kind"], "non-functional");
+    let preview = ok(p, &["decompose", "PAY-1"]);
+    assert!(
+        preview.contains("As a clerk, I want to approve invoices"),
+        "{preview}"
+    );
+    assert!(preview.contains("preview only"), "{preview}");
+    ok(p, &["decompose", "PAY-1", "--apply"]);
+    std::fs::write(p.join("spec.md"), "# Spec\n\n1. R-1: The system shall allow the clerk to create, approve and void invoices.\n2. R-2: Only finance staff shall see payroll data.\n").unwrap();
+    let out = ok(p, &["req", "import", "spec.md"]);
+    assert!(
+        out.contains("1 updated") && out.contains("marked suspect"),
+        "{out}"
+    );
+    let list = ok(p, &["suspect", "list"]);
+    assert!(list.contains("PAY-3") && list.contains("PAY-1"), "{list}");
+    ok(p, &["suspect", "clear", "PAY-3", "--reason", "still right"]);
+    assert_eq!(cairn(p, &["suspect", "clear", "PAY-3"]).code, 2);
+    let dupes = ok(p, &["dupes", "--threshold", "0.3"]);
+    assert!(dupes.contains("PAY-"), "{dupes}");
+}
