@@ -306,8 +306,17 @@ fn section(r: &Record) -> u8 {
     }
 }
 
-const SECTIONS: [&str; 9] = [
-    "header", "config", "product", "person", "release", "goal", "item", "link", "audit",
+const SECTIONS: [&str; 10] = [
+    "header",
+    "config",
+    "product",
+    "person",
+    "release",
+    "goal",
+    "item",
+    "link",
+    "source and suspect",
+    "audit",
 ];
 
 impl App {

@@ -136,6 +136,17 @@ Intro line.
     let marks = fx.app.history("PAY-5").unwrap();
     assert!(marks.iter().any(|e| e.action == "suspect.mark"));
 
+    // Sources and suspect marks survive a dump round trip, byte for byte.
+    let dump = crate::dump::export(&mut fx.app);
+    assert!(dump.contains("\"type\":\"source\"") && dump.contains("\"type\":\"suspect\""));
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("copy.db").display());
+    let mut copy =
+        cairn_app::App::open_with_clock(&url, "ann", Box::new(fx.clock.clone())).unwrap();
+    copy.import_dump(&mut dump.as_bytes(), &mut |_| {}).unwrap();
+    assert_eq!(crate::dump::export(&mut copy), dump);
+    assert_eq!(copy.suspect_list().unwrap().len(), 2);
+
     // Review clears the mark, with an audit entry; clearing twice is refused.
     fx.app
         .suspect_clear(&k("PAY-5"), Some("still right"))
