@@ -594,13 +594,7 @@ impl App {
                         }
                     }
                     Record::Link(l) => {
-                        let key = |k: &str| -> std::result::Result<ItemKey, String> {
-                            let key: ItemKey = k.parse().map_err(|e: cairn_core::KeyError| e.to_string())?;
-                            if !keys.contains(&key) {
-                                return Err(format!("link names {key}, which the dump does not contain"));
-                            }
-                            Ok(key)
-                        };
+                        let key = |k: &str| known_key(&keys, k, "link");
                         let src = key(&l.src).map_err(at)?;
                         let dst = key(&l.dst).map_err(at)?;
                         let kind = LinkKind::parse(&l.kind).ok_or_else(|| {
@@ -618,10 +612,7 @@ impl App {
                         }
                     }
                     Record::Source(r) => {
-                        let key: ItemKey = r.key.parse().map_err(|e: cairn_core::KeyError| at(e.to_string()))?;
-                        if !keys.contains(&key) {
-                            return Err(at(format!("requirement source names {key}, which the dump does not contain")));
-                        }
+                        let key = known_key(&keys, &r.key, "requirement source").map_err(at)?;
                         sources.push(cairn_core::RequirementSource {
                             key,
                             document: r.document,
@@ -632,13 +623,7 @@ impl App {
                         });
                     }
                     Record::Suspect(r) => {
-                        let key = |k: &str| -> std::result::Result<ItemKey, String> {
-                            let key: ItemKey = k.parse().map_err(|e: cairn_core::KeyError| e.to_string())?;
-                            if !keys.contains(&key) {
-                                return Err(format!("suspect mark names {key}, which the dump does not contain"));
-                            }
-                            Ok(key)
-                        };
+                        let key = |k: &str| known_key(&keys, k, "suspect mark");
                         suspects.push(cairn_core::Suspect {
                             item: key(&r.item).map_err(at)?,
                             requirement: key(&r.requirement).map_err(at)?,
@@ -822,4 +807,15 @@ fn item_from(
         goals: goal_list,
         version: r.version,
     })
+}
+
+/// A key a record names, which must be one of the dump's items.
+fn known_key(keys: &HashSet<ItemKey>, k: &str, what: &str) -> std::result::Result<ItemKey, String> {
+    let key: ItemKey = k.parse().map_err(|e: cairn_core::KeyError| e.to_string())?;
+    if !keys.contains(&key) {
+        return Err(format!(
+            "{what} names {key}, which the dump does not contain"
+        ));
+    }
+    Ok(key)
 }

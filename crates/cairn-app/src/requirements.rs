@@ -165,28 +165,24 @@ impl App {
     pub fn suspect_list(&mut self) -> Result<Vec<SuspectView>> {
         self.require_init()?;
         let marks = self.store.suspects()?;
-        let mut titles: HashMap<String, String> = HashMap::new();
-        let mut out = Vec::with_capacity(marks.len());
-        for m in marks {
-            let mut title = |k: &ItemKey, app: &mut App| -> Result<String> {
-                if let Some(t) = titles.get(&k.to_string()) {
-                    return Ok(t.clone());
-                }
-                let t = app.store.item(k)?.map(|i| i.title).unwrap_or_default();
-                titles.insert(k.to_string(), t.clone());
-                Ok(t)
-            };
-            let item_title = title(&m.item, self)?;
-            let requirement_title = title(&m.requirement, self)?;
-            out.push(SuspectView {
+        let mut titles: HashMap<ItemKey, String> = HashMap::new();
+        for k in marks.iter().flat_map(|m| [&m.item, &m.requirement]) {
+            if !titles.contains_key(k) {
+                let t = self.store.item(k)?.map(|i| i.title).unwrap_or_default();
+                titles.insert(k.clone(), t);
+            }
+        }
+        let out = marks
+            .into_iter()
+            .map(|m| SuspectView {
                 item: m.item.to_string(),
-                item_title,
+                item_title: titles.get(&m.item).cloned().unwrap_or_default(),
                 requirement: m.requirement.to_string(),
-                requirement_title,
+                requirement_title: titles.get(&m.requirement).cloned().unwrap_or_default(),
                 since: cairn_core::format_millis(m.since),
                 reason: m.reason,
-            });
-        }
+            })
+            .collect();
         Ok(out)
     }
 
@@ -214,11 +210,7 @@ impl App {
 
     /// Where an imported requirement came from.
     pub fn req_source(&mut self, key: &ItemKey) -> Result<Option<RequirementSource>> {
-        Ok(self
-            .store
-            .sources(None)?
-            .into_iter()
-            .find(|s| &s.key == key))
+        Ok(self.store.source(key)?)
     }
 
     /// Classify the requirements a query selects (default: every requirement).
@@ -248,13 +240,11 @@ impl App {
 
 /// The text a requirement is classified and compared by.
 pub fn requirement_text(i: &Item) -> String {
-    if i.description.trim().is_empty() || i.description.starts_with(i.title.trim_end_matches('…'))
-    {
-        if i.description.trim().is_empty() {
-            i.title.clone()
-        } else {
-            i.description.clone()
-        }
+    if i.description.trim().is_empty() {
+        i.title.clone()
+    } else if i.description.starts_with(i.title.trim_end_matches('…')) {
+        // An imported requirement: its title is its text's first sentence.
+        i.description.clone()
     } else {
         format!("{}. {}", i.title, i.description)
     }

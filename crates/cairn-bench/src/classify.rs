@@ -1,6 +1,5 @@
-//! Requirement classifier workloads: leave-one-project-out quality on the
-//! PROMISE NFR data set, and the speed of classifying 10,000 requirements
-//! with the shipped model (the texts of the data set, cycled).
+//! Requirement classifier quality: leave-one-project-out on the PROMISE
+//! NFR data set (the speed figure is in `requirements.rs`).
 //!
 //! `run` returns one JSON object per figure (`name`, `value`, `unit`,
 //! `target`, `better`, `detail`) and prints nothing. `better` says which
@@ -11,15 +10,10 @@
 //! is given in `detail`, not as a target.
 
 use anyhow::{Context, Result, anyhow};
-use cairn_engine::classify::{Model, Scores, leave_one_project_out, parse_promise_csv};
+use cairn_engine::classify::{Scores, leave_one_project_out, parse_promise_csv};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Instant;
-
-/// Requirements classified in the speed measurement.
-pub const SPEED_N: usize = 10_000;
-/// Seconds allowed for `SPEED_N` classifications on one core.
-pub const SPEED_TARGET_S: f64 = 1.0;
 
 fn figure(
     name: &str,
@@ -117,30 +111,5 @@ pub fn run(data: &Path) -> Result<Vec<Value>> {
         ));
     }
 
-    // Speed: the shipped model, parsed before the clock starts.
-    let model = Model::builtin();
-    let texts: Vec<&str> = (0..SPEED_N)
-        .map(|i| examples[i % examples.len()].text.as_str())
-        .collect();
-    let t = Instant::now();
-    let mut functional = 0usize;
-    for text in &texts {
-        if model.classify(text).functional {
-            functional += 1;
-        }
-    }
-    let speed_s = t.elapsed().as_secs_f64();
-    out.push(figure(
-        "classify_10k_time",
-        speed_s,
-        "s",
-        Some(SPEED_TARGET_S),
-        "lower",
-        format!(
-            "{SPEED_N} requirements on one core, with evidence; {functional} functional; \
-             {} features in the model",
-            model.feature_count()
-        ),
-    ));
     Ok(out)
 }

@@ -852,9 +852,6 @@ fn requirements_suite(cli: &Cli, report: &mut Report) -> Result<()> {
     }
     for v in classify::run(&cli.data.join("promise-nfr/nfr.csv"))? {
         let name = v["name"].as_str().unwrap_or("");
-        if name == "classify_10k_time" {
-            continue;
-        }
         report.add(Measurement {
             backend: "engine",
             name: Box::leak(name.to_string().into_boxed_str()),

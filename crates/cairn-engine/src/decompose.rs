@@ -208,9 +208,6 @@ fn fill(s: &str, key: &str, title: &str, subject: &str, a: Option<&Action>, ends
         .collect::<Vec<_>>()
         .join(" ")
         .replace(" ,", ",")
-        .lines()
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Fill a template for a requirement.

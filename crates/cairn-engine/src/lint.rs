@@ -475,7 +475,8 @@ struct Ctx<'c> {
 }
 
 impl Ctx<'_> {
-    #[allow(clippy::too_many_arguments)]
+    /// Record a finding unless its rule is off; the caller may add a
+    /// position or related items to what it returns.
     fn push(
         &mut self,
         item: usize,
@@ -484,21 +485,21 @@ impl Ctx<'_> {
         span: Option<Span>,
         message: String,
         fix: String,
-    ) {
-        if let Some(severity) = self.cfg.severity(rule) {
-            self.out.push(Finding {
-                item,
-                rule,
-                severity,
-                field,
-                span,
-                line: None,
-                column: None,
-                message,
-                fix,
-                related: Vec::new(),
-            });
-        }
+    ) -> Option<&mut Finding> {
+        let severity = self.cfg.severity(rule)?;
+        self.out.push(Finding {
+            item,
+            rule,
+            severity,
+            field,
+            span,
+            line: None,
+            column: None,
+            message,
+            fix,
+            related: Vec::new(),
+        });
+        self.out.last_mut()
     }
 
     fn on(&self, rule: &str) -> bool {
@@ -1126,43 +1127,34 @@ fn gherkin_rules(ctx: &mut Ctx<'_>, i: usize, it: &LintItem<'_>) {
     let Some(check) = &it.acceptance_check else {
         return;
     };
-    let mut found = Vec::new();
-    if let Some(severity) = ctx.cfg.severity("gherkin-syntax") {
-        for e in &check.errors {
-            found.push(Finding {
-                item: i,
-                rule: "gherkin-syntax",
-                severity,
-                field: Field::Acceptance,
-                span: None,
-                line: Some(e.line),
-                column: e.column,
-                message: e.message.clone(),
-                fix: "correct the Gherkin at that line (Feature/Scenario/Given/When/Then, tables with equal cell counts)".into(),
-                related: Vec::new(),
-            });
+    for e in &check.errors {
+        if let Some(f) = ctx.push(
+            i,
+            "gherkin-syntax",
+            Field::Acceptance,
+            None,
+            e.message.clone(),
+            "correct the Gherkin at that line (Feature/Scenario/Given/When/Then, tables with equal cell counts)".into(),
+        ) {
+            f.line = Some(e.line);
+            f.column = e.column;
         }
     }
-    if let Some(severity) = ctx.cfg.severity("gherkin-then") {
-        for s in check.scenarios.iter().filter(|s| !s.has_then) {
-            found.push(Finding {
-                item: i,
-                rule: "gherkin-then",
-                severity,
-                field: Field::Acceptance,
-                span: None,
-                line: Some(s.line),
-                column: None,
-                message: format!(
-                    "scenario \"{}\" has no Then step: it checks nothing",
-                    s.name
-                ),
-                fix: "add a Then step stating the observable outcome".into(),
-                related: Vec::new(),
-            });
+    for s in check.scenarios.iter().filter(|s| !s.has_then) {
+        if let Some(f) = ctx.push(
+            i,
+            "gherkin-then",
+            Field::Acceptance,
+            None,
+            format!(
+                "scenario \"{}\" has no Then step: it checks nothing",
+                s.name
+            ),
+            "add a Then step stating the observable outcome".into(),
+        ) {
+            f.line = Some(s.line);
         }
     }
-    ctx.out.extend(found);
 }
 
 /// Exact and near-duplicate stories.
@@ -1208,7 +1200,7 @@ fn unique(ctx: &mut Ctx<'_>, items: &[LintItem<'_>]) {
                 )
             };
             let len = items[me].title.len();
-            ctx.push(
+            if let Some(f) = ctx.push(
                 me,
                 "unique",
                 Field::Title,
@@ -1218,8 +1210,7 @@ fn unique(ctx: &mut Ctx<'_>, items: &[LintItem<'_>]) {
                     "merge it with {}, or say what makes each different",
                     items[other].key
                 ),
-            );
-            if let Some(f) = ctx.out.last_mut() {
+            ) {
                 f.related.push(other);
             }
         }

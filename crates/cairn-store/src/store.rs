@@ -912,18 +912,17 @@ impl Store {
                 .b
                 .query(&format!("{base} ORDER BY i.product_id, i.number"), &[])?,
         };
-        rows.iter()
-            .map(|r| {
-                Ok(RequirementSource {
-                    key: parse_key(&r[0])?,
-                    document: text(&r[1], "document")?,
-                    line: int(&r[2], "line")?,
-                    heading_path: text(&r[3], "heading path")?,
-                    ext_id: opt_text(&r[4]),
-                    content_hash: text(&r[5], "content hash")?,
-                })
-            })
-            .collect()
+        source_rows(&rows)
+    }
+
+    /// Where one requirement came from, if it was imported.
+    pub fn source(&mut self, key: &ItemKey) -> Result<Option<RequirementSource>, StoreError> {
+        let rows = self.b.query(
+            "SELECT i.key, r.document, r.line, r.heading_path, r.ext_id, r.content_hash \
+             FROM requirement_sources r JOIN items i ON i.id = r.item_id WHERE i.key = ?",
+            &[key.to_string().into()],
+        )?;
+        Ok(source_rows(&rows)?.pop())
     }
 
     /// Mark `item` suspect because `requirement` changed. False when it
@@ -945,11 +944,7 @@ impl Store {
 
     /// Clear an item's suspect marks; returns the marks removed.
     pub fn clear_suspects(&mut self, item: &ItemKey) -> Result<Vec<Suspect>, StoreError> {
-        let marks: Vec<Suspect> = self
-            .suspects()?
-            .into_iter()
-            .filter(|s| &s.item == item)
-            .collect();
+        let marks = self.suspects_where("WHERE a.key = ?", &[item.to_string().into()])?;
         let id = self.need_id(item)?;
         self.b
             .execute("DELETE FROM suspects WHERE item_id = ?", &[Value::Int(id)])?;
@@ -958,11 +953,21 @@ impl Store {
 
     /// Every suspect mark, by item then requirement.
     pub fn suspects(&mut self) -> Result<Vec<Suspect>, StoreError> {
+        self.suspects_where("", &[])
+    }
+
+    fn suspects_where(
+        &mut self,
+        filter: &str,
+        params: &[Value],
+    ) -> Result<Vec<Suspect>, StoreError> {
         let rows = self.b.query(
-            "SELECT a.key, b.key, s.since, s.reason FROM suspects s \
-             JOIN items a ON a.id = s.item_id JOIN items b ON b.id = s.requirement_id \
-             ORDER BY a.product_id, a.number, b.product_id, b.number",
-            &[],
+            &format!(
+                "SELECT a.key, b.key, s.since, s.reason FROM suspects s \
+                 JOIN items a ON a.id = s.item_id JOIN items b ON b.id = s.requirement_id {filter} \
+                 ORDER BY a.product_id, a.number, b.product_id, b.number"
+            ),
+            params,
         )?;
         rows.iter()
             .map(|r| {
@@ -1525,4 +1530,19 @@ fn rotate_prefix(mut p: Vec<Value>) -> Vec<Value> {
     let prefix = p.remove(0);
     p.push(prefix);
     p
+}
+
+fn source_rows(rows: &[Vec<Value>]) -> Result<Vec<RequirementSource>, StoreError> {
+    rows.iter()
+        .map(|r| {
+            Ok(RequirementSource {
+                key: parse_key(&r[0])?,
+                document: text(&r[1], "document")?,
+                line: int(&r[2], "line")?,
+                heading_path: text(&r[3], "heading path")?,
+                ext_id: opt_text(&r[4]),
+                content_hash: text(&r[5], "content hash")?,
+            })
+        })
+        .collect()
 }
