@@ -31,4 +31,24 @@ if ! psql "$PG_URL" -Atc 'SELECT 1' >/dev/null 2>&1; then
   exit 1
 fi
 
+# The web server's browser tests drive headless Chromium through chromedriver.
+# Install both when missing, and fail (never skip) when they still do not run.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "installing Chromium and chromedriver..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+if ! chromium --version >/dev/null 2>&1; then
+  echo "error: chromium is missing or does not run; the browser tests of cairn-server cannot run" >&2
+  exit 1
+fi
+if ! chromedriver --version >/dev/null 2>&1; then
+  echo "error: chromedriver is missing or does not run; the browser tests of cairn-server cannot run" >&2
+  exit 1
+fi
+CAIRN_CHROMIUM="$(command -v chromium)"
+CAIRN_CHROMEDRIVER="$(command -v chromedriver)"
+export CAIRN_CHROMIUM CAIRN_CHROMEDRIVER
+
 cargo test --workspace --locked "$@"

@@ -51,6 +51,7 @@ impl App {
     ) -> Result<CsvReport> {
         self.require_init()?;
         let product = self.resolve_product(opts.product.as_deref())?;
+        self.need(&product.prefix, cairn_core::Role::Owner, "import items")?;
         let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
         let headers = rdr
             .headers()

@@ -5,7 +5,7 @@ use crate::{App, AppError, Result, Tx, invalid};
 use cairn_core::audit::Change;
 use cairn_core::item::normalise_labels;
 use cairn_core::{
-    Category, FieldType, FieldValue, Item, ItemKey, Kind, Link, LinkEnd, LinkKind, rank,
+    Category, FieldType, FieldValue, Item, ItemKey, Kind, Link, LinkEnd, LinkKind, Role, rank,
 };
 use cairn_query::{CustomField, CustomType, Schema};
 use cairn_store::Page;
@@ -148,7 +148,7 @@ impl App {
     /// Compile a query in this workspace: its states and custom fields, now.
     pub fn compile_query(&mut self, src: &str) -> Result<cairn_query::Query> {
         let now = chrono::DateTime::from_timestamp_millis(self.now()).unwrap_or_default();
-        let q =
+        let mut q =
             cairn_query::compile(src, &self.query_schema(), now).map_err(|d| AppError::Query {
                 rendered: d.render(src),
                 message: d.message.clone(),
@@ -159,12 +159,21 @@ impl App {
         collect_keys(&q.filter, &mut keys);
         for k in keys {
             if let Ok(key) = k.parse::<ItemKey>()
-                && self.store.item_id(&key)?.is_none()
+                && (!self.can_see_key(&key) || self.store.item_id(&key)?.is_none())
             {
                 return Err(AppError::NotFound(format!(
                     "the query names {key}, which does not exist"
                 )));
             }
+        }
+        // A caller sees only their products' items, in results and counts.
+        if let Some(visible) = self.access.as_ref().and_then(|a| a.visible()) {
+            let only = cairn_query::Filter::In {
+                field: cairn_query::Field::Product,
+                values: visible.into_iter().map(cairn_query::Scalar::Text).collect(),
+                negated: false,
+            };
+            q.filter = cairn_query::Filter::And(vec![only, q.filter]);
         }
         Ok(q)
     }
@@ -182,13 +191,20 @@ impl App {
     }
 
     pub fn item(&mut self, key: &ItemKey) -> Result<Item> {
-        self.store.item(key)?.ok_or_else(|| not_found(key))
+        self.see(key)?;
+        let mut item = self.store.item(key)?.ok_or_else(|| not_found(key))?;
+        if item.parent.as_ref().is_some_and(|p| !self.can_see_key(p)) {
+            item.parent = None;
+        }
+        Ok(item)
     }
 
     pub fn item_view(&mut self, key: &ItemKey) -> Result<ItemView> {
         let item = self.item(key)?;
-        let links = self.store.links_of(key)?;
-        let children = self.store.children(key)?;
+        let mut links = self.store.links_of(key)?;
+        links.retain(|l| self.can_see_key(&l.other));
+        let mut children = self.store.children(key)?;
+        children.retain(|c| self.can_see_key(c));
         Ok(ItemView {
             item,
             links,
@@ -200,6 +216,10 @@ impl App {
     pub fn item_add(&mut self, new: NewItem, reason: Option<&str>) -> Result<Item> {
         self.require_init()?;
         let product = self.resolve_product(new.product.as_deref())?;
+        self.need(&product.prefix, Role::Member, "create items")?;
+        if let Some(p) = &new.parent {
+            self.see(p)?;
+        }
         self.tx(|tx| tx.add_item(&product.prefix, new, reason))
     }
 
@@ -214,6 +234,10 @@ impl App {
         reason: Option<&str>,
     ) -> Result<Item> {
         self.require_init()?;
+        self.need_item(key, Role::Member, "edit items")?;
+        if let Some(Some(p)) = &patch.parent {
+            self.see(p)?;
+        }
         self.tx(|tx| tx.edit_item(key, patch, expected_version, reason))
     }
 
@@ -226,6 +250,10 @@ impl App {
         reason: Option<&str>,
     ) -> Result<Item> {
         self.require_init()?;
+        self.need_item(key, Role::Member, "reorder the backlog")?;
+        if let Position::Before(o) | Position::After(o) = to {
+            self.see(o)?;
+        }
         self.tx(|tx| {
             tx.store.lock_product(&key.prefix)?;
             let mut item = tx.load(key, expected_version)?;
@@ -284,6 +312,7 @@ impl App {
         reason: Option<&str>,
     ) -> Result<()> {
         self.require_init()?;
+        self.need_item(key, Role::Member, "delete items")?;
         self.tx(|tx| {
             let item = tx.load(key, expected_version)?;
             let children = tx.store.children(key)?;
@@ -321,6 +350,8 @@ impl App {
     ) -> Result<Link> {
         self.require_init()?;
         let link = parse_link(a, relation, b)?;
+        self.need_item(a, Role::Member, "link items")?;
+        self.see(b)?;
         self.tx(|tx| {
             let src = tx.store.item(&link.src)?.ok_or_else(|| not_found(&link.src))?;
             let dst = tx.store.item(&link.dst)?.ok_or_else(|| not_found(&link.dst))?;
@@ -362,6 +393,8 @@ impl App {
     ) -> Result<Link> {
         self.require_init()?;
         let link = parse_link(a, relation, b)?;
+        self.need_item(a, Role::Member, "unlink items")?;
+        self.see(b)?;
         self.tx(|tx| {
             if !tx.store.delete_link(&link)? {
                 return Err(AppError::NotFound(format!(

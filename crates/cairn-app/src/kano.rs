@@ -49,6 +49,7 @@ impl App {
         source: &str,
     ) -> Result<KanoReport> {
         self.require_init()?;
+        self.need_admin("import Kano survey results")?;
         let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
         let headers: Vec<String> = rdr
             .headers()

@@ -3,7 +3,11 @@
 //! write through here and nowhere else.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod access;
+pub mod accounts;
+pub mod charts;
 pub mod check;
+pub mod comments;
 pub mod csv_import;
 pub mod demo;
 pub mod dump;
@@ -14,6 +18,7 @@ pub mod lint;
 pub mod plan;
 pub mod rank;
 pub mod requirements;
+pub mod wire;
 pub mod workspace;
 
 use cairn_core::audit::{AuditEntry, Change};
@@ -22,6 +27,7 @@ use cairn_store::{Store, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+pub use access::Access;
 pub use items::{NewItem, Patch, Position};
 
 /// Where "now" comes from: the system clock, or a simulated one (the demo
@@ -78,6 +84,13 @@ pub enum AppError {
         message: String,
         column: usize,
     },
+    /// The caller sees the object but may not change it.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("the user name or password is wrong")]
+    BadCredentials,
+    #[error("too many failed sign-ins; try again in {retry_after} seconds")]
+    RateLimited { retry_after: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -87,7 +100,12 @@ impl AppError {
     /// database and internal failures.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AppError::Invalid(_) | AppError::NotFound(_) | AppError::Query { .. } => 2,
+            AppError::Invalid(_)
+            | AppError::NotFound(_)
+            | AppError::Query { .. }
+            | AppError::Forbidden(_)
+            | AppError::BadCredentials
+            | AppError::RateLimited { .. } => 2,
             AppError::Store(StoreError::Conflict { .. })
             | AppError::Store(StoreError::NotFound(_))
             | AppError::Store(StoreError::Duplicate(_)) => 2,
@@ -101,6 +119,9 @@ impl AppError {
             AppError::Invalid(_) => "invalid_input",
             AppError::NotFound(_) | AppError::Store(StoreError::NotFound(_)) => "not_found",
             AppError::Query { .. } => "bad_query",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::Store(StoreError::Conflict { .. }) => "version_conflict",
             AppError::Store(StoreError::Duplicate(_)) => "already_exists",
             AppError::Store(StoreError::Open { .. }) => "database_unreachable",
@@ -135,6 +156,7 @@ pub struct App {
     config_version: i64,
     clock: Box<dyn Clock>,
     actor: String,
+    access: Option<Access>,
 }
 
 impl App {
@@ -171,6 +193,7 @@ impl App {
             config_version,
             clock,
             actor,
+            access: None,
         })
     }
 

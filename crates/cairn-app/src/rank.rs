@@ -280,6 +280,7 @@ impl App {
         self.require_init()?;
         let kind = self.model_kind(req)?;
         let (product, q) = self.rank_query(req)?;
+        self.need(&product, cairn_core::Role::Owner, "apply a ranking")?;
         self.tx(|tx| {
             tx.store.lock_product(&product)?;
             let l = load(tx.store, tx.config, tx.now, kind, &product, &q)?;

@@ -158,13 +158,19 @@ impl App {
         let document = document_name(path);
         let records = parse_document(&document, text, format)?;
         let product = self.resolve_product(product)?;
+        self.need(
+            &product.prefix,
+            cairn_core::Role::Owner,
+            "import requirements",
+        )?;
         self.tx(|tx| import(tx, &document, &records, &product.prefix))
     }
 
     /// Every suspect mark, with titles.
     pub fn suspect_list(&mut self) -> Result<Vec<SuspectView>> {
         self.require_init()?;
-        let marks = self.store.suspects()?;
+        let mut marks = self.store.suspects()?;
+        marks.retain(|m| self.can_see_key(&m.item) && self.can_see_key(&m.requirement));
         let mut titles: HashMap<ItemKey, String> = HashMap::new();
         for k in marks.iter().flat_map(|m| [&m.item, &m.requirement]) {
             if !titles.contains_key(k) {
@@ -189,6 +195,7 @@ impl App {
     /// Clear an item's suspect marks after review.
     pub fn suspect_clear(&mut self, key: &ItemKey, reason: Option<&str>) -> Result<Vec<Suspect>> {
         self.require_init()?;
+        self.need_item(key, cairn_core::Role::Member, "clear suspect marks")?;
         self.tx(|tx| {
             if tx.store.item(key)?.is_none() {
                 return Err(crate::items::not_found(key));
@@ -210,6 +217,7 @@ impl App {
 
     /// Where an imported requirement came from.
     pub fn req_source(&mut self, key: &ItemKey) -> Result<Option<RequirementSource>> {
+        self.see(key)?;
         Ok(self.store.source(key)?)
     }
 
@@ -522,6 +530,11 @@ impl App {
         apply: bool,
     ) -> Result<Decomposition> {
         self.require_init()?;
+        if apply {
+            self.need_item(key, cairn_core::Role::Owner, "decompose requirements")?;
+        } else {
+            self.see(key)?;
+        }
         let req = self
             .store
             .item(key)?

@@ -74,6 +74,7 @@ impl App {
     /// items would be left in states or under parents it no longer allows.
     pub fn config_apply(&mut self, text: &str, reason: Option<&str>) -> Result<()> {
         self.require_init()?;
+        self.need_admin("change the workspace config")?;
         let new = Config::parse(text).map_err(|e| AppError::Invalid(e.to_string()))?;
         if let Some(scope) = &new.ranking.scope {
             let now = chrono::DateTime::from_timestamp_millis(self.now()).unwrap_or_default();
@@ -190,6 +191,7 @@ impl App {
 
     pub fn product_add(&mut self, prefix: &str, name: &str) -> Result<Product> {
         self.require_init()?;
+        self.need_admin("add products")?;
         let prefix = prefix.trim().to_string();
         validate_prefix(&prefix).map_err(|e| AppError::Invalid(e.to_string()))?;
         let name = name.trim();
@@ -222,12 +224,15 @@ impl App {
     }
 
     pub fn products(&mut self) -> Result<Vec<Product>> {
-        Ok(self.store.products()?)
+        let mut all = self.store.products()?;
+        all.retain(|p| self.can_see_product(&p.prefix));
+        Ok(all)
     }
 
     /// The product a command means: the one named, or the only one.
     pub fn resolve_product(&mut self, prefix: Option<&str>) -> Result<Product> {
-        let all = self.store.products()?;
+        let mut all = self.store.products()?;
+        all.retain(|p| self.can_see_product(&p.prefix));
         match prefix {
             Some(p) => {
                 let p = p.trim().to_ascii_uppercase();
@@ -255,6 +260,7 @@ impl App {
 
     pub fn person_add(&mut self, handle: &str, name: &str, email: Option<&str>) -> Result<Person> {
         self.require_init()?;
+        self.need_admin("add people")?;
         let handle = handle.trim();
         let ok = !handle.is_empty()
             && handle
@@ -305,6 +311,7 @@ impl App {
     ) -> Result<Release> {
         self.require_init()?;
         let product = self.resolve_product(product)?;
+        self.need(&product.prefix, cairn_core::Role::Owner, "add releases")?;
         let name = name.trim();
         if name.is_empty() {
             return invalid(
@@ -357,6 +364,7 @@ impl App {
         key_results: Vec<KeyResult>,
     ) -> Result<Goal> {
         self.require_init()?;
+        self.need_admin("add goals")?;
         let name = name.trim();
         if name.is_empty() {
             return invalid("a goal needs a name, e.g. `cairn goal add \"Cut checkout drop-off\"`");
@@ -402,6 +410,7 @@ impl App {
     /// Link an item to a goal (or unlink it).
     pub fn goal_link(&mut self, goal: &str, key: &ItemKey, unlink: bool) -> Result<bool> {
         self.require_init()?;
+        self.need_item(key, cairn_core::Role::Member, "link items to goals")?;
         self.tx(|tx| {
             if tx.store.goal(goal)?.is_none() {
                 let names: Vec<String> = tx.store.goals()?.into_iter().map(|g| g.name).collect();
@@ -441,7 +450,24 @@ impl App {
     /// Every audit entry about an item, oldest first (a deleted item keeps
     /// its history).
     pub fn history(&mut self, target: &str) -> Result<Vec<AuditEntry>> {
-        let entries = self.store.audit_for(target)?;
+        let visible = match target.parse::<ItemKey>() {
+            Ok(k) => self.can_see_key(&k),
+            // Users, config and products: admins only.
+            Err(_) => self.access.as_ref().is_none_or(|a| a.admin),
+        };
+        let mut entries = if visible {
+            self.store.audit_for(target)?
+        } else {
+            Vec::new()
+        };
+        // Entries that name an item the caller may not see (a link to
+        // another product) are left out.
+        entries.retain(|e| {
+            e.related
+                .as_deref()
+                .and_then(|r| r.parse::<ItemKey>().ok())
+                .is_none_or(|k| self.can_see_key(&k))
+        });
         if entries.is_empty() {
             return Err(AppError::NotFound(format!(
                 "there is no history for {target}: no such item was ever written"
@@ -452,6 +478,7 @@ impl App {
 
     /// Walk the whole audit trail and check its hash chain.
     pub fn audit_verify(&mut self, progress: &mut dyn FnMut(u64)) -> Result<VerifyReport> {
+        self.need_admin("verify the whole workspace's audit trail")?;
         let (head_seq, _) = self.store.audit_head()?;
         let mut v = ChainVerifier::new();
         let mut after = 0;

@@ -5,6 +5,7 @@
 //! passed in, so everything here can be tested with plain values.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod account;
 pub mod audit;
 pub mod calendar;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod lint;
 pub mod rank;
 pub mod ranking;
 
+pub use account::{ApiToken, Comment, Membership, Role, User};
 pub use audit::{AuditEntry, Change};
 pub use calendar::Calendar;
 pub use config::{Config, ConfigError, FieldDecl, FieldType, StateDecl, Workflow};

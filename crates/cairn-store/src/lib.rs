@@ -6,6 +6,7 @@
 //! the store inside one transaction per use case.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod accounts;
 pub mod backend;
 mod migrate;
 pub mod postgres;
@@ -14,6 +15,7 @@ pub mod sqlite;
 mod store;
 pub mod value;
 
+pub use accounts::{SessionRecord, UserRecord};
 pub use backend::{Backend, Dialect};
 pub use store::{Page, Store};
 pub use value::Value;

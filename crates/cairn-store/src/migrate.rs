@@ -27,6 +27,11 @@ const SQLITE: &[Migration] = &[
         name: "requirements",
         sql: include_str!("../migrations/sqlite/0003_requirements.sql"),
     },
+    Migration {
+        version: 4,
+        name: "accounts",
+        sql: include_str!("../migrations/sqlite/0004_accounts.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -44,6 +49,11 @@ const POSTGRES: &[Migration] = &[
         version: 3,
         name: "requirements",
         sql: include_str!("../migrations/postgres/0003_requirements.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "accounts",
+        sql: include_str!("../migrations/postgres/0004_accounts.sql"),
     },
 ];
 

@@ -33,7 +33,7 @@ impl Default for Page {
 }
 
 pub struct Store {
-    b: Box<dyn Backend>,
+    pub(crate) b: Box<dyn Backend>,
     url: String,
     /// During a bulk load: item ids by key, and parents that came after
     /// their children.
@@ -655,6 +655,8 @@ impl Store {
             .execute("DELETE FROM goal_items WHERE item_id = ?", &idv)?;
         self.b
             .execute("DELETE FROM requirement_sources WHERE item_id = ?", &idv)?;
+        self.b
+            .execute("DELETE FROM comments WHERE item_id = ?", &idv)?;
         self.b.execute(
             "DELETE FROM suspects WHERE item_id = ? OR requirement_id = ?",
             &[Value::Int(id), Value::Int(id)],

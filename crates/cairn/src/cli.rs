@@ -108,6 +108,11 @@ pub enum Command {
     /// Show or change the workspace config (workflows, hierarchy, custom fields).
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Serve the web app and the REST API (/api/v1) for a team.
+    Serve(ServeArgs),
+    /// Accounts for `cairn serve`: users, roles per product, API tokens.
+    #[command(subcommand)]
+    User(UserCmd),
     /// Import items or a whole workspace.
     #[command(subcommand)]
     Import(ImportCmd),
@@ -706,4 +711,67 @@ pub struct DecomposeArgs {
     /// (functional, security, performance, usability, ...).
     #[arg(long)]
     pub class: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub addr: String,
+    /// Database connections (requests served at once).
+    #[arg(long, default_value_t = 8)]
+    pub connections: usize,
+    /// Mark cookies Secure and send HSTS: set this when Cairn is served
+    /// behind a TLS proxy.
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Create a user. The password is asked for (or read from stdin when
+    /// it is not a terminal). The first one should be an admin.
+    Add {
+        handle: String,
+        /// Full name, shown in the app.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// May do everything in every product, and manage users.
+        #[arg(long)]
+        admin: bool,
+        /// Roles to give at once, as PRODUCT=ROLE (owner, member, stakeholder).
+        #[arg(long = "role", value_name = "PRODUCT=ROLE")]
+        roles: Vec<String>,
+    },
+    /// List users and their roles.
+    List,
+    /// Give a user a role in a product: owner, member or stakeholder.
+    Grant {
+        handle: String,
+        product: String,
+        role: String,
+    },
+    /// Take a user's role in a product away.
+    Revoke { handle: String, product: String },
+    /// Set a user's password (asked for, or read from stdin); ends their sessions.
+    Passwd { handle: String },
+    /// Disable an account: its sessions end and its tokens stop working.
+    Disable { handle: String },
+    /// Enable a disabled account again.
+    Enable { handle: String },
+    /// Personal API tokens for scripts and CI.
+    #[command(subcommand)]
+    Token(TokenCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCmd {
+    /// Create a token; its secret is printed once.
+    Add { handle: String, name: String },
+    /// List a user's tokens (never their secrets).
+    List { handle: String },
+    /// Revoke a token by its id.
+    Revoke { handle: String, id: i64 },
 }

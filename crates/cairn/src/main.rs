@@ -5,6 +5,7 @@ mod forecast_cmd;
 mod forecast_out;
 mod output;
 mod req_cmd;
+mod user_cmd;
 
 use cairn_app::csv_import::CsvOptions;
 use cairn_app::{App, AppError, NewItem, Patch, Position};
@@ -306,6 +307,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             )?;
             output::kano(o, fmt, &r);
         }
+        Command::Serve(a) => return user_cmd::serve(&cli, a),
+        Command::User(c) => return user_cmd::user(&cli, c, o),
         Command::Req(c) => return req_cmd::req(&cli, c, o),
         Command::Suspect(c) => return req_cmd::suspect(&cli, c, o),
         Command::Lint(a) => return req_cmd::lint(&cli, a, o),

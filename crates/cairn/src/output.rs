@@ -12,58 +12,9 @@ use cairn_app::workspace::VerifyReport;
 use cairn_core::{AuditEntry, Goal, Item, Person, Product, Release, format_millis};
 use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::io::Write;
 
-/// An item as machines see it. Field names are stable.
-#[derive(Serialize)]
-pub struct ItemOut<'a> {
-    key: String,
-    kind: &'a str,
-    title: &'a str,
-    description: &'a str,
-    state: &'a str,
-    category: &'a str,
-    assignee: Option<&'a str>,
-    labels: &'a [String],
-    estimate: Option<f64>,
-    acceptance: &'a str,
-    fields: &'a BTreeMap<String, cairn_core::FieldValue>,
-    created: String,
-    updated: String,
-    resolved: Option<String>,
-    started: Option<String>,
-    rank: &'a str,
-    parent: Option<String>,
-    release: Option<&'a str>,
-    goals: &'a [String],
-    version: i64,
-}
-
-fn item_out(i: &Item) -> ItemOut<'_> {
-    ItemOut {
-        key: i.key.to_string(),
-        kind: i.kind.as_str(),
-        title: &i.title,
-        description: &i.description,
-        state: &i.state,
-        category: i.category.as_str(),
-        assignee: i.assignee.as_deref(),
-        labels: &i.labels,
-        estimate: i.estimate,
-        acceptance: &i.acceptance,
-        fields: &i.fields,
-        created: format_millis(i.created),
-        updated: format_millis(i.updated),
-        resolved: i.resolved.map(format_millis),
-        started: i.started.map(format_millis),
-        rank: &i.rank,
-        parent: i.parent.as_ref().map(ToString::to_string),
-        release: i.release.as_deref(),
-        goals: &i.goals,
-        version: i.version,
-    }
-}
+pub use cairn_app::wire::{ItemOut, item_out};
 
 pub fn line(o: &mut dyn Write, s: &str) {
     let _ = writeln!(o, "{s}");
@@ -454,32 +405,7 @@ pub fn findings(o: &mut dyn Write, f: Format, fs: &[Finding]) {
 pub fn history(o: &mut dyn Write, f: Format, es: &[AuditEntry]) {
     match f {
         Format::Json => {
-            #[derive(Serialize)]
-            struct Out<'a> {
-                seq: i64,
-                at: String,
-                actor: &'a str,
-                action: &'a str,
-                target: &'a str,
-                related: Option<&'a str>,
-                reason: Option<&'a str>,
-                changes: Vec<cairn_core::Change>,
-                hash: &'a str,
-            }
-            let v: Vec<Out<'_>> = es
-                .iter()
-                .map(|e| Out {
-                    seq: e.seq,
-                    at: format_millis(e.at),
-                    actor: &e.actor,
-                    action: &e.action,
-                    target: &e.target,
-                    related: e.related.as_deref(),
-                    reason: e.reason.as_deref(),
-                    changes: e.change_list(),
-                    hash: &e.hash,
-                })
-                .collect();
+            let v: Vec<_> = es.iter().map(cairn_app::wire::audit_out).collect();
             json(o, &v);
         }
         Format::Csv => {

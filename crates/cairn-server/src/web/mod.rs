@@ -1,0 +1,189 @@
+//! The web app: server-rendered pages (maud) with htmx and one small
+//! script for keyboard shortcuts and drag-and-drop, all embedded in the
+//! binary. Every page has its own URL; every change is a form that works
+//! without script, and the script only makes it quicker.
+
+mod layout;
+mod pages;
+
+use crate::auth::{Creds, SESSION_COOKIE};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::html;
+use serde::Deserialize;
+
+pub use layout::Page;
+
+const HTMX: &str = include_str!("../../static/htmx.min.js");
+const APP_JS: &str = include_str!("../../static/app.js");
+const APP_CSS: &str = include_str!("../../static/app.css");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/backlog") }))
+        .route("/static/{file}", get(asset))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/backlog", get(pages::backlog))
+        .route("/board", get(pages::board))
+        .route("/board/column", get(pages::board_column))
+        .route("/plan", get(pages::plan))
+        .route("/items/new", get(pages::new_item_form))
+        .route("/items", post(pages::create_item))
+        .route("/items/{key}", get(pages::item_page))
+        .route(
+            "/items/{key}/edit",
+            get(pages::edit_form).post(pages::edit_item),
+        )
+        .route("/items/{key}/move", post(pages::move_item))
+        .route("/items/{key}/state", post(pages::set_state))
+        .route("/items/{key}/comments", post(pages::add_comment))
+        .fallback(|uri: Uri| async move {
+            WebError(ApiError::not_found(format!(
+                "there is no page {}",
+                uri.path()
+            )))
+        })
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    let (body, ty) = match file.as_str() {
+        "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
+        "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        "app.css" => (APP_CSS, "text/css; charset=utf-8"),
+        _ => return WebError(ApiError::not_found("no such file")).into_response(),
+    };
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    r
+}
+
+/// An error shown as a page: sign-in for 401, otherwise the message.
+pub struct WebError(pub ApiError);
+
+impl From<ApiError> for WebError {
+    fn from(e: ApiError) -> Self {
+        WebError(e)
+    }
+}
+
+impl From<cairn_app::AppError> for WebError {
+    fn from(e: cairn_app::AppError) -> Self {
+        WebError(e.into())
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if e.status == StatusCode::UNAUTHORIZED && e.code == "unauthorized" {
+            return Redirect::to("/login").into_response();
+        }
+        let title = match e.status {
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::FORBIDDEN => "Not allowed",
+            StatusCode::PRECONDITION_FAILED => "Changed by someone else",
+            s if s.is_server_error() => "Something went wrong",
+            _ => "That did not work",
+        };
+        let body = html! {
+            main #main .narrow {
+                h1 { (title) }
+                p .error role="alert" { (e.message) }
+                p { a href="/backlog" { "Back to the backlog" } }
+            }
+        };
+        (e.status, layout::bare(title, body)).into_response()
+    }
+}
+
+pub type WebResult = Result<Response, WebError>;
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+async fn login_form(axum::extract::Query(q): axum::extract::Query<LoginQuery>) -> Response {
+    layout::login_page(None, q.next.as_deref().unwrap_or("/backlog"), "").into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    handle: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Only same-site paths are followed after sign-in.
+fn safe_next(n: Option<&str>) -> String {
+    match n {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        _ => "/backlog".into(),
+    }
+}
+
+async fn login(State(s): State<AppState>, creds: Creds, Form(f): Form<LoginForm>) -> Response {
+    let next = safe_next(f.next.as_deref());
+    let client = creds.client.clone();
+    let handle = f.handle.clone();
+    let r = s
+        .pool
+        .run(move |app| Ok(app.sign_in(&f.handle, &f.password, &client)?))
+        .await;
+    match r {
+        Ok(sess) => {
+            let mut cookie = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+                sess.token,
+                cairn_app::accounts::SESSION_TTL / 1000
+            );
+            if s.secure_cookies {
+                cookie.push_str("; Secure");
+            }
+            let mut r = Redirect::to(&next).into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => {
+            let status = e.status;
+            (status, layout::login_page(Some(&e.message), &next, &handle)).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+async fn logout(State(s): State<AppState>, creds: Creds, Form(f): Form<CsrfForm>) -> WebResult {
+    let token = creds.session.clone();
+    creds
+        .call(&s, f.csrf, move |app, _| {
+            if let Some(t) = token {
+                app.sign_out(&t)?;
+            }
+            Ok(())
+        })
+        .await?;
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("cairn_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    Ok(r)
+}

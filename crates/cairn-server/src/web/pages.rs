@@ -1,0 +1,934 @@
+//! The pages: backlog, board, item, new/edit item, plan and forecast.
+
+use super::{Page, WebResult};
+use crate::api::{decode_cursor, encode_cursor, parse_key};
+use crate::auth::{Caller, Creds};
+use crate::error::ApiError;
+use crate::markdown;
+use crate::state::AppState;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect};
+use cairn_app::forecast::{ForecastRequest, WhenScope};
+use cairn_app::{App, AppError, NewItem, Patch, Position};
+use cairn_core::{Item, ItemKey, Kind, Role, format_millis};
+use cairn_store::Page as StorePage;
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+
+/// Rows on a backlog page, cards per board column per load.
+pub const BACKLOG_ROWS: usize = 100;
+pub const COLUMN_CARDS: usize = 50;
+
+/// The products the caller sees, and the one this page is about.
+fn products(
+    app: &mut App,
+    wanted: Option<&str>,
+) -> Result<(Vec<(String, String)>, String), ApiError> {
+    let ps: Vec<(String, String)> = app
+        .products()?
+        .into_iter()
+        .map(|p| (p.prefix, p.name))
+        .collect();
+    let chosen = match wanted.map(|w| w.trim().to_ascii_uppercase()) {
+        Some(w) if !w.is_empty() => ps
+            .iter()
+            .find(|(p, _)| *p == w)
+            .map(|(p, _)| p.clone())
+            .ok_or_else(|| ApiError::not_found(format!("there is no product {w}")))?,
+        _ => ps
+            .first()
+            .map(|(p, _)| p.clone())
+            .ok_or_else(|| ApiError::not_found("you cannot see any product yet; ask an admin to give you a role (`cairn user grant`)"))?,
+    };
+    Ok((ps, chosen))
+}
+
+fn can_edit(caller: &Caller, product: &str) -> bool {
+    caller
+        .access
+        .role(product)
+        .is_some_and(|r| r >= Role::Member)
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// `product = P AND (user query)`, keeping the user's ORDER BY last.
+fn scoped(product: &str, q: &str, default: &str) -> String {
+    let q = q.trim();
+    let q = if q.is_empty() { default } else { q };
+    let lower = q.to_ascii_lowercase();
+    let (filter, order) = match lower.rfind("order by") {
+        Some(i) => (q[..i].trim(), &q[i..]),
+        None => (q, ""),
+    };
+    if filter.is_empty() {
+        format!("product = {product} {order}")
+    } else {
+        format!("product = {product} AND ({filter}) {order}")
+    }
+}
+
+fn url(path: &str, params: &[(&str, &str)]) -> String {
+    let mut s = path.to_string();
+    let mut first = true;
+    for (k, v) in params {
+        if v.is_empty() {
+            continue;
+        }
+        s.push(if first { '?' } else { '&' });
+        first = false;
+        s.push_str(k);
+        s.push('=');
+        s.push_str(&enc(v));
+    }
+    s
+}
+
+fn enc(v: &str) -> String {
+    let mut out = String::new();
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn estimate(e: Option<f64>) -> String {
+    match e {
+        Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
+        Some(x) => format!("{x}"),
+        None => String::new(),
+    }
+}
+
+fn date(ms: i64) -> String {
+    format_millis(ms).chars().take(10).collect()
+}
+
+fn csrf_field(c: &Caller) -> Markup {
+    html! { input type="hidden" name="_csrf" value=(c.csrf.clone().unwrap_or_default()); }
+}
+
+// ---- backlog -------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    product: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+pub async fn backlog(
+    State(s): State<AppState>,
+    c: Creds,
+    Query(p): Query<ListParams>,
+) -> WebResult {
+    let offset = match p.cursor.as_deref() {
+        Some(cur) => decode_cursor(cur)?,
+        None => 0,
+    };
+    Ok(c.call(&s, None, move |app, caller| {
+        let (ps, product) = products(app, p.product.as_deref())?;
+        let q = p.q.clone().unwrap_or_default();
+        let src = scoped(&product, &q, "category != done");
+        let (rows, error) = match app.query(&src, StorePage { limit: BACKLOG_ROWS, offset }) {
+            Ok(r) => (Some(r), None),
+            Err(AppError::Query { message, column, .. }) => (None, Some(format!(
+                "The query does not work at column {}: {message}",
+                column.saturating_sub(src.len() - src.trim_start().len()).max(1)
+            ))),
+            Err(e) => return Err(e.into()),
+        };
+        let edit = can_edit(caller, &product);
+        let back = url("/backlog", &[("product", &product), ("q", &q), ("cursor", p.cursor.as_deref().unwrap_or(""))]);
+        let body = html! {
+            main #main {
+                h1 { "Backlog" }
+                form .query role="search" method="get" action="/backlog" {
+                    input type="hidden" name="product" value=(product);
+                    label for="q" { "Query" }
+                    input #q name="q" type="search" value=(q) placeholder="category != done" aria-describedby="q-help" data-search;
+                    button type="submit" { "Search" }
+                    p #q-help .hint { "For example " code { "kind = story AND label = payments" } " or " code { "estimate > 5 ORDER BY created DESC" } ". Press / to search." }
+                }
+                @if let Some(e) = &error {
+                    p .error role="alert" { (e) }
+                }
+                @if let Some(r) = &rows {
+                    p .count aria-live="polite" {
+                        (r.total) " items"
+                        @if r.total as usize > BACKLOG_ROWS { ", showing " (offset + 1) "–" (offset + r.items.len()) }
+                        @if edit { ". Drag rows, or select one and press Alt+↑ / Alt+↓, to reorder." }
+                    }
+                    table .backlog data-reorder=[edit.then_some("true")] {
+                        caption .visually-hidden { "Backlog of " (product) ", in rank order" }
+                        thead { tr {
+                            th scope="col" { "#" }
+                            th scope="col" { "Key" }
+                            th scope="col" { "Kind" }
+                            th scope="col" { "Title" }
+                            th scope="col" { "State" }
+                            th scope="col" .num { "Est." }
+                            th scope="col" { "Assignee" }
+                            @if edit { th scope="col" { span .visually-hidden { "Reorder" } } }
+                        } }
+                        tbody {
+                            @for (i, it) in r.items.iter().enumerate() {
+                                @let prev = i.checked_sub(1).and_then(|j| r.items.get(j));
+                                @let next = r.items.get(i + 1);
+                                tr data-nav data-key=(it.key) data-version=(it.version) data-href=(format!("/items/{}", it.key)) tabindex="-1" draggable=[edit.then_some("true")] {
+                                    td .num { (offset + i + 1) }
+                                    td { a href=(format!("/items/{}", it.key)) { (it.key) } }
+                                    td { span class=(format!("kind kind-{}", it.kind.as_str())) { (it.kind.as_str()) } }
+                                    td { (it.title) }
+                                    td { (it.state) }
+                                    td .num { (estimate(it.estimate)) }
+                                    td { (it.assignee.as_deref().unwrap_or("")) }
+                                    @if edit {
+                                        td .moves {
+                                            (move_button(caller, it, prev.map(|p| ("before", &p.key)), "↑", "Move up", &back))
+                                            (move_button(caller, it, next.map(|n| ("after", &n.key)), "↓", "Move down", &back))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @let next_offset = offset + r.items.len();
+                    nav .pager aria-label="Pages" {
+                        @if offset > 0 {
+                            a href=(url("/backlog", &[("product", &product), ("q", &q), ("cursor", &encode_cursor(offset.saturating_sub(BACKLOG_ROWS)))])) { "← Previous" }
+                        }
+                        @if (next_offset as u64) < r.total {
+                            a href=(url("/backlog", &[("product", &product), ("q", &q), ("cursor", &encode_cursor(next_offset))])) { "Next →" }
+                        }
+                    }
+                }
+            }
+        };
+        let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        let page = Page { title: "Backlog", caller, nav: "backlog", product: Some(&product), products: &ps };
+        Ok((status, page.render(body)).into_response())
+    })
+    .await?)
+}
+
+fn move_button(
+    c: &Caller,
+    it: &Item,
+    target: Option<(&str, &ItemKey)>,
+    label: &str,
+    title: &str,
+    back: &str,
+) -> Markup {
+    html! {
+        form method="post" action=(format!("/items/{}/move", it.key)) {
+            (csrf_field(c))
+            input type="hidden" name="version" value=(it.version);
+            input type="hidden" name="back" value=(back);
+            @if let Some((side, key)) = target {
+                input type="hidden" name=(side) value=(key);
+                button type="submit" .icon title=(title) aria-label=(format!("{title}: {}", it.key)) { (label) }
+            } @else {
+                button type="submit" .icon disabled title=(title) aria-label=(format!("{title}: {}", it.key)) { (label) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    version: i64,
+    before: Option<String>,
+    after: Option<String>,
+    to: Option<String>,
+    back: Option<String>,
+}
+
+pub async fn move_item(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(key): Path<String>,
+    Form(f): Form<MoveForm>,
+) -> WebResult {
+    let key = parse_key(&key)?;
+    let pos = match (&f.before, &f.after, f.to.as_deref()) {
+        (Some(b), _, _) => Position::Before(parse_key(b)?),
+        (_, Some(a), _) => Position::After(parse_key(a)?),
+        (_, _, Some("top")) => Position::Top,
+        _ => Position::Bottom,
+    };
+    let back = super::safe_next(f.back.as_deref());
+    let version = f.version;
+    c.call(&s, f.csrf, move |app, _| {
+        Ok(app.item_move(&key, &pos, Some(version), None)?)
+    })
+    .await?;
+    Ok(Redirect::to(&back).into_response())
+}
+
+// ---- board ---------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct BoardParams {
+    product: Option<String>,
+    state: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The states a board shows, in workflow order.
+fn board_states(app: &App) -> Vec<String> {
+    app.config().all_states()
+}
+
+fn column_query(product: &str, state: &str, done: bool) -> String {
+    let order = if done {
+        "ORDER BY resolved DESC"
+    } else {
+        "ORDER BY rank"
+    };
+    format!("product = {product} AND state = {} {order}", quote(state))
+}
+
+fn cards(
+    app: &mut App,
+    caller: &Caller,
+    product: &str,
+    state: &str,
+    offset: usize,
+    states: &[String],
+) -> Result<(Markup, u64), ApiError> {
+    let done = app
+        .config()
+        .workflow
+        .state(state)
+        .is_some_and(|s| s.category == cairn_core::Category::Done);
+    let r = app.query(
+        &column_query(product, state, done),
+        StorePage {
+            limit: COLUMN_CARDS,
+            offset,
+        },
+    )?;
+    let edit = can_edit(caller, product);
+    let next = offset + r.items.len();
+    let more = (next as u64) < r.total;
+    let m = html! {
+        @for it in &r.items {
+            li .card data-nav data-key=(it.key) data-version=(it.version) data-href=(format!("/items/{}", it.key)) tabindex="-1" draggable=[edit.then_some("true")] {
+                a href=(format!("/items/{}", it.key)) .key { (it.key) }
+                span .title { (it.title) }
+                span .meta {
+                    span class=(format!("kind kind-{}", it.kind.as_str())) { (it.kind.as_str()) }
+                    @if let Some(a) = &it.assignee { " · " (a) }
+                    @if it.estimate.is_some() { " · " (estimate(it.estimate)) " pt" }
+                }
+                @if edit {
+                    form .state-form method="post" action=(format!("/items/{}/state", it.key)) {
+                        (csrf_field(caller))
+                        input type="hidden" name="version" value=(it.version);
+                        input type="hidden" name="back" value=(format!("/board?product={product}"));
+                        label .visually-hidden for=(format!("mv-{}", it.key)) { "Move " (it.key) " to" }
+                        select id=(format!("mv-{}", it.key)) name="state" {
+                            @for st in states {
+                                option value=(st) selected[st == state] { (st) }
+                            }
+                        }
+                        button type="submit" { "Move" }
+                    }
+                }
+            }
+        }
+        @if more {
+            li .more {
+                a href=(url("/board/column", &[("product", product), ("state", state), ("cursor", &encode_cursor(next))]))
+                    hx-get=(url("/board/column", &[("product", product), ("state", state), ("cursor", &encode_cursor(next))]))
+                    hx-target="closest li" hx-swap="outerHTML" {
+                    "Show more (" (r.total - next as u64) " left)"
+                }
+            }
+        }
+    };
+    Ok((m, r.total))
+}
+
+pub async fn board(State(s): State<AppState>, c: Creds, Query(p): Query<BoardParams>) -> WebResult {
+    Ok(c.call(&s, None, move |app, caller| {
+        let (ps, product) = products(app, p.product.as_deref())?;
+        let states = board_states(app);
+        let mut columns = Vec::new();
+        for st in &states {
+            let (m, total) = cards(app, caller, &product, st, 0, &states)?;
+            columns.push((st.clone(), m, total));
+        }
+        let edit = can_edit(caller, &product);
+        let body = html! {
+            main #main .wide {
+                h1 { "Board" }
+                @if edit { p .hint { "Drag a card to another column, or pick a state on the card and press Move." } }
+                div .board role="list" aria-label="Columns by state" {
+                    @for (st, m, total) in &columns {
+                        section .column role="listitem" data-state=(st) aria-labelledby=(format!("col-{}", enc(st))) {
+                            h2 id=(format!("col-{}", enc(st))) { (st) " " span .count { (total) } }
+                            ul .cards data-drop=[edit.then_some(st.as_str())] { (m) }
+                        }
+                    }
+                }
+            }
+        };
+        let page = Page { title: "Board", caller, nav: "board", product: Some(&product), products: &ps };
+        Ok(page.render(body))
+    })
+    .await?)
+}
+
+pub async fn board_column(
+    State(s): State<AppState>,
+    c: Creds,
+    Query(p): Query<BoardParams>,
+) -> WebResult {
+    let offset = match p.cursor.as_deref() {
+        Some(cur) => decode_cursor(cur)?,
+        None => 0,
+    };
+    Ok(c.call(&s, None, move |app, caller| {
+        let (_, product) = products(app, p.product.as_deref())?;
+        let states = board_states(app);
+        let state = p
+            .state
+            .clone()
+            .filter(|s| states.contains(s))
+            .ok_or_else(|| ApiError::bad_input("state", "name one of the workflow's states"))?;
+        let (m, _) = cards(app, caller, &product, &state, offset, &states)?;
+        Ok(Html(m.into_string()).into_response())
+    })
+    .await?)
+}
+
+#[derive(Deserialize)]
+pub struct StateForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    version: i64,
+    state: String,
+    back: Option<String>,
+}
+
+pub async fn set_state(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(key): Path<String>,
+    Form(f): Form<StateForm>,
+) -> WebResult {
+    let key = parse_key(&key)?;
+    let back = match f.back.as_deref() {
+        Some(b) => super::safe_next(Some(b)),
+        None => format!("/items/{key}"),
+    };
+    let patch = Patch {
+        state: Some(f.state),
+        ..Patch::default()
+    };
+    let version = f.version;
+    c.call(&s, f.csrf, move |app, _| {
+        Ok(app.item_edit(&key, patch, Some(version), None)?)
+    })
+    .await?;
+    Ok(Redirect::to(&back).into_response())
+}
+
+// ---- item ----------------------------------------------------------------
+
+fn history_line(e: &cairn_core::AuditEntry) -> String {
+    let changes = e.change_list();
+    let what: Vec<String> = changes
+        .iter()
+        .take(4)
+        .map(|c| {
+            let v = |x: &serde_json::Value| match x {
+                serde_json::Value::Null => "∅".to_string(),
+                serde_json::Value::String(s) => {
+                    let t: String = s.chars().take(40).collect();
+                    if s.chars().count() > 40 {
+                        format!("{t}…")
+                    } else {
+                        t
+                    }
+                }
+                other => other.to_string(),
+            };
+            format!("{}: {} → {}", c.field, v(&c.old), v(&c.new))
+        })
+        .collect();
+    what.join("; ")
+}
+
+pub async fn item_page(State(s): State<AppState>, c: Creds, Path(key): Path<String>) -> WebResult {
+    let key = parse_key(&key)?;
+    Ok(c.call(&s, None, move |app, caller| {
+        let v = app.item_view(&key)?;
+        let (ps, product) = products(app, Some(&key.prefix))?;
+        let findings = app.lint_item(&v.item)?;
+        let comments = app.comments(&key)?;
+        let history = app.history(&key.to_string())?;
+        let states: Vec<String> = app
+            .config()
+            .workflow_for(v.item.kind)
+            .states
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let edit = can_edit(caller, &product);
+        let it = &v.item;
+        let body = html! {
+            main #main .item {
+                p .crumbs { a href=(format!("/backlog?product={product}")) { (product) " backlog" } }
+                h1 { span .key { (it.key) } " " (it.title) }
+                div .item-head {
+                    span class=(format!("kind kind-{}", it.kind.as_str())) { (it.kind.as_str()) }
+                    span .state { (it.state) }
+                    @if edit {
+                        a .button href=(format!("/items/{}/edit", it.key)) accesskey="e" { "Edit" }
+                        form .inline method="post" action=(format!("/items/{}/state", it.key)) {
+                            (csrf_field(caller))
+                            input type="hidden" name="version" value=(it.version);
+                            label for="state-select" { "Move to " }
+                            select #state-select name="state" {
+                                @for st in &states { option value=(st) selected[*st == it.state] { (st) } }
+                            }
+                            button type="submit" { "Move" }
+                        }
+                    }
+                }
+                div .columns {
+                    div .main-col {
+                        section aria-labelledby="h-desc" {
+                            h2 #h-desc { "Description" }
+                            @if it.description.trim().is_empty() { p .empty { "No description." } }
+                            @else { div .markdown { (PreEscaped(markdown::render(&it.description))) } }
+                        }
+                        section aria-labelledby="h-acc" {
+                            h2 #h-acc { "Acceptance criteria" }
+                            @if it.acceptance.trim().is_empty() { p .empty { "None yet." } }
+                            @else { pre .gherkin { (it.acceptance) } }
+                        }
+                        section aria-labelledby="h-lint" {
+                            h2 #h-lint { "Quality findings" }
+                            @if findings.is_empty() { p .empty { "No findings: this item passes every lint rule." } }
+                            @else {
+                                ul .findings {
+                                    @for f in &findings {
+                                        li class=(format!("sev-{}", f.severity.as_str())) {
+                                            strong { (f.severity.as_str()) " [" (f.rule) "]" }
+                                            " " (f.message)
+                                            @if !f.fix.is_empty() { br; span .fix { "Fix: " (f.fix) } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        section aria-labelledby="h-comments" {
+                            h2 #h-comments { "Comments" }
+                            @for cm in &comments {
+                                article .comment {
+                                    p .meta { strong { (cm.author) } " · " (date(cm.created)) }
+                                    div .markdown { (PreEscaped(markdown::render(&cm.body))) }
+                                }
+                            }
+                            form method="post" action=(format!("/items/{}/comments", it.key)) {
+                                (csrf_field(caller))
+                                label for="comment" { "Add a comment" }
+                                textarea #comment name="body" rows="3" required {}
+                                button type="submit" { "Comment" }
+                            }
+                        }
+                        section aria-labelledby="h-history" {
+                            h2 #h-history { "History" }
+                            ol .history reversed {
+                                @for e in history.iter().rev() {
+                                    li {
+                                        time datetime=(format_millis(e.at)) { (date(e.at)) }
+                                        " " strong { (e.actor) } " " (e.action)
+                                        @let l = history_line(e);
+                                        @if !l.is_empty() { " — " span .changes { (l) } }
+                                        @if let Some(r) = &e.reason { " (" (r) ")" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    aside .side-col aria-label="Details" {
+                        dl {
+                            dt { "Assignee" } dd { (it.assignee.as_deref().unwrap_or("—")) }
+                            dt { "Estimate" } dd { @if it.estimate.is_some() { (estimate(it.estimate)) } @else { "—" } }
+                            dt { "Labels" } dd { @if it.labels.is_empty() { "—" } @else { (it.labels.join(", ")) } }
+                            dt { "Release" } dd { (it.release.as_deref().unwrap_or("—")) }
+                            dt { "Parent" } dd { @if let Some(p) = &it.parent { a href=(format!("/items/{p}")) { (p) } } @else { "—" } }
+                            dt { "Goals" } dd { @if it.goals.is_empty() { "—" } @else { (it.goals.join(", ")) } }
+                            @for (name, val) in &it.fields { dt { (name) } dd { (val.to_string()) } }
+                            dt { "Created" } dd { (date(it.created)) }
+                            dt { "Updated" } dd { (date(it.updated)) }
+                            dt { "Version" } dd { (it.version) }
+                        }
+                        h2 { "Links" }
+                        @if v.links.is_empty() { p .empty { "No links." } }
+                        ul .links {
+                            @for l in &v.links {
+                                li { (l.relation) " " a href=(format!("/items/{}", l.other)) { (l.other) } " " (l.other_title) " (" (l.other_state) ")" }
+                            }
+                        }
+                        @if !v.children.is_empty() {
+                            h2 { "Children" }
+                            ul .links { @for ch in &v.children { li { a href=(format!("/items/{ch}")) { (ch) } } } }
+                        }
+                    }
+                }
+            }
+        };
+        let title = format!("{} {}", it.key, it.title);
+        let page = Page { title: &title, caller, nav: "backlog", product: Some(&product), products: &ps };
+        Ok(page.render(body))
+    })
+    .await?)
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    body: String,
+}
+
+pub async fn add_comment(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(key): Path<String>,
+    Form(f): Form<CommentForm>,
+) -> WebResult {
+    let key = parse_key(&key)?;
+    let back = format!("/items/{key}#h-comments");
+    c.call(
+        &s,
+        f.csrf,
+        move |app, _| Ok(app.comment_add(&key, &f.body)?),
+    )
+    .await?;
+    Ok(Redirect::to(&back).into_response())
+}
+
+// ---- create and edit -----------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct ItemForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    product: Option<String>,
+    kind: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    acceptance: Option<String>,
+    estimate: Option<String>,
+    assignee: Option<String>,
+    labels: Option<String>,
+    state: Option<String>,
+    version: Option<i64>,
+}
+
+fn parse_estimate(s: Option<&str>) -> Result<Option<f64>, ApiError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(t) => t.parse::<f64>().map(Some).map_err(|_| {
+            ApiError::bad_input(
+                "estimate",
+                format!("estimate `{t}` is not a number; give points such as 3"),
+            )
+        }),
+    }
+}
+
+fn labels(s: Option<&str>) -> Vec<String> {
+    s.unwrap_or("")
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn item_form(
+    caller: &Caller,
+    action: &str,
+    products: &[(String, String)],
+    product: &str,
+    it: Option<&Item>,
+    states: &[String],
+    error: Option<&str>,
+) -> Markup {
+    let kind = it.map(|i| i.kind).unwrap_or(Kind::Story);
+    html! {
+        @if let Some(e) = error { p .error role="alert" { (e) } }
+        form .item-form method="post" action=(action) {
+            (csrf_field(caller))
+            @if let Some(i) = it {
+                input type="hidden" name="version" value=(i.version);
+            } @else {
+                label for="f-product" { "Product" }
+                select #f-product name="product" {
+                    @for (p, name) in products { option value=(p) selected[p == product] { (p) " · " (name) } }
+                }
+            }
+            label for="f-kind" { "Kind" }
+            select #f-kind name="kind" {
+                @for k in Kind::names() { option value=(k) selected[k == kind.as_str()] { (k) } }
+            }
+            label for="f-title" { "Title" }
+            input #f-title name="title" type="text" required maxlength="300" value=(it.map(|i| i.title.as_str()).unwrap_or("")) placeholder="As a <role>, I want <goal>, so that <benefit>" autofocus;
+            @if let Some(i) = it {
+                label for="f-state" { "State" }
+                select #f-state name="state" {
+                    @for st in states { option value=(st) selected[*st == i.state] { (st) } }
+                }
+            }
+            label for="f-description" { "Description (Markdown)" }
+            textarea #f-description name="description" rows="6" { (it.map(|i| i.description.as_str()).unwrap_or("")) }
+            label for="f-acceptance" { "Acceptance criteria (Gherkin: Given / When / Then)" }
+            textarea #f-acceptance name="acceptance" rows="6" { (it.map(|i| i.acceptance.as_str()).unwrap_or("")) }
+            div .row {
+                div {
+                    label for="f-estimate" { "Estimate (points)" }
+                    input #f-estimate name="estimate" type="text" inputmode="decimal" value=(estimate(it.and_then(|i| i.estimate)));
+                }
+                div {
+                    label for="f-assignee" { "Assignee" }
+                    input #f-assignee name="assignee" type="text" value=(it.and_then(|i| i.assignee.as_deref()).unwrap_or(""));
+                }
+                div {
+                    label for="f-labels" { "Labels (comma-separated)" }
+                    input #f-labels name="labels" type="text" value=(it.map(|i| i.labels.join(", ")).unwrap_or_default());
+                }
+            }
+            button type="submit" { @if it.is_some() { "Save" } @else { "Create" } }
+        }
+    }
+}
+
+pub async fn new_item_form(
+    State(s): State<AppState>,
+    c: Creds,
+    Query(p): Query<ListParams>,
+) -> WebResult {
+    Ok(c.call(&s, None, move |app, caller| {
+        let (ps, product) = products(app, p.product.as_deref())?;
+        let editable: Vec<(String, String)> = ps.iter().filter(|(p, _)| can_edit(caller, p)).cloned().collect();
+        if editable.is_empty() {
+            return Err(AppError::Forbidden("you cannot create items: it needs the member role in a product; ask a product owner or an admin".into()).into());
+        }
+        let body = html! {
+            main #main .narrow {
+                h1 { "New item" }
+                (item_form(caller, "/items", &editable, &product, None, &[], None))
+            }
+        };
+        let page = Page { title: "New item", caller, nav: "backlog", product: Some(&product), products: &ps };
+        Ok(page.render(body))
+    })
+    .await?)
+}
+
+pub async fn create_item(
+    State(s): State<AppState>,
+    c: Creds,
+    Form(f): Form<ItemForm>,
+) -> WebResult {
+    let est = parse_estimate(f.estimate.as_deref())?;
+    let kind = match f.kind.as_deref() {
+        Some(k) => Some(
+            Kind::parse(k)
+                .ok_or_else(|| ApiError::bad_input("kind", format!("`{k}` is not a kind")))?,
+        ),
+        None => None,
+    };
+    let new = NewItem {
+        product: f.product.clone(),
+        kind,
+        title: f.title.clone().unwrap_or_default(),
+        description: f.description.clone().unwrap_or_default(),
+        acceptance: f.acceptance.clone().unwrap_or_default(),
+        estimate: est,
+        assignee: f.assignee.clone().filter(|a| !a.trim().is_empty()),
+        labels: labels(f.labels.as_deref()),
+        ..NewItem::default()
+    };
+    let item = c
+        .call(&s, f.csrf.clone(), move |app, _| {
+            Ok(app.item_add(new, None)?)
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/items/{}", item.key)).into_response())
+}
+
+pub async fn edit_form(State(s): State<AppState>, c: Creds, Path(key): Path<String>) -> WebResult {
+    let key = parse_key(&key)?;
+    Ok(c.call(&s, None, move |app, caller| {
+        let it = app.item(&key)?;
+        let (ps, product) = products(app, Some(&key.prefix))?;
+        if !can_edit(caller, &product) {
+            return Err(AppError::Forbidden("you cannot edit items: it needs the member role in this product; ask a product owner or an admin".into()).into());
+        }
+        let states: Vec<String> = app.config().workflow_for(it.kind).states.iter().map(|s| s.name.clone()).collect();
+        let title = format!("Edit {}", it.key);
+        let body = html! {
+            main #main .narrow {
+                h1 { "Edit " a href=(format!("/items/{}", it.key)) { (it.key) } }
+                (item_form(caller, &format!("/items/{}/edit", it.key), &ps, &product, Some(&it), &states, None))
+            }
+        };
+        let page = Page { title: &title, caller, nav: "backlog", product: Some(&product), products: &ps };
+        Ok(page.render(body))
+    })
+    .await?)
+}
+
+pub async fn edit_item(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(key): Path<String>,
+    Form(f): Form<ItemForm>,
+) -> WebResult {
+    let key = parse_key(&key)?;
+    let est = parse_estimate(f.estimate.as_deref())?;
+    let kind = match f.kind.as_deref() {
+        Some(k) => Some(
+            Kind::parse(k)
+                .ok_or_else(|| ApiError::bad_input("kind", format!("`{k}` is not a kind")))?,
+        ),
+        None => None,
+    };
+    let version = f.version.ok_or_else(|| {
+        ApiError::bad_input(
+            "version",
+            "the form lost the item's version; reload the page",
+        )
+    })?;
+    let patch = Patch {
+        kind,
+        title: f.title.clone(),
+        description: f.description.clone(),
+        acceptance: f.acceptance.clone(),
+        state: f.state.clone(),
+        estimate: Some(est),
+        assignee: Some(f.assignee.clone().filter(|a| !a.trim().is_empty())),
+        labels: Some(labels(f.labels.as_deref())),
+        ..Patch::default()
+    };
+    let k2 = key.clone();
+    c.call(&s, f.csrf.clone(), move |app, _| {
+        Ok(app.item_edit(&k2, patch, Some(version), None)?)
+    })
+    .await?;
+    Ok(Redirect::to(&format!("/items/{key}")).into_response())
+}
+
+// ---- plan ----------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct PlanParams {
+    product: Option<String>,
+    date: Option<String>,
+}
+
+fn svg(s: &str) -> PreEscaped<String> {
+    let start = s.find("<svg").unwrap_or(0);
+    PreEscaped(s[start..].to_string())
+}
+
+pub async fn plan(State(s): State<AppState>, c: Creds, Query(p): Query<PlanParams>) -> WebResult {
+    let target = match p.date.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(d) => Some(cairn_core::calendar::parse_date(d).ok_or_else(|| {
+            ApiError::bad_input("date", format!("`{d}` is not a date; write YYYY-MM-DD"))
+        })?),
+        None => None,
+    };
+    Ok(c.call(&s, None, move |app, caller| {
+        let (ps, product) = products(app, p.product.as_deref())?;
+        let req = ForecastRequest {
+            product: Some(product.clone()),
+            seed: 1,
+            ..ForecastRequest::default()
+        };
+        let today = chrono::DateTime::from_timestamp_millis(app.now()).map(|t| t.date_naive()).unwrap_or_default();
+        let target = target.unwrap_or(today + chrono::Days::new(56));
+        let flow = app.flow(Some(&product), None, None);
+        let when = app.forecast_when(&WhenScope::Query("category != done".into()), &req);
+        let cut = app.forecast_cut_line(target, &req);
+        let body = html! {
+            main #main .wide {
+                h1 { "Plan and forecast" }
+                form .query method="get" action="/plan" {
+                    input type="hidden" name="product" value=(product);
+                    label for="target" { "Target date" }
+                    input #target name="date" type="date" value=(target.to_string());
+                    button type="submit" { "Forecast" }
+                }
+                p .hint { "Forecasts sample the team's own daily throughput (Monte Carlo, seed 1). 85 % means: in 85 of 100 simulated futures it was done by then." }
+                section aria-labelledby="h-cut" {
+                    h2 #h-cut { "What will be done by " (target) "?" }
+                    @match &cut {
+                        Ok(r) => {
+                            figure .chart #burnup { (svg(&cairn_app::charts::burn_up_chart(r))) figcaption { "Burn-up of " (product) " with the forecast cone (5th to 95th percentile)" } }
+                            table {
+                                caption { "Ranked open items and their chance of being done by " (r.target) }
+                                thead { tr { th scope="col" { "#" } th scope="col" { "Key" } th scope="col" { "Title" } th scope="col" .num { "Chance" } th scope="col" { "85 % date" } } }
+                                tbody {
+                                    @for it in r.items.iter().take(30) {
+                                        tr class=(format!("band-{}", it.band.as_str())) {
+                                            td .num { (it.position) }
+                                            td { a href=(format!("/items/{}", it.key)) { (it.key) } }
+                                            td { (it.title) }
+                                            td .num { (format!("{:.0} %", it.chance * 100.0)) }
+                                            td { (it.p85.as_deref().unwrap_or("later")) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        Err(e) => { p .error { (e.to_string()) } }
+                    }
+                }
+                section aria-labelledby="h-when" {
+                    h2 #h-when { "When will the open backlog be done?" }
+                    @match &when {
+                        Ok(r) => {
+                            @if let Some(sc) = r.scenarios.first() {
+                                ul .levels { @for l in &sc.levels { li { strong { (l.level) " %" } " by " (l.date) } } }
+                            }
+                            figure .chart #when-chart { (svg(&cairn_app::charts::when_chart(r))) figcaption { "Distribution of completion dates over the trials" } }
+                        }
+                        Err(e) => { p .error { (e.to_string()) } }
+                    }
+                }
+                section aria-labelledby="h-flow" {
+                    h2 #h-flow { "Flow" }
+                    @match &flow {
+                        Ok(r) => {
+                            figure .chart { (svg(&cairn_app::charts::throughput_chart(r))) figcaption { "Items finished per working day" } }
+                            figure .chart { (svg(&cairn_app::charts::cfd_chart(r))) figcaption { "Cumulative flow" } }
+                        }
+                        Err(e) => { p .error { (e.to_string()) } }
+                    }
+                }
+            }
+        };
+        let page = Page { title: "Plan", caller, nav: "plan", product: Some(&product), products: &ps };
+        Ok(page.render(body))
+    })
+    .await?)
+}
