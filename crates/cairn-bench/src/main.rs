@@ -12,6 +12,7 @@ mod forecasting;
 mod generate;
 mod ranking;
 mod requirements;
+mod server;
 
 use anyhow::{Context, Result, anyhow, bail};
 use cairn_app::{App, Position};
@@ -86,6 +87,10 @@ struct Cli {
     /// Keep the dump, the SQLite file and the PostgreSQL database afterwards.
     #[arg(long)]
     keep: bool,
+    /// Server suite: reuse its SQLite database from an earlier `--keep` run
+    /// instead of generating and importing it again.
+    #[arg(long)]
+    reuse: bool,
     /// Print the import's progress (dump line reached, seconds) to stderr,
     /// to see which section takes the time.
     #[arg(long)]
@@ -113,6 +118,9 @@ enum Suite {
     Ranking,
     Forecast,
     Requirements,
+    /// `cairn serve` on loopback over a 1,000,000-item SQLite database
+    /// (not part of `all`: it builds its own database).
+    Server,
     All,
 }
 
@@ -250,6 +258,11 @@ fn run() -> Result<ExitCode> {
     }
     let mut report = Report { rows: Vec::new() };
     let mut ok = true;
+    if cli.suite == Suite::Server {
+        server_suite(&cli, &mut report)?;
+        report.table();
+        return Ok(ExitCode::SUCCESS);
+    }
     if matches!(cli.suite, Suite::Requirements | Suite::All) {
         eprintln!("requirements: seed {}", cli.seed);
         requirements_suite(&cli, &mut report)?;
@@ -1103,4 +1116,125 @@ mod tests {
         assert_eq!(median(&mut v), 3.0);
         assert_eq!(percentile(&mut v, 0.95), 5.0);
     }
+}
+
+// ---- the server suite ---------------------------------------------------
+
+fn server_suite(cli: &Cli, report: &mut Report) -> Result<()> {
+    let path = cli
+        .dir
+        .join(format!("cairn-bench-server-{}-{}.db", cli.seed, cli.items));
+    let url = format!("sqlite:{}", path.display());
+    if !(cli.reuse && path.exists()) {
+        remove_sqlite(&path)?;
+        let dump = cli.dir.join(format!(
+            "cairn-bench-{}-{}-{}.jsonl",
+            cli.seed, cli.items, cli.links
+        ));
+        eprintln!("generating {} ...", dump.display());
+        let g = generate::write_dump(&dump, cli.seed, cli.items, cli.links)?;
+        eprintln!("importing {} items ...", g.items);
+        let child = run_import_child(&url, &dump, cli.trace)?;
+        let _ = std::fs::remove_file(&dump);
+        eprintln!("imported in {:.1} s", child.elapsed_s);
+    } else {
+        eprintln!("reusing {}", path.display());
+    }
+    let password = "bench password 123";
+    let token = server::prepare(&url, password)?;
+    let srv = server::start(&url, 8)?;
+    eprintln!("serving on {}", srv.base);
+    let cookie = server::sign_in(&srv.base, password)?;
+    let bearer = format!("Bearer {token}");
+    let items = cli.items.max(1);
+
+    // Warm up the connections and the page cache a little.
+    let _ = server::sequential(
+        &srv.base,
+        ("Authorization", &bearer),
+        "/api/v1/items/BENCH-1",
+        50,
+    )?;
+
+    // 1. GET one item at 1,000 requests a second for 10 s.
+    let seed = cli.seed;
+    let key_path: std::sync::Arc<dyn Fn(u64) -> String + Send + Sync> =
+        std::sync::Arc::new(move |i: u64| {
+            let n = (i.wrapping_mul(2_654_435_761).wrapping_add(seed)) % items + 1;
+            format!("/api/v1/items/BENCH-{n}")
+        });
+    let (mut lat, failed) = server::open_loop(&srv.base, &token, 1_000, 10, 16, key_path);
+    let n = lat.len();
+    let p50 = server::percentile(&mut lat, 50.0);
+    let p99 = server::percentile(&mut lat, 99.0);
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "server_get_item_p99",
+        value: p99,
+        unit: "ms",
+        target: Some(10.0),
+        detail: format!(
+            "{n} GET /api/v1/items/KEY at 1,000/s for 10 s (open loop, 16 client threads, keep-alive), random keys of {items}; p50 {p50:.2} ms; {failed} not 200"
+        ),
+    });
+
+    // 2. The query API's first page.
+    let q = "/api/v1/items?q=category%20!%3D%20done%20AND%20label%20%3D%20%22payments%22%20ORDER%20BY%20rank&limit=50";
+    let (mut lat, mut st, bytes) =
+        server::sequential(&srv.base, ("Authorization", &bearer), q, 200)?;
+    let p99 = server::percentile(&mut lat, 99.0);
+    let sp50 = server::percentile(&mut st, 50.0);
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "server_query_first_page_p99",
+        value: p99,
+        unit: "ms",
+        target: Some(50.0),
+        detail: format!(
+            "200 GET /api/v1/items?q=category != done AND label = \"payments\" ORDER BY rank&limit=50 (page and total), sequential; server median {sp50:.2} ms; {bytes} bytes"
+        ),
+    });
+
+    // 3. The backlog page, 100 rows of the million-item product.
+    let (mut lat, mut st, bytes) = server::sequential(
+        &srv.base,
+        ("Cookie", &cookie),
+        "/backlog?product=BENCH",
+        100,
+    )?;
+    let s50 = server::percentile(&mut st, 50.0);
+    let s99 = server::percentile(&mut st, 99.0);
+    let c50 = server::percentile(&mut lat, 50.0);
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "server_backlog_page",
+        value: s50,
+        unit: "ms",
+        target: Some(30.0),
+        detail: format!(
+            "GET /backlog (100 rows of the open backlog of a 1,000,000-item product, with its count), server time median of 100; p99 {s99:.2} ms; client median {c50:.2} ms; {bytes} bytes"
+        ),
+    });
+
+    // 4. The board of a product with 2,000 cards.
+    let (mut lat, mut st, bytes) =
+        server::sequential(&srv.base, ("Cookie", &cookie), "/board?product=BRD", 50)?;
+    let s50 = server::percentile(&mut st, 50.0);
+    let s99 = server::percentile(&mut st, 99.0);
+    let c50 = server::percentile(&mut lat, 50.0);
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "server_board_page",
+        value: s50,
+        unit: "ms",
+        target: Some(100.0),
+        detail: format!(
+            "GET /board of a product with 2,000 cards in 5 columns (first 50 per column, the rest on demand), server time median of 50; p99 {s99:.2} ms; client median {c50:.2} ms; {bytes} bytes"
+        ),
+    });
+    drop(srv);
+    if !cli.keep {
+        remove_sqlite(&path)?;
+    }
+    Ok(())
 }

@@ -24,6 +24,7 @@ fn head(title: &str) -> Markup {
             meta name="htmx-config" content=r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false}"#;
             title { (title) " · Cairn" }
             link rel="stylesheet" href="/static/app.css";
+            link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
             script src="/static/htmx.min.js" defer {}
             script src="/static/app.js" defer {}
         }

@@ -22,11 +22,16 @@ pub use layout::Page;
 const HTMX: &str = include_str!("../../static/htmx.min.js");
 const APP_JS: &str = include_str!("../../static/app.js");
 const APP_CSS: &str = include_str!("../../static/app.css");
+const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/backlog") }))
         .route("/static/{file}", get(asset))
+        .route(
+            "/favicon.ico",
+            get(|| asset(Path("favicon.svg".to_string()))),
+        )
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/backlog", get(pages::backlog))
@@ -56,6 +61,7 @@ async fn asset(Path(file): Path<String>) -> Response {
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
+        "favicon.svg" => (FAVICON, "image/svg+xml"),
         _ => return WebError(ApiError::not_found("no such file")).into_response(),
     };
     let mut r = body.into_response();
