@@ -438,7 +438,7 @@ impl App {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let Some((id, user_id)) = self.store.token(&secret_hash(secret))? else {
+        let Some((id, user_id, last_used)) = self.store.token(&secret_hash(secret))? else {
             return Ok(None);
         };
         let Some(rec) = self.store.user_by_id(user_id)? else {
@@ -447,8 +447,12 @@ impl App {
         if rec.user.disabled {
             return Ok(None);
         }
+        // Record use at most once a minute, so reads do not become writes
+        // (a write takes SQLite's one writer lock).
         let now = self.now();
-        self.store.touch_token(id, now)?;
+        if last_used.is_none_or(|t| t < now - 60_000) {
+            self.store.touch_token(id, now)?;
+        }
         Ok(Some(self.access_of(&rec)?))
     }
 

@@ -880,6 +880,10 @@ impl App {
     /// first, then by rank, never before a blocker.
     pub(crate) fn backlog(&mut self, product: &str, query: Option<&str>) -> Result<Backlog> {
         let q = scoped_query(self, product, "category != done ORDER BY rank", query)?;
+        // Blockers and parents in products the caller cannot see still
+        // count, but are never named.
+        let access = self.access().cloned();
+        let sees = move |k: &ItemKey| access.as_ref().is_none_or(|a| a.can_see(&k.prefix));
         self.tx(|tx| {
             let items = all(tx.store, &q)?;
             if items.is_empty() {
@@ -921,8 +925,13 @@ impl App {
                     if let Some(bi) = tx.store.item(b)?
                         && bi.category != Category::Done
                     {
-                        named.push(format!("{b} ({} {})", bi.kind, bi.state));
-                        open.push(b.clone());
+                        if sees(b) {
+                            named.push(format!("{b} ({} {})", bi.kind, bi.state));
+                            open.push(b.to_string());
+                        } else {
+                            named.push("an item in another product".to_string());
+                            open.push("an item in another product".to_string());
+                        }
                     }
                 }
                 if !open.is_empty() {
@@ -939,7 +948,7 @@ impl App {
             let mut releases: BTreeMap<String, Vec<usize>> = BTreeMap::new();
             let mut titles = HashMap::new();
             for (pos, it) in ordered.iter().enumerate() {
-                if let Some(p) = &it.parent {
+                if let Some(p) = it.parent.as_ref().filter(|p| sees(p)) {
                     if !titles.contains_key(p)
                         && let Some(pi) = tx.store.item(p)?
                     {
@@ -976,8 +985,9 @@ pub(crate) struct Backlog {
     pub releases: BTreeMap<String, Vec<usize>>,
     pub titles: HashMap<ItemKey, String>,
     pub warnings: Vec<String>,
-    /// Per position: open items outside the backlog that block it.
-    pub blocked_outside: Vec<Vec<ItemKey>>,
+    /// Per position: open items outside the backlog that block it (their
+    /// keys, or a stand-in for items the caller cannot see).
+    pub blocked_outside: Vec<Vec<String>>,
 }
 
 /// The query for a release's items.

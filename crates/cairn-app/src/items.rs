@@ -71,7 +71,11 @@ pub struct ItemView {
 /// One page of a query's results.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueryResult {
+    /// How many items match; with [`App::query_capped`], at most the cap
+    /// (then `capped` is true and there are at least this many).
     pub total: u64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub capped: bool,
     pub offset: usize,
     pub items: Vec<Item>,
 }
@@ -181,13 +185,43 @@ impl App {
     /// Run a query: one page of items plus the total match count.
     pub fn query(&mut self, src: &str, page: Page) -> Result<QueryResult> {
         let q = self.compile_query(src)?;
-        let items = self.store.query(&q, page)?;
+        let mut items = self.store.query(&q, page)?;
+        self.hide_parents(&mut items);
         let total = self.store.count(&q)?;
         Ok(QueryResult {
             total,
+            capped: false,
             offset: page.offset,
             items,
         })
+    }
+
+    /// A page of a query with its count capped at `cap` matches (pages of
+    /// huge backlogs need not count every row). The count always covers
+    /// at least the page itself.
+    pub fn query_capped(&mut self, src: &str, page: Page, cap: u64) -> Result<QueryResult> {
+        let q = self.compile_query(src)?;
+        let mut items = self.store.query(&q, page)?;
+        self.hide_parents(&mut items);
+        let seen = (page.offset + items.len()) as u64;
+        let limit = cap.max(seen + 1);
+        let n = self.store.count_upto(&q, limit + 1)?;
+        Ok(QueryResult {
+            total: n.min(limit),
+            capped: n > limit,
+            offset: page.offset,
+            items,
+        })
+    }
+
+    /// A parent in a product the caller cannot see is not shown (as in
+    /// [`App::item`]).
+    fn hide_parents(&self, items: &mut [Item]) {
+        for it in items {
+            if it.parent.as_ref().is_some_and(|p| !self.can_see_key(p)) {
+                it.parent = None;
+            }
+        }
     }
 
     pub fn item(&mut self, key: &ItemKey) -> Result<Item> {

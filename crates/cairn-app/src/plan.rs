@@ -247,11 +247,7 @@ impl App {
                         "blocked-outside",
                         format!(
                             "blocked by {}, open and outside this plan",
-                            b.blocked_outside[*v as usize]
-                                .iter()
-                                .map(ToString::to_string)
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            b.blocked_outside[*v as usize].join(", ")
                         ),
                     ),
                     Unplaced::Blocked(bk) => (

@@ -460,13 +460,16 @@ impl App {
         } else {
             Vec::new()
         };
-        // Entries that name an item the caller may not see (a link to
-        // another product) are left out.
+        // Entries that name an item the caller may not see (a link to or
+        // from another product, a parent there) are left out: as their
+        // target or related item (a link's two ends), or in a parent or
+        // link change.
+        let sees = |s: &str| s.parse::<ItemKey>().is_ok_and(|k| self.can_see_key(&k));
         entries.retain(|e| {
-            e.related
-                .as_deref()
-                .and_then(|r| r.parse::<ItemKey>().ok())
-                .is_none_or(|k| self.can_see_key(&k))
+            let names = |s: &str| s.parse::<ItemKey>().is_ok();
+            (!names(&e.target) || sees(&e.target))
+                && e.related.as_deref().is_none_or(|r| !names(r) || sees(r))
+                && changed_keys(&e.changes).iter().all(|k| sees(k))
         });
         if entries.is_empty() {
             return Err(AppError::NotFound(format!(
@@ -520,4 +523,35 @@ pub(crate) fn names_or_none<'a>(names: impl Iterator<Item = &'a str>) -> String 
     } else {
         v.join(", ")
     }
+}
+
+/// The item keys an entry's changes name structurally: a parent (also in
+/// a deleted item's snapshot) and removed links ("relates PAY-3").
+fn changed_keys(changes: &str) -> Vec<String> {
+    let Ok(changes) = serde_json::from_str::<Vec<Change>>(changes) else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    let mut add = |v: &serde_json::Value| {
+        if let Some(s) = v.as_str() {
+            let last = s.rsplit(' ').next().unwrap_or(s);
+            if last.parse::<ItemKey>().is_ok() {
+                keys.push(last.to_string());
+            }
+        }
+    };
+    for c in &changes {
+        match c.field.as_str() {
+            "parent" | "link" => {
+                add(&c.old);
+                add(&c.new);
+            }
+            "item" => {
+                add(&c.old["parent"]);
+                add(&c.new["parent"]);
+            }
+            _ => {}
+        }
+    }
+    keys
 }

@@ -109,9 +109,20 @@ pub fn prepare(url: &str, password: &str) -> Result<String> {
     }
     if app.products()?.iter().all(|p| p.prefix != "BRD") {
         app.product_add("BRD", "Board bench")?;
+    }
+    let have = app
+        .query(
+            "product = BRD",
+            cairn_store::Page {
+                limit: 1,
+                offset: 0,
+            },
+        )?
+        .total;
+    {
         let states = ["todo", "in-progress", "in-review", "done", "cancelled"];
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        for i in 0..2_000 {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7 + have);
+        for i in have..2_000 {
             let st = states[rng.gen_range(0..states.len())];
             app.item_add(
                 NewItem {
@@ -122,7 +133,6 @@ pub fn prepare(url: &str, password: &str) -> Result<String> {
                     ),
                     state: Some(st.into()),
                     estimate: Some(f64::from(rng.gen_range(1..8))),
-                    assignee: Some(["ada", "bruno", "chen", "dana"][i % 4].into()),
                     ..NewItem::default()
                 },
                 None,
@@ -176,7 +186,7 @@ pub fn open_loop(
     secs: u32,
     threads: u32,
     path: Arc<dyn Fn(u64) -> String + Send + Sync>,
-) -> (Vec<f64>, u64) {
+) -> (Vec<f64>, Vec<f64>, u64) {
     let start = Instant::now() + Duration::from_millis(100);
     let total = u64::from(rate) * u64::from(secs);
     let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
@@ -192,6 +202,7 @@ pub fn open_loop(
         hs.push(std::thread::spawn(move || {
             let a = agent();
             let mut lat = Vec::new();
+            let mut server = Vec::new();
             let mut i = t;
             while i < total && !stop.load(Ordering::Relaxed) {
                 let due = start + interval * i as u32;
@@ -205,6 +216,9 @@ pub fn open_loop(
                     .call()
                     .map(|mut r| {
                         let s = r.status().as_u16();
+                        if let Some(d) = server_time(r.headers()) {
+                            server.push(d);
+                        }
                         let _ = r.body_mut().read_to_vec();
                         s == 200
                     })
@@ -215,16 +229,18 @@ pub fn open_loop(
                 lat.push(due.elapsed().as_secs_f64() * 1000.0);
                 i += u64::from(threads);
             }
-            lat
+            (lat, server)
         }));
     }
     let mut all = Vec::new();
+    let mut all_server = Vec::new();
     for h in hs {
-        if let Ok(v) = h.join() {
+        if let Ok((v, s)) = h.join() {
             all.extend(v);
+            all_server.extend(s);
         }
     }
-    (all, failed.load(Ordering::Relaxed))
+    (all, all_server, failed.load(Ordering::Relaxed))
 }
 
 /// Sequential GETs: (client latency ms, server time ms from Server-Timing).
@@ -257,14 +273,15 @@ pub fn sequential(
             );
         }
         bytes = body.len();
-        let st = r
-            .headers()
-            .get("server-timing")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split("dur=").nth(1))
-            .and_then(|d| d.parse::<f64>().ok())
-            .unwrap_or(f64::NAN);
-        server.push(st);
+        server.push(server_time(r.headers()).unwrap_or(f64::NAN));
     }
     Ok((lat, server, bytes))
+}
+
+/// The `Server-Timing: app;dur=X` value in ms.
+fn server_time(h: &ureq::http::HeaderMap) -> Option<f64> {
+    h.get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split("dur=").nth(1))
+        .and_then(|d| d.parse::<f64>().ok())
 }

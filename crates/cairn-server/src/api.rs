@@ -43,7 +43,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
 }
 
 fn body_error(e: JsonRejection) -> ApiError {
-    let status = e.status();
+    // axum answers 422 for JSON of the wrong shape (a missing or unknown
+    // member, a wrong type); the API documents every bad body as a 400.
+    let status = match e.status() {
+        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+        s => s,
+    };
     let code = match status {
         StatusCode::PAYLOAD_TOO_LARGE => "too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
@@ -135,7 +140,7 @@ fn conflict(app: &mut App, key: &ItemKey, e: AppError) -> ApiError {
     if err.status == StatusCode::PRECONDITION_FAILED
         && let Ok(current) = app.item(key)
     {
-        err.extra = Some(("current", json!(item_out(&current))));
+        err.extra = Some(Box::new(("current", json!(item_out(&current)))));
         err.headers.push((header::ETAG, etag(current.version)));
     }
     err
@@ -164,6 +169,9 @@ pub fn decode_cursor(c: &str) -> ApiResult<usize> {
 }
 
 pub const MAX_LIMIT: usize = 500;
+/// Counts stop here: a page of a huge result says "more than 1,000"
+/// rather than scanning every match.
+pub const COUNT_CAP: u64 = 1_000;
 
 fn limit(l: Option<usize>) -> ApiResult<usize> {
     match l {
@@ -568,9 +576,18 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
             .role("admin"),
             audit_verify,
         );
-    let router = api.router.fallback(|| async {
-        ApiError::not_found("there is no such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them")
-    });
+    let router = api
+        .router
+        .method_not_allowed_fallback(|method: axum::http::Method| async move {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("this endpoint does not take {method}; the OpenAPI document at /api/v1/openapi.json lists what it does take"),
+            )
+        })
+        .fallback(|| async {
+            ApiError::not_found("there is no such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them")
+        });
     (api.ops, router)
 }
 
@@ -700,7 +717,11 @@ async fn items_list(
         .transpose()?
         .unwrap_or(0);
     c.call(&s, None, move |app, _| {
-        let r = app.query(p.q.as_deref().unwrap_or(""), Page { limit, offset })?;
+        let r = app.query_capped(
+            p.q.as_deref().unwrap_or(""),
+            Page { limit, offset },
+            COUNT_CAP,
+        )?;
         let next = offset + r.items.len();
         let next_cursor =
             (r.items.len() == limit && (next as u64) < r.total).then(|| encode_cursor(next));
@@ -708,6 +729,7 @@ async fn items_list(
         Ok(axum::Json(json!({
             "items": items,
             "total": r.total,
+            "total_capped": r.capped,
             "next_cursor": next_cursor,
         }))
         .into_response())

@@ -15,8 +15,9 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
-    /// Extra members of the error object (e.g. the current item on 412).
-    pub extra: Option<(&'static str, Value)>,
+    /// An extra member of the error object (e.g. the current item on
+    /// 412); boxed, so results carrying an `ApiError` stay small.
+    pub extra: Option<Box<(&'static str, Value)>>,
     pub headers: Vec<(header::HeaderName, String)>,
 }
 
@@ -85,7 +86,7 @@ impl From<AppError> for ApiError {
                     format!("the query is not valid at column {column}: {message}"),
                 )
                 .field("q");
-                a.extra = Some(("column", json!(column)));
+                a.extra = Some(Box::new(("column", json!(column))));
                 a
             }
             AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, code, m.clone()),
@@ -125,7 +126,7 @@ impl ApiError {
         if let Some(f) = &self.field {
             err["field"] = json!(f);
         }
-        if let Some((k, v)) = &self.extra {
+        if let Some((k, v)) = self.extra.as_deref() {
             err[*k] = v.clone();
         }
         json!({ "error": err })

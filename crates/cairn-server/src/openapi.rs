@@ -264,7 +264,7 @@ fn schemas() -> Value {
                 "type": "object",
                 "required": ["code", "message"],
                 "properties": {
-                    "code": { "type": "string", "description": "Stable: invalid_input, invalid_body, bad_query, unauthorized, bad_credentials, csrf, forbidden, not_found, version_conflict, precondition_required, already_exists, rate_limited, too_large, internal" },
+                    "code": { "type": "string", "description": "Stable: invalid_input, invalid_body, bad_query, unauthorized, bad_credentials, csrf, forbidden, not_found, method_not_allowed, version_conflict, precondition_required, already_exists, rate_limited, too_large, unsupported_media_type, internal" },
                     "message": { "type": "string" },
                     "field": { "type": "string", "description": "The input member at fault" },
                     "column": { "type": "integer", "description": "For bad_query: the column in q" },
@@ -284,7 +284,8 @@ fn schemas() -> Value {
             "type": "object",
             "properties": {
                 "items": { "type": "array", "items": { "$ref": "#/components/schemas/Item" } },
-                "total": { "type": "integer" },
+                "total": { "type": "integer", "description": "Matches, counted up to 1,000" },
+                "total_capped": { "type": "boolean", "description": "True when there are more than `total` matches" },
                 "next_cursor": { "type": ["string", "null"] }
             }
         },

@@ -285,23 +285,32 @@ impl Store {
             .ok_or_else(|| corrupt("no id returned for the new token"))
     }
 
-    /// The live (unrevoked) token with this hash: (token id, user id).
-    pub fn token(&mut self, token_hash: &str) -> Result<Option<(i64, i64)>, StoreError> {
+    /// The live (unrevoked) token with this hash: (token id, user id,
+    /// last used).
+    pub fn token(
+        &mut self,
+        token_hash: &str,
+    ) -> Result<Option<(i64, i64, Option<Millis>)>, StoreError> {
         let rows = self.b.query(
-            "SELECT id, user_id FROM api_tokens WHERE token_hash = ? AND revoked IS NULL",
+            "SELECT id, user_id, last_used FROM api_tokens WHERE token_hash = ? AND revoked IS NULL",
             &[token_hash.into()],
         )?;
         rows.first()
-            .map(|r| Ok((int(&r[0], "token id")?, int(&r[1], "token user")?)))
+            .map(|r| {
+                Ok((
+                    int(&r[0], "token id")?,
+                    int(&r[1], "token user")?,
+                    r[2].as_i64(),
+                ))
+            })
             .transpose()
     }
 
-    /// Note when a token was last used (at most once a minute per token,
-    /// so reads do not turn into writes).
+    /// Note when a token was used.
     pub fn touch_token(&mut self, id: i64, now: Millis) -> Result<(), StoreError> {
         self.b.execute(
-            "UPDATE api_tokens SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)",
-            &[Value::Int(now), Value::Int(id), Value::Int(now - 60_000)],
+            "UPDATE api_tokens SET last_used = ? WHERE id = ?",
+            &[Value::Int(now), Value::Int(id)],
         )?;
         Ok(())
     }

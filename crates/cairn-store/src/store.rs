@@ -1039,6 +1039,22 @@ impl Store {
         Ok(rows.first().and_then(|r| r[0].as_i64()).unwrap_or(0) as u64)
     }
 
+    /// How many items a query matches, counting no further than `cap`:
+    /// the result is at most `cap`, and equals it when there are `cap` or
+    /// more. Pages show "10,000+" instead of scanning a million rows.
+    pub fn count_upto(&mut self, q: &cairn_query::Query, cap: u64) -> Result<u64, StoreError> {
+        let mut s = self.where_clause(q);
+        s.text.push_str(" LIMIT ?");
+        s.params
+            .push(Value::Int(i64::try_from(cap).unwrap_or(i64::MAX)));
+        let text = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM items i{}) AS capped",
+            s.text
+        );
+        let rows = self.b.query(&text, &s.params)?;
+        Ok(rows.first().and_then(|r| r[0].as_i64()).unwrap_or(0) as u64)
+    }
+
     /// Items in storage order after `after_id`, for export: (id, item).
     pub fn items_after(
         &mut self,

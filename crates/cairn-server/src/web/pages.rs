@@ -137,7 +137,7 @@ pub async fn backlog(
         let (ps, product) = products(app, p.product.as_deref())?;
         let q = p.q.clone().unwrap_or_default();
         let src = scoped(&product, &q, "category != done");
-        let (rows, error) = match app.query(&src, StorePage { limit: BACKLOG_ROWS, offset }) {
+        let (rows, error) = match app.query_capped(&src, StorePage { limit: BACKLOG_ROWS, offset }, crate::api::COUNT_CAP) {
             Ok(r) => (Some(r), None),
             Err(AppError::Query { message, column, .. }) => (None, Some(format!(
                 "The query does not work at column {}: {message}",
@@ -162,7 +162,7 @@ pub async fn backlog(
                 }
                 @if let Some(r) = &rows {
                     p .count aria-live="polite" {
-                        (r.total) " items"
+                        (r.total) @if r.capped { "+" } " items"
                         @if r.total as usize > BACKLOG_ROWS { ", showing " (offset + 1) "–" (offset + r.items.len()) }
                         @if edit { ". Drag rows, or select one and press Alt+↑ / Alt+↓, to reorder." }
                     }
@@ -305,18 +305,19 @@ fn cards(
     state: &str,
     offset: usize,
     states: &[String],
-) -> Result<(Markup, u64), ApiError> {
+) -> Result<(Markup, (u64, bool)), ApiError> {
     let done = app
         .config()
         .workflow
         .state(state)
         .is_some_and(|s| s.category == cairn_core::Category::Done);
-    let r = app.query(
+    let r = app.query_capped(
         &column_query(product, state, done),
         StorePage {
             limit: COLUMN_CARDS,
             offset,
         },
+        crate::api::COUNT_CAP,
     )?;
     let edit = can_edit(caller, product);
     let next = offset + r.items.len();
@@ -352,12 +353,12 @@ fn cards(
                 a href=(url("/board/column", &[("product", product), ("state", state), ("cursor", &encode_cursor(next))]))
                     hx-get=(url("/board/column", &[("product", product), ("state", state), ("cursor", &encode_cursor(next))]))
                     hx-target="closest li" hx-swap="outerHTML" {
-                    "Show more (" (r.total - next as u64) " left)"
+                    "Show more (" (r.total - next as u64) @if r.capped { "+" } " left)"
                 }
             }
         }
     };
-    Ok((m, r.total))
+    Ok((m, (r.total, r.capped)))
 }
 
 pub async fn board(State(s): State<AppState>, c: Creds, Query(p): Query<BoardParams>) -> WebResult {
@@ -377,7 +378,7 @@ pub async fn board(State(s): State<AppState>, c: Creds, Query(p): Query<BoardPar
                 div .board role="list" aria-label="Columns by state" {
                     @for (st, m, total) in &columns {
                         section .column role="listitem" data-state=(st) aria-labelledby=(format!("col-{}", enc(st))) {
-                            h2 id=(format!("col-{}", enc(st))) { (st) " " span .count { (total) } }
+                            h2 id=(format!("col-{}", enc(st))) { (st) " " span .count { (total.0) @if total.1 { "+" } } }
                             ul .cards data-drop=[edit.then_some(st.as_str())] { (m) }
                         }
                     }

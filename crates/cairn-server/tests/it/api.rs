@@ -1,0 +1,1004 @@
+//! The REST API over HTTP, on SQLite and on PostgreSQL: items with ETags
+//! and If-Match, moves, cursor pages, JSON errors, credentials, sessions
+//! with CSRF, security headers and sign-in rate limits.
+
+use crate::support::{API, PASSWORD, Resp, TestServer, both, enc};
+use serde_json::{Value, json};
+
+fn etag(v: i64) -> String {
+    format!("\"{v}\"")
+}
+
+/// The keys of PAY in rank order.
+fn pay_order(s: &TestServer) -> Vec<String> {
+    let r = s.client.get(
+        &format!(
+            "{API}/items?limit=500&q={}",
+            enc("product = PAY ORDER BY rank")
+        ),
+        Some(s.token("dev")),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    keys(&r)
+}
+
+fn keys(r: &Resp) -> Vec<String> {
+    r.body["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {}", r.text))
+        .iter()
+        .map(|i| i["key"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn create_patch_and_delete_use_etags(s: &TestServer) {
+    let dev = Some(s.token("dev"));
+    // Create: 201, Location, ETag.
+    let r = s.client.post(
+        &format!("{API}/items"),
+        dev,
+        &json!({ "product": "PAY", "kind": "story", "title": "Refund in two currencies", "estimate": 2, "labels": ["fx"] }),
+        &[],
+    );
+    r.expect(201, "");
+    let key = r.body["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("PAY-"), "{key}");
+    let v1 = r.body["version"].as_i64().unwrap();
+    assert_eq!(r.header("location"), Some(&*format!("{API}/items/{key}")));
+    assert_eq!(r.header("etag"), Some(&*etag(v1)));
+    assert_eq!(r.body["title"], "Refund in two currencies");
+    assert_eq!(r.body["state"], "todo");
+
+    // GET: the ETag is the version.
+    let r = s.client.get(&format!("{API}/items/{key}"), dev, &[]);
+    r.expect(200, "");
+    assert_eq!(r.header("etag"), Some(&*etag(v1)));
+    assert_eq!(r.body["version"], v1);
+    assert!(r.body["links"].is_array() && r.body["children"].is_array());
+
+    let path = format!("{API}/items/{key}");
+    let change = json!({ "title": "Refund in any currency", "estimate": null });
+    // PATCH without If-Match: 428, nothing changes.
+    s.client
+        .patch(&path, dev, &change, &[])
+        .expect(428, "precondition_required");
+    // An If-Match that is no ETag: 400 naming the header.
+    let r = s
+        .client
+        .patch(&path, dev, &change, &[("if-match", "yesterday")]);
+    r.expect(400, "invalid_input");
+    assert_eq!(r.body["error"]["field"], "If-Match");
+    // A stale one: 412 with the current item.
+    let r = s
+        .client
+        .patch(&path, dev, &change, &[("if-match", &etag(v1 - 1))]);
+    r.expect(412, "version_conflict");
+    assert_eq!(r.body["error"]["current"]["version"], v1);
+    assert_eq!(
+        r.body["error"]["current"]["title"],
+        "Refund in two currencies"
+    );
+    assert_eq!(r.header("etag"), Some(&*etag(v1)));
+    // The right one: 200 and the next version.
+    let r = s
+        .client
+        .patch(&path, dev, &change, &[("if-match", &etag(v1))]);
+    r.expect(200, "");
+    let v2 = r.body["version"].as_i64().unwrap();
+    assert_eq!(v2, v1 + 1);
+    assert_eq!(r.header("etag"), Some(&*etag(v2)));
+    assert_eq!(r.body["title"], "Refund in any currency");
+    assert_eq!(r.body["estimate"], Value::Null);
+    assert_eq!(r.body["labels"], json!(["fx"]), "members not sent stay");
+    // Weak ETags are accepted too; the old version is now stale.
+    let r = s.client.patch(
+        &path,
+        dev,
+        &json!({ "state": "in-progress" }),
+        &[("if-match", &format!("W/{}", etag(v1)))],
+    );
+    r.expect(412, "version_conflict");
+    assert_eq!(
+        r.body["error"]["current"]["title"],
+        "Refund in any currency"
+    );
+
+    // DELETE likewise.
+    s.client
+        .delete(&path, dev, &[])
+        .expect(428, "precondition_required");
+    let r = s.client.delete(&path, dev, &[("if-match", &etag(v1))]);
+    r.expect(412, "version_conflict");
+    assert_eq!(r.body["error"]["current"]["version"], v2);
+    let r = s.client.delete(&path, dev, &[("if-match", &etag(v2))]);
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert!(r.text.is_empty());
+    s.client.get(&path, dev, &[]).expect(404, "not_found");
+    s.client
+        .delete(&path, dev, &[("if-match", &etag(v2))])
+        .expect(404, "not_found");
+    // Its history stays.
+    let r = s.client.get(&format!("{path}/history"), dev, &[]);
+    r.expect(200, "");
+    let actions: Vec<&str> = r.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.first(), Some(&"item.create"), "{actions:?}");
+    assert_eq!(actions.last(), Some(&"item.delete"), "{actions:?}");
+}
+
+fn moves_reorder_the_backlog(s: &TestServer) {
+    let dev = Some(s.token("dev"));
+    let before = pay_order(s);
+    assert_eq!(before.len(), 12, "{before:?}");
+    let key = "PAY-5";
+    let (mut v, _) = s.read(key);
+    let mut mv = |body: Value| {
+        let r = s.client.post(
+            &format!("{API}/items/{key}/move"),
+            dev,
+            &body,
+            &[("if-match", &etag(v))],
+        );
+        r.expect(200, "");
+        assert_eq!(r.body["key"], key);
+        let nv = r.body["version"].as_i64().unwrap();
+        assert_eq!(r.header("etag"), Some(&*etag(nv)));
+        v = nv;
+        pay_order(s)
+    };
+    let o = mv(json!({ "to": "top" }));
+    assert_eq!(o[0], key, "{o:?}");
+    let o = mv(json!({ "to": "bottom" }));
+    assert_eq!(o.last().unwrap(), key, "{o:?}");
+    let o = mv(json!({ "before": "PAY-3" }));
+    let at = |o: &[String], k: &str| o.iter().position(|x| x == k).unwrap();
+    assert_eq!(at(&o, key) + 1, at(&o, "PAY-3"), "{o:?}");
+    let o = mv(json!({ "after": "PAY-9", "reason": "after the spreadsheet export" }));
+    assert_eq!(at(&o, key), at(&o, "PAY-9") + 1, "{o:?}");
+    // Nothing else moved relative to each other.
+    let rest = |o: &[String]| -> Vec<String> { o.iter().filter(|k| *k != key).cloned().collect() };
+    assert_eq!(rest(&o), rest(&before));
+    assert_eq!(o.len(), before.len());
+    // The reason is in the history.
+    let r = s
+        .client
+        .get(&format!("{API}/items/{key}/history"), dev, &[]);
+    assert!(
+        r.text.contains("after the spreadsheet export"),
+        "{}",
+        r.text
+    );
+
+    let path = format!("{API}/items/{key}/move");
+    // Stale: 412 with the current item; no If-Match: 428.
+    let r = s.client.post(
+        &path,
+        dev,
+        &json!({ "to": "top" }),
+        &[("if-match", &etag(v - 1))],
+    );
+    r.expect(412, "version_conflict");
+    assert_eq!(r.body["error"]["current"]["version"], v);
+    s.client
+        .post(&path, dev, &json!({ "to": "top" }), &[])
+        .expect(428, "precondition_required");
+    // Say where exactly once.
+    for bad in [
+        json!({ "to": "middle" }),
+        json!({}),
+        json!({ "to": "top", "before": "PAY-3" }),
+    ] {
+        let r = s.client.post(&path, dev, &bad, &[("if-match", &etag(v))]);
+        r.expect(400, "invalid_input");
+        assert_eq!(r.body["error"]["field"], "to", "{bad}");
+    }
+    // Next to an item of another product, or itself: 400 / 404.
+    let r = s.client.post(
+        &path,
+        dev,
+        &json!({ "before": key }),
+        &[("if-match", &etag(v))],
+    );
+    r.expect(400, "invalid_input");
+    let r = s.client.post(
+        &path,
+        Some(s.token("admin")),
+        &json!({ "before": "OPS-2" }),
+        &[("if-match", &etag(v))],
+    );
+    r.expect(400, "invalid_input");
+    assert!(r.message().contains("own product"), "{}", r.text);
+    let r = s.client.post(
+        &path,
+        dev,
+        &json!({ "before": "OPS-2" }),
+        &[("if-match", &etag(v))],
+    );
+    r.expect(404, "not_found");
+    assert_eq!(pay_order(s), o, "failed moves move nothing");
+}
+
+fn cursor_pages_see_every_item_once(s: &TestServer) {
+    let dev = Some(s.token("dev"));
+    for q in ["product = PAY ORDER BY rank", "", "kind = story"] {
+        let all = s
+            .client
+            .get(&format!("{API}/items?limit=500&q={}", enc(q)), dev, &[]);
+        all.expect(200, "");
+        let expected = keys(&all);
+        let total = all.body["total"].as_u64().unwrap();
+        assert_eq!(total as usize, expected.len());
+        assert!(all.body["next_cursor"].is_null());
+        assert!(total >= 5, "{q}: {total}");
+
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let mut path = format!("{API}/items?limit=2&q={}", enc(q));
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={}", enc(c)));
+            }
+            let r = s.client.get(&path, dev, &[]);
+            r.expect(200, "");
+            assert_eq!(r.body["total"].as_u64(), Some(total), "{q}: page {pages}");
+            let page = keys(&r);
+            assert!(page.len() <= 2);
+            seen.extend(page);
+            pages += 1;
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => break,
+            }
+            assert!(pages < 100, "the pages never end");
+        }
+        assert_eq!(seen, expected, "{q}: every item once, in order");
+        assert_eq!(pages, expected.len().div_ceil(2), "{q}");
+    }
+    // The default page size, and bad limits and cursors.
+    let r = s.client.get(&format!("{API}/items"), dev, &[]);
+    r.expect(200, "");
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("cursor=bm9wZQ", "cursor"),
+        ("cursor=%25%25", "cursor"),
+    ] {
+        let r = s.client.get(&format!("{API}/items?{query}"), dev, &[]);
+        r.expect(400, "invalid_input");
+        assert_eq!(r.body["error"]["field"], field, "{query}");
+    }
+    let r = s.client.get(&format!("{API}/items?limit=many"), dev, &[]);
+    r.expect(400, "invalid_input");
+}
+
+fn bad_input_is_a_json_400(s: &TestServer) {
+    let dev = Some(s.token("dev"));
+    // A query that does not parse: bad_query on q, with the column.
+    for q in ["kind = = story", "colour = red", "product = PAY ORDER BY"] {
+        let r = s.client.get(&format!("{API}/items?q={}", enc(q)), dev, &[]);
+        r.expect(400, "bad_query");
+        assert_eq!(r.body["error"]["field"], "q", "{q}");
+        assert!(r.body["error"]["column"].as_u64().is_some(), "{}", r.text);
+        assert!(!r.message().is_empty());
+    }
+    let r = s
+        .client
+        .get(&format!("{API}/lint?q={}", enc("state ==")), dev, &[]);
+    r.expect(400, "bad_query");
+
+    // Bodies: not JSON, not an object of the right shape, unknown members.
+    let items = format!("{API}/items");
+    for (body, what) in [
+        ("{not json", "syntax"),
+        ("", "empty"),
+        ("[1, 2]", "array"),
+        (r#"{"title": 5}"#, "wrong type"),
+        (r#"{"product": "PAY"}"#, "missing title"),
+        (r#"{"title": "x", "colour": "red"}"#, "unknown member"),
+    ] {
+        let r = s.client.send(
+            "POST",
+            &items,
+            dev,
+            Some(("application/json", body.as_bytes().to_vec())),
+            &[],
+        );
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "invalid_body"),
+            "{what}: {}",
+            r.text
+        );
+        assert!(!r.message().is_empty(), "{what}");
+    }
+    let r = s.client.send(
+        "PATCH",
+        &format!("{API}/items/PAY-3"),
+        dev,
+        Some(("application/json", br#"{"titel": "typo"}"#.to_vec())),
+        &[("if-match", "\"1\"")],
+    );
+    r.expect(400, "invalid_body");
+    assert!(r.message().contains("titel"), "{}", r.text);
+    // Not JSON at all.
+    let r = s.client.send(
+        "POST",
+        &items,
+        dev,
+        Some(("text/plain", b"title=x".to_vec())),
+        &[],
+    );
+    r.expect(415, "unsupported_media_type");
+    // Valid JSON, invalid values.
+    let r = s.client.post(
+        &items,
+        dev,
+        &json!({ "product": "PAY", "kind": "saga", "title": "x" }),
+        &[],
+    );
+    r.expect(400, "invalid_input");
+    assert_eq!(r.body["error"]["field"], "kind");
+    let r = s.client.post(
+        &items,
+        dev,
+        &json!({ "product": "PAY", "title": "x", "parent": "nope" }),
+        &[],
+    );
+    r.expect(400, "invalid_input");
+    let r = s.client.post(
+        &items,
+        dev,
+        &json!({ "product": "PAY", "title": "  " }),
+        &[],
+    );
+    r.expect(400, "invalid_input");
+
+    // Bad keys.
+    for bad in ["not-a-key", "PAY-x", "pay", "PAY-0"] {
+        let r = s.client.get(&format!("{API}/items/{bad}"), dev, &[]);
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+        assert_eq!(r.code(), "invalid_input", "{bad}");
+        assert_eq!(r.body["error"]["field"], "key", "{bad}");
+    }
+    // A well-formed key that does not exist.
+    s.client
+        .get(&format!("{API}/items/PAY-999"), dev, &[])
+        .expect(404, "not_found");
+    // Bad links.
+    let r = s.client.post(
+        &format!("{API}/items/PAY-4/links"),
+        dev,
+        &json!({ "relation": "likes", "target": "PAY-5" }),
+        &[],
+    );
+    r.expect(400, "invalid_input");
+    let r = s.client.post(
+        &format!("{API}/items/PAY-4/links"),
+        dev,
+        &json!({ "relation": "relates", "target": "five" }),
+        &[],
+    );
+    r.expect(400, "invalid_input");
+    assert_eq!(r.body["error"]["field"], "target");
+}
+
+fn unknown_endpoints_are_json_404s(s: &TestServer) {
+    let admin = Some(s.token("admin"));
+    for path in ["/nope", "/items/PAY-3/nope", "/v2/items"] {
+        let r = s.client.get(&format!("{API}{path}"), admin, &[]);
+        r.expect(404, "not_found");
+        assert!(
+            r.message().starts_with("there is no such API endpoint"),
+            "{path}: {}",
+            r.text
+        );
+        assert!(
+            r.header("content-type")
+                .unwrap()
+                .starts_with("application/json")
+        );
+    }
+    // Even without credentials, an unknown endpoint is a JSON 404.
+    let r = s.client.get(&format!("{API}/nope"), None, &[]);
+    r.expect(404, "not_found");
+    // A known path with a method it does not take.
+    let r = s
+        .client
+        .send("PUT", &format!("{API}/items"), admin, None, &[]);
+    r.expect(405, "method_not_allowed");
+    let allow = r.header("allow").unwrap_or_default();
+    assert!(
+        allow.contains("GET") && allow.contains("POST"),
+        "Allow: {allow}"
+    );
+    // Pages outside the API stay pages.
+    let r = s.client.get("/no-such-page", None, &[]);
+    assert_eq!(r.status, 404);
+}
+
+fn oversized_bodies_are_refused(s: &TestServer) {
+    let dev = Some(s.token("dev"));
+    let big = "x".repeat(cairn_server::MAX_BODY + 10);
+    let r = s.client.post(
+        &format!("{API}/items"),
+        dev,
+        &json!({ "product": "PAY", "title": "Too big", "description": big }),
+        &[],
+    );
+    r.expect(413, "too_large");
+    // Just under the limit is fine as far as the size goes.
+    let fits = "y".repeat(cairn_server::MAX_BODY - 200);
+    let r = s.client.post(
+        &format!("{API}/items/PAY-3/comments"),
+        dev,
+        &json!({ "body": fits }),
+        &[],
+    );
+    // Comments are capped well below the body limit: a 400 that says so.
+    r.expect(400, "invalid_input");
+    let r = s.client.get(
+        &format!("{API}/items?q={}", enc("title ~ \"Too big\"")),
+        dev,
+        &[],
+    );
+    r.expect(200, "");
+    assert_eq!(r.body["total"], 0, "{}", r.text);
+}
+
+fn credentials_are_required(s: &TestServer) {
+    let me = format!("{API}/me");
+    // No credentials at all.
+    for (method, path) in [
+        ("GET", format!("{API}/items")),
+        ("GET", format!("{API}/items/PAY-3")),
+        ("GET", me.clone()),
+        ("DELETE", format!("{API}/items/PAY-3")),
+    ] {
+        let r = s
+            .client
+            .send(method, &path, None, None, &[("if-match", "\"1\"")]);
+        assert_eq!(
+            (r.status, r.code()),
+            (401, "unauthorized"),
+            "{method} {path}: {}",
+            r.text
+        );
+    }
+    let r = s.client.post(
+        &format!("{API}/items"),
+        None,
+        &json!({ "product": "PAY", "title": "Anonymous" }),
+        &[],
+    );
+    r.expect(401, "unauthorized");
+    // Tokens that are not tokens.
+    for t in ["cairn_nope", "nope", ""] {
+        s.client.get(&me, Some(t), &[]).expect(401, "unauthorized");
+    }
+    s.client
+        .get(&me, None, &[("authorization", "Basic YWRtaW46eA==")])
+        .expect(401, "unauthorized");
+    s.client
+        .get(&me, None, &[("cookie", "cairn_session=forged")])
+        .expect(401, "unauthorized");
+    // The OpenAPI document is public.
+    s.client
+        .get(&format!("{API}/openapi.json"), None, &[])
+        .expect(200, "");
+
+    // Who am I.
+    let r = s.client.get(&me, Some(s.token("dev")), &[]);
+    r.expect(200, "");
+    assert_eq!(r.body["handle"], "dev");
+    assert_eq!(r.body["admin"], false);
+    assert_eq!(
+        r.body["roles"],
+        json!([{ "product": "PAY", "role": "member" }])
+    );
+
+    // A token made through the API works until it is revoked.
+    let dev = Some(s.token("dev"));
+    let r = s.client.post(
+        &format!("{API}/me/tokens"),
+        dev,
+        &json!({ "name": "laptop" }),
+        &[],
+    );
+    r.expect(201, "");
+    let secret = r.body["secret"].as_str().unwrap().to_string();
+    let id = r.body["token"]["id"].as_i64().unwrap();
+    assert!(secret.starts_with("cairn_"));
+    let r = s.client.get(&me, Some(&secret), &[]);
+    r.expect(200, "");
+    assert_eq!(r.body["handle"], "dev");
+    let r = s.client.get(&format!("{API}/me/tokens"), dev, &[]);
+    r.expect(200, "");
+    assert!(!r.text.contains(&secret), "the secret is shown once");
+    assert!(r.text.contains("laptop"));
+    // Another user cannot revoke it: it is not theirs (404).
+    s.client
+        .delete(
+            &format!("{API}/me/tokens/{id}"),
+            Some(s.token("owner")),
+            &[],
+        )
+        .expect(404, "not_found");
+    s.client.get(&me, Some(&secret), &[]).expect(200, "");
+    // A token revokes itself just fine, and is dead after.
+    let r = s
+        .client
+        .delete(&format!("{API}/me/tokens/{id}"), Some(&secret), &[]);
+    assert_eq!(r.status, 204, "{}", r.text);
+    s.client
+        .get(&me, Some(&secret), &[])
+        .expect(401, "unauthorized");
+    s.client
+        .delete(&format!("{API}/me/tokens/{id}"), dev, &[])
+        .expect(404, "not_found");
+    s.client
+        .delete(&format!("{API}/me/tokens/abc"), dev, &[])
+        .expect(400, "invalid_input");
+    // The seeded spare token is listed; revoking it leaves the main one.
+    let spare = s.secrets.spare_token_ids["dev"];
+    let r = s
+        .client
+        .delete(&format!("{API}/me/tokens/{spare}"), dev, &[]);
+    assert_eq!(r.status, 204, "{}", r.text);
+    s.client.get(&me, dev, &[]).expect(200, "");
+}
+
+fn read_endpoints_answer_on_seeded_data(s: &TestServer) {
+    let owner = Some(s.token("owner"));
+    let get = |path: &str| -> Resp {
+        let r = s.client.get(&format!("{API}{path}"), owner, &[]);
+        assert_eq!(r.status, 200, "GET {path}: {}", r.text);
+        assert!(r.body.is_object(), "GET {path}: {}", r.text);
+        r
+    };
+    let r = get("/products");
+    assert_eq!(
+        r.body["products"],
+        json!([{ "prefix": "PAY", "name": "Payments", "role": "owner" }])
+    );
+    // History: created, linked, commented, moved through states.
+    let r = get("/items/PAY-3/history");
+    let entries = r.body["entries"].as_array().unwrap();
+    assert!(entries.len() >= 4, "{}", r.text);
+    assert_eq!(entries[0]["action"], "item.create");
+    assert!(entries.iter().all(|e| e["hash"].is_string()));
+    // Comments, oldest first; a stakeholder may add one.
+    let r = get("/items/PAY-3/comments");
+    assert_eq!(
+        r.body["comments"][0]["body"],
+        "Finance asked for the spreadsheet format first."
+    );
+    let r = s.client.post(
+        &format!("{API}/items/PAY-3/comments"),
+        Some(s.token("stake")),
+        &json!({ "body": "Can we ship the preview first?" }),
+        &[],
+    );
+    r.expect(201, "");
+    assert_eq!(r.body["author"], "stake");
+    let r = get("/items/PAY-3/comments");
+    assert_eq!(r.body["comments"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        r.body["comments"][1]["body"],
+        "Can we ship the preview first?"
+    );
+    s.client
+        .post(
+            &format!("{API}/items/PAY-3/comments"),
+            owner,
+            &json!({ "body": "   " }),
+            &[],
+        )
+        .expect(400, "invalid_input");
+    // Links: the item view lists them; add one and remove it.
+    let r = get("/items/PAY-3");
+    let links = r.body["links"].as_array().unwrap();
+    assert!(links.len() >= 3, "{}", r.text);
+    assert_eq!(r.body["children"], json!(["PAY-6"]));
+    let r = s.client.post(
+        &format!("{API}/items/PAY-7/links"),
+        owner,
+        &json!({ "relation": "relates", "target": "PAY-8", "reason": "same merchants" }),
+        &[],
+    );
+    r.expect(201, "");
+    assert_eq!(
+        r.body,
+        json!({ "src": "PAY-7", "kind": "relates", "dst": "PAY-8" })
+    );
+    let r = s.client.post(
+        &format!("{API}/items/PAY-7/links"),
+        owner,
+        &json!({ "relation": "relates", "target": "PAY-8" }),
+        &[],
+    );
+    r.expect(400, "invalid_input");
+    let r = get("/items/PAY-8");
+    assert!(r.text.contains("PAY-7"), "{}", r.text);
+    let r = s.client.delete(
+        &format!("{API}/items/PAY-7/links/relates/PAY-8"),
+        owner,
+        &[],
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    s.client
+        .delete(
+            &format!("{API}/items/PAY-7/links/relates/PAY-8"),
+            owner,
+            &[],
+        )
+        .expect(404, "not_found");
+    // Quality.
+    let r = get("/items/PAY-3/lint");
+    assert!(r.body["findings"].is_array());
+    let r = get("/lint");
+    assert!(r.text.contains("PAY-"), "{}", r.text);
+    let r = get(&format!("/lint?q={}", enc("kind = story")));
+    assert!(r.body.is_object());
+    let r = get("/suspects");
+    assert!(r.body["suspects"].is_array());
+    let r = s.client.post(
+        &format!("{API}/items/PAY-1/decompose"),
+        owner,
+        &json!({}),
+        &[],
+    );
+    r.expect(200, "");
+    let r = s.client.post(
+        &format!("{API}/items/PAY-3/decompose"),
+        owner,
+        &json!({}),
+        &[],
+    );
+    r.expect(400, "invalid_input");
+    // Ranking.
+    let r = get("/rank?product=PAY");
+    assert!(r.text.contains("PAY-4"), "{}", r.text);
+    let r = get("/rank?product=PAY&model=wsjf");
+    assert!(r.body.is_object());
+    let r = get("/rank/explain/PAY-4");
+    assert!(r.text.contains("PAY-4"), "{}", r.text);
+    let r = s.client.get(
+        &format!("{API}/rank?product=PAY&model=astrology"),
+        owner,
+        &[],
+    );
+    r.expect(400, "invalid_input");
+    let r = s.client.post(
+        &format!("{API}/rank/apply"),
+        owner,
+        &json!({ "product": "PAY", "reason": "quarterly review" }),
+        &[],
+    );
+    r.expect(200, "");
+    // Forecasts from a month of history: flow always answers; the Monte
+    // Carlo forecasts answer, or say plainly why they cannot.
+    let r = get("/forecast/flow?product=PAY");
+    assert!(r.body["delivered"].as_u64().unwrap() >= 4, "{}", r.text);
+    assert!(r.text.contains("PAY-12"), "work in progress: {}", r.text);
+    let later = (chrono::Utc::now().date_naive() + chrono::Days::new(60)).to_string();
+    for path in [
+        "/forecast/when?product=PAY&trials=500".to_string(),
+        "/forecast/when?product=PAY&count=3&trials=500".to_string(),
+        format!("/forecast/how-many?product=PAY&date={later}&trials=500"),
+        format!("/forecast/cut-line?product=PAY&date={later}&trials=500"),
+        "/forecast/when?product=PAY&throughput=1,3,6&trials=500".to_string(),
+    ] {
+        let r = s.client.get(&format!("{API}{path}"), owner, &[]);
+        match r.status {
+            200 => assert!(r.body.is_object(), "{path}: {}", r.text),
+            400 => assert!(!r.message().is_empty(), "{path}: {}", r.text),
+            other => panic!("{path}: {other} {}", r.text),
+        }
+    }
+    let r = s
+        .client
+        .get(&format!("{API}/forecast/how-many?product=PAY"), owner, &[]);
+    r.expect(400, "invalid_input");
+    assert_eq!(r.body["error"]["field"], "date");
+    let r = s.client.get(
+        &format!("{API}/forecast/when?product=PAY&count=2&release=R1"),
+        owner,
+        &[],
+    );
+    r.expect(400, "invalid_input");
+    let r = s.client.get(
+        &format!("{API}/forecast/when?product=PAY&throughput=lots"),
+        owner,
+        &[],
+    );
+    r.expect(400, "invalid_input");
+    assert_eq!(r.body["error"]["field"], "throughput");
+    // Plans.
+    let r = get("/plan/sprints?product=PAY&capacity=8");
+    assert!(r.body["sprints"].is_array(), "{}", r.text);
+    assert!(r.text.contains("PAY-"), "{}", r.text);
+    let r = get("/plan/sprints?product=PAY&capacity=3&unit=items&sprints=2&length=5");
+    assert_eq!(r.body["sprints"].as_array().unwrap().len(), 2);
+    let r = s
+        .client
+        .get(&format!("{API}/plan/sprints?product=PAY"), owner, &[]);
+    r.expect(400, "invalid_input");
+    assert_eq!(r.body["error"]["field"], "capacity");
+    let r = s.client.get(
+        &format!("{API}/plan/sprints?product=PAY&capacity=5&unit=hours"),
+        owner,
+        &[],
+    );
+    r.expect(400, "invalid_input");
+    let r = get("/plan/critical-path?product=PAY&default_estimate=1");
+    assert!(r.body["path"].is_array(), "{}", r.text);
+    // Admins verify the audit chain.
+    let r = s
+        .client
+        .get(&format!("{API}/audit/verify"), Some(s.token("admin")), &[]);
+    r.expect(200, "");
+    assert_eq!(r.body["ok"], true, "{}", r.text);
+}
+
+fn session_changes_need_csrf(s: &TestServer) {
+    let sess = s.sign_in("dev");
+    let cookie = [("cookie", sess.cookie.as_str())];
+    // Reads with the cookie alone.
+    let r = s.client.get(&format!("{API}/me"), None, &cookie);
+    r.expect(200, "");
+    assert_eq!(r.body["handle"], "dev");
+    let (v, _) = s.read("PAY-4");
+    let path = format!("{API}/items/PAY-4");
+    let change = json!({ "title": "Preview refunds before sending them" });
+    // A change without the CSRF token: 403 csrf, nothing changed.
+    let tag = etag(v);
+    let r = s.client.patch(
+        &path,
+        None,
+        &change,
+        &[("cookie", &sess.cookie), ("if-match", &tag)],
+    );
+    r.expect(403, "csrf");
+    // A wrong one, or another session's, likewise.
+    let other = s.sign_in("owner");
+    for wrong in ["nope", other.csrf.as_str()] {
+        let r = s.client.patch(
+            &path,
+            None,
+            &change,
+            &[
+                ("cookie", &sess.cookie),
+                ("if-match", &tag),
+                ("x-csrf-token", wrong),
+            ],
+        );
+        r.expect(403, "csrf");
+    }
+    let (still, body) = s.read("PAY-4");
+    assert_eq!(still, v);
+    assert_eq!(body["title"], "Preview refunds before sending");
+    // With it: 200.
+    let r = s.client.patch(
+        &path,
+        None,
+        &change,
+        &[
+            ("cookie", &sess.cookie),
+            ("if-match", &tag),
+            ("x-csrf-token", &sess.csrf),
+        ],
+    );
+    r.expect(200, "");
+    assert_eq!(r.body["title"], "Preview refunds before sending them");
+    // The audit trail names the session's user.
+    let r = s.client.get(&format!("{path}/history"), None, &cookie);
+    let last = r.body["entries"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["actor"], "dev", "{last}");
+    // POST and DELETE need it too.
+    let r = s.client.post(
+        &format!("{API}/items"),
+        None,
+        &json!({ "product": "PAY", "title": "Forged" }),
+        &cookie,
+    );
+    r.expect(403, "csrf");
+    let r = s.client.post(
+        &format!("{API}/me/tokens"),
+        None,
+        &json!({ "name": "forged" }),
+        &cookie,
+    );
+    r.expect(403, "csrf");
+    // An API token never needs one.
+    let (v, _) = s.read("PAY-4");
+    let r = s.client.patch(
+        &path,
+        Some(s.token("dev")),
+        &json!({ "title": "Preview refunds before sending" }),
+        &[("if-match", &etag(v))],
+    );
+    r.expect(200, "");
+    // Signing out ends the session (the form carries the token).
+    let r = s.client.send(
+        "POST",
+        "/logout",
+        None,
+        Some((
+            "application/x-www-form-urlencoded",
+            format!("_csrf={}", enc(&sess.csrf)).into_bytes(),
+        )),
+        &cookie,
+    );
+    assert_eq!(r.status, 303, "{}", r.text);
+    s.client
+        .get(&format!("{API}/me"), None, &cookie)
+        .expect(401, "unauthorized");
+    // The other session is untouched.
+    s.client
+        .get(&format!("{API}/me"), None, &[("cookie", &other.cookie)])
+        .expect(200, "");
+}
+
+fn responses_carry_security_headers(s: &TestServer) {
+    let admin = Some(s.token("admin"));
+    let sess = s.sign_in("stake");
+    let responses = [
+        s.client.get(&format!("{API}/items"), admin, &[]),
+        s.client.get(&format!("{API}/nope"), admin, &[]),
+        s.client.get(&format!("{API}/items"), None, &[]),
+        s.client.get(&format!("{API}/openapi.json"), None, &[]),
+        s.client.get("/login", None, &[]),
+        s.client.get("/backlog", None, &[("cookie", &sess.cookie)]),
+        s.client.get("/static/app.js", None, &[]),
+        s.client.get("/no-such-page", None, &[]),
+    ];
+    for r in &responses {
+        let csp = r
+            .header("content-security-policy")
+            .unwrap_or_else(|| panic!("no CSP on {} {}", r.status, r.text));
+        let script_src = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src"))
+            .unwrap_or_else(|| panic!("no script-src in {csp}"));
+        assert!(!script_src.contains("'unsafe-inline'"), "{csp}");
+        assert!(!script_src.contains("'unsafe-eval'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("object-src 'none'"), "{csp}");
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(r.header("x-frame-options"), Some("DENY"));
+        assert!(r.header("referrer-policy").is_some());
+        // Served over plain HTTP: no HSTS.
+        assert!(r.header("strict-transport-security").is_none());
+    }
+    assert!(
+        responses[0]
+            .header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert!(
+        responses[5]
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    // The page has no inline script.
+    let page = &responses[5].text;
+    let mut rest = page.as_str();
+    while let Some(i) = rest.find("<script") {
+        let tag_end = rest[i..].find('>').unwrap() + i;
+        assert!(
+            rest[i..tag_end].contains("src="),
+            "inline script: {}",
+            &rest[i..tag_end]
+        );
+        rest = &rest[tag_end..];
+    }
+    assert!(!page.contains(" onclick="), "inline handler");
+}
+
+fn sign_in_sets_a_safe_cookie(s: &TestServer) {
+    let r = s.client.login("dev", PASSWORD);
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(r.header("location"), Some("/backlog"));
+    let cookie = r.header("set-cookie").unwrap();
+    let attrs: Vec<String> = cookie
+        .split(';')
+        .map(|a| a.trim().to_ascii_lowercase())
+        .collect();
+    assert!(attrs[0].starts_with("cairn_session="), "{cookie}");
+    assert!(attrs[0].len() > "cairn_session=".len() + 30, "{cookie}");
+    assert!(attrs.contains(&"httponly".to_string()), "{cookie}");
+    assert!(attrs.contains(&"samesite=lax".to_string()), "{cookie}");
+    assert!(attrs.contains(&"path=/".to_string()), "{cookie}");
+    assert!(attrs.iter().any(|a| a.starts_with("max-age=")), "{cookie}");
+    // Handles are not case-sensitive.
+    let r = s.client.login("DEV", PASSWORD);
+    assert_eq!(r.status, 303, "{}", r.text);
+    // `next` is followed only within the site.
+    for (next, to) in [
+        ("/board", "/board"),
+        ("https://evil.example/", "/backlog"),
+        ("//evil.example/", "/backlog"),
+    ] {
+        let form = format!("handle=dev&password={}&next={}", enc(PASSWORD), enc(next));
+        let r = s.client.send(
+            "POST",
+            "/login",
+            None,
+            Some(("application/x-www-form-urlencoded", form.into_bytes())),
+            &[],
+        );
+        assert_eq!(r.status, 303);
+        assert_eq!(r.header("location"), Some(to), "next={next}");
+    }
+    // A wrong password or an unknown user: the same 401 page.
+    let wrong = s.client.login("owner", "not the password");
+    let nobody = s.client.login("nobody", "not the password");
+    for r in [&wrong, &nobody] {
+        assert_eq!(r.status, 401, "{}", r.text);
+        assert!(
+            r.header("content-type").unwrap().starts_with("text/html"),
+            "{:?}",
+            r.headers
+        );
+        assert!(r.header("set-cookie").is_none());
+        assert!(
+            r.text.contains("user name or password is wrong"),
+            "{}",
+            r.text
+        );
+    }
+}
+
+fn sign_in_is_rate_limited(s: &TestServer) {
+    for n in 0..5 {
+        let r = s.client.login("stake", "wrong password again");
+        assert_eq!(r.status, 401, "attempt {n}: {}", r.text);
+    }
+    // Locked, even with the right password.
+    let r = s.client.login("stake", PASSWORD);
+    assert_eq!(r.status, 429, "{}", r.text);
+    let retry: u64 = r
+        .header("retry-after")
+        .unwrap_or_else(|| panic!("no Retry-After: {:?}", r.headers))
+        .parse()
+        .unwrap();
+    assert!(retry > 0 && retry <= 15 * 60, "{retry}");
+    assert!(r.header("set-cookie").is_none());
+    assert!(r.text.contains("try again"), "{}", r.text);
+    // Another account is not locked, and the API tokens of the locked one
+    // still work (the limit is on passwords).
+    let r = s.client.login("owner", PASSWORD);
+    assert_eq!(r.status, 303, "{}", r.text);
+    s.client
+        .get(&format!("{API}/me"), Some(s.token("stake")), &[])
+        .expect(200, "");
+}
+
+both!(
+    create_patch_and_delete_use_etags,
+    moves_reorder_the_backlog,
+    cursor_pages_see_every_item_once,
+    bad_input_is_a_json_400,
+    unknown_endpoints_are_json_404s,
+    oversized_bodies_are_refused,
+    credentials_are_required,
+    read_endpoints_answer_on_seeded_data,
+    session_changes_need_csrf,
+    responses_carry_security_headers,
+    sign_in_sets_a_safe_cookie,
+    sign_in_is_rate_limited,
+);

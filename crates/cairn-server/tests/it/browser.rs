@@ -1,0 +1,389 @@
+//! Browser tests: real Chromium through chromedriver (Debian's packages;
+//! `scripts/test.sh` installs them and these tests fail, never skip, when
+//! they are missing), driving `cairn serve` on a seeded SQLite database
+//! through the flows people use: sign in, create a story, reorder by
+//! keyboard, move a card on the board, open the forecast chart, and a
+//! stakeholder failing to edit. Screenshots of the main pages are written
+//! to `target/screenshots/`.
+
+use crate::support::{API, Backend, PASSWORD, TestServer};
+use crate::webdriver::{Driver, Session, keys};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn shots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots")
+}
+
+fn shot(s: &Session, name: &str) {
+    let p = shots().join(format!("{name}.png"));
+    s.screenshot(&p).unwrap();
+}
+
+fn sign_in(s: &Session, base: &str, user: &str) {
+    s.goto(&format!("{base}/login")).unwrap();
+    s.wait_for("#handle", WAIT)
+        .unwrap()
+        .send_keys(user)
+        .unwrap();
+    s.find("#password").unwrap().send_keys(PASSWORD).unwrap();
+    s.find("form button[type=submit]").unwrap().click().unwrap();
+    s.wait_for("header.top", WAIT).unwrap();
+}
+
+/// No console errors, and the page passes basic accessibility checks:
+/// one main landmark, one h1, every form control labelled, every image
+/// with alternative text, and a lang attribute.
+fn check_page(s: &Session, what: &str) {
+    let errors: Vec<(String, String)> = s
+        .browser_log()
+        .into_iter()
+        .filter(|(level, _)| level == "SEVERE")
+        .collect();
+    assert!(errors.is_empty(), "{what}: console errors {errors:?}");
+    let problems = s
+        .execute(
+            r#"
+            const out = [];
+            if (document.querySelectorAll('main').length !== 1) out.push('main landmarks: ' + document.querySelectorAll('main').length);
+            if (document.querySelectorAll('h1').length !== 1) out.push('h1 count: ' + document.querySelectorAll('h1').length);
+            if (!document.documentElement.lang) out.push('no lang');
+            for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+              const named = (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+              if (!named) out.push('unlabelled ' + el.tagName + ' ' + (el.name || el.id));
+            }
+            for (const img of document.querySelectorAll('img')) { if (!img.hasAttribute('alt')) out.push('img without alt'); }
+            for (const b of document.querySelectorAll('button')) { if (!b.textContent.trim() && !b.getAttribute('aria-label')) out.push('button without a name'); }
+            return out;
+            "#,
+            vec![],
+        )
+        .unwrap();
+    assert_eq!(problems, json!([]), "{what}: accessibility problems");
+}
+
+fn backlog_keys(s: &Session) -> Vec<String> {
+    s.find_all("table.backlog tbody tr")
+        .unwrap()
+        .iter()
+        .map(|r| r.attr("data-key").unwrap().unwrap_or_default())
+        .collect()
+}
+
+fn api_order(srv: &TestServer) -> Vec<String> {
+    let r = srv.client.get(
+        &format!(
+            "{API}/items?q={}&limit=100",
+            crate::support::enc("product = PAY AND category != done ORDER BY rank")
+        ),
+        Some(srv.token("admin")),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["key"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn member_signs_in_creates_a_story_and_reorders_by_keyboard() {
+    let srv = TestServer::start(Backend::Sqlite, "browser::member");
+    let base = srv.base_url().to_string();
+    let driver = Driver::start();
+    let s = driver.session().unwrap();
+    s.set_viewport_size(1280, 900).unwrap();
+
+    // Signing in with a wrong password says so and stays on the form.
+    s.goto(&format!("{base}/login")).unwrap();
+    shot(&s, "login");
+    s.find("#handle").unwrap().send_keys("dev").unwrap();
+    s.find("#password")
+        .unwrap()
+        .send_keys("not the password")
+        .unwrap();
+    s.find("form button[type=submit]").unwrap().click().unwrap();
+    let err = s.wait_for("#login-error", WAIT).unwrap();
+    assert!(
+        err.text().unwrap().contains("wrong"),
+        "{}",
+        err.text().unwrap()
+    );
+    let _ = s.browser_log(); // the 401 of the failed sign-in is expected
+
+    sign_in(&s, &base, "dev");
+    assert!(s.current_url().unwrap().ends_with("/backlog"));
+    s.wait_for("table.backlog tbody tr", WAIT).unwrap();
+    check_page(&s, "backlog");
+    shot(&s, "backlog");
+
+    // The help overlay opens with ? and closes with Escape.
+    s.send_keys_to_active("?").unwrap();
+    s.wait_until(
+        |s| {
+            s.execute("return document.getElementById('help').open", vec![])
+                .unwrap()
+                == json!(true)
+        },
+        WAIT,
+    )
+    .unwrap();
+    shot(&s, "help-overlay");
+    s.press_key(keys::ESCAPE).unwrap();
+    s.wait_until(
+        |s| {
+            s.execute("return document.getElementById('help').open", vec![])
+                .unwrap()
+                == json!(false)
+        },
+        WAIT,
+    )
+    .unwrap();
+
+    // "/" focuses the query bar; a query narrows the list.
+    s.send_keys_to_active("/").unwrap();
+    let active = s.active_element().unwrap();
+    assert_eq!(active.attr("id").unwrap().as_deref(), Some("q"));
+    active.send_keys("kind = story").unwrap();
+    active.send_keys(keys::ENTER).unwrap();
+    s.wait_until(|s| s.current_url().unwrap().contains("q=kind"), WAIT)
+        .unwrap();
+    let keys_now = backlog_keys(&s);
+    assert!(!keys_now.is_empty());
+    assert!(keys_now.iter().all(|k| k.starts_with("PAY-")));
+
+    // "c" opens the new-item form; create a story.
+    s.goto(&format!("{base}/backlog")).unwrap();
+    s.wait_for("table.backlog", WAIT).unwrap();
+    s.send_keys_to_active("c").unwrap();
+    s.wait_for("#f-title", WAIT).unwrap();
+    check_page(&s, "new item");
+    let title = "As a merchant, I want to download refund receipts, so that I can file them";
+    s.find("#f-title").unwrap().send_keys(title).unwrap();
+    s.find("#f-description")
+        .unwrap()
+        .send_keys("Receipts as **PDF**. <script>alert('x')</script>")
+        .unwrap();
+    s.find("#f-acceptance")
+        .unwrap()
+        .send_keys("Scenario: one receipt\n  Given a refunded payment\n  When I download its receipt\n  Then I get a PDF")
+        .unwrap();
+    s.find("#f-estimate").unwrap().send_keys("3").unwrap();
+    s.find("form.item-form button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    s.wait_for("main.item h1", WAIT).unwrap();
+    let h1 = s.find("main.item h1").unwrap().text().unwrap();
+    assert!(h1.contains(title), "{h1}");
+    let key = h1.split_whitespace().next().unwrap().to_string();
+    // Markdown is rendered, script is shown as text and never runs.
+    assert_eq!(s.find(".markdown strong").unwrap().text().unwrap(), "PDF");
+    assert!(
+        s.find(".markdown")
+            .unwrap()
+            .text()
+            .unwrap()
+            .contains("<script>")
+    );
+    assert!(s.find_all(".markdown script").unwrap().is_empty());
+    check_page(&s, "item");
+    shot(&s, "item");
+    let (version, body) = srv.read(&key);
+    assert_eq!(version, 1);
+    assert_eq!(body["estimate"], json!(3.0));
+
+    // Reorder by keyboard: select the second row with j j, Alt+Up.
+    s.goto(&format!("{base}/backlog")).unwrap();
+    s.wait_for("table.backlog tbody tr", WAIT).unwrap();
+    let before = backlog_keys(&s);
+    assert!(before.len() >= 3);
+    s.send_keys_to_active("j").unwrap();
+    s.send_keys_to_active("j").unwrap();
+    let sel = s.find("tr.selected").unwrap();
+    assert_eq!(
+        sel.attr("data-key").unwrap().as_deref(),
+        Some(before[1].as_str())
+    );
+    s.chord(&[keys::ALT, keys::ARROW_UP]).unwrap();
+    s.wait_until(|s| backlog_keys(s).first() == Some(&before[1]), WAIT)
+        .unwrap();
+    // The server has the new order, not only the page.
+    let order = api_order(&srv);
+    assert_eq!(order[0], before[1]);
+    assert_eq!(order[1], before[0]);
+    // And it survives a reload.
+    s.refresh().unwrap();
+    s.wait_for("table.backlog tbody tr", WAIT).unwrap();
+    assert_eq!(backlog_keys(&s)[0], before[1]);
+    check_page(&s, "backlog after reorder");
+
+    // The same again without script: the ↓ button is a plain form.
+    let first = backlog_keys(&s)[0].clone();
+    s.find("table.backlog tbody tr:first-child td.moves form:nth-child(2) button")
+        .unwrap()
+        .click()
+        .unwrap();
+    s.wait_until(|s| backlog_keys(s).get(1) == Some(&first), WAIT)
+        .unwrap();
+
+    // At phone width the backlog is still readable.
+    s.set_viewport_size(390, 844).unwrap();
+    s.refresh().unwrap();
+    s.wait_for("table.backlog", WAIT).unwrap();
+    let overflow = s
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap_or(99) <= 2,
+        "horizontal overflow at phone width: {overflow}"
+    );
+    shot(&s, "backlog-phone");
+}
+
+#[test]
+fn member_moves_a_card_on_the_board_and_opens_the_forecast() {
+    let srv = TestServer::start(Backend::Sqlite, "browser::board");
+    let base = srv.base_url().to_string();
+    let driver = Driver::start();
+    let s = driver.session().unwrap();
+    s.set_viewport_size(1280, 900).unwrap();
+    sign_in(&s, &base, "dev");
+
+    s.goto(&format!("{base}/board")).unwrap();
+    s.wait_for(".board .column", WAIT).unwrap();
+    check_page(&s, "board");
+    shot(&s, "board");
+    // Move PAY-4 to in-progress with the card's own control.
+    let card = "li.card[data-key='PAY-4']";
+    let select = s.find(&format!("{card} select[name=state]")).unwrap();
+    s.execute(
+        "arguments[0].value = 'in-progress'; arguments[0].dispatchEvent(new Event('change'));",
+        vec![select.to_arg()],
+    )
+    .unwrap();
+    s.find(&format!("{card} form button[type=submit]"))
+        .unwrap()
+        .click()
+        .unwrap();
+    s.wait_until(
+        |s| {
+            s.find(&format!("section.column[data-state='in-progress'] {card}"))
+                .is_ok()
+        },
+        WAIT,
+    )
+    .unwrap();
+    let (_, body) = srv.read("PAY-4");
+    assert_eq!(body["state"], json!("in-progress"));
+
+    // Drag-and-drop uses the API with the card's version: move it back by
+    // the same call the drop handler makes.
+    let moved = s
+        .execute_async(
+            r#"
+            const done = arguments[arguments.length - 1];
+            const card = document.querySelector("li.card[data-key='PAY-4']");
+            fetch('/api/v1/items/PAY-4', {
+              method: 'PATCH',
+              headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.body.dataset.csrf, 'If-Match': '"' + card.dataset.version + '"'},
+              body: JSON.stringify({state: 'todo'})
+            }).then(r => done(r.status));
+            "#,
+            vec![],
+        )
+        .unwrap();
+    assert_eq!(moved, json!(200));
+
+    // The plan page draws the forecast charts.
+    s.goto(&format!("{base}/plan")).unwrap();
+    s.wait_for("#burnup svg", WAIT).unwrap();
+    s.wait_for("#when-chart svg", WAIT).unwrap();
+    let bars = s.find_all("#when-chart svg rect").unwrap().len();
+    assert!(bars > 3, "the when chart has {bars} rects");
+    check_page(&s, "plan");
+    shot(&s, "plan");
+}
+
+#[test]
+fn stakeholder_reads_and_comments_but_cannot_edit() {
+    let srv = TestServer::start(Backend::Sqlite, "browser::stakeholder");
+    let base = srv.base_url().to_string();
+    let driver = Driver::start();
+    let s = driver.session().unwrap();
+    s.set_viewport_size(1280, 900).unwrap();
+    sign_in(&s, &base, "stake");
+
+    s.goto(&format!("{base}/items/PAY-3")).unwrap();
+    s.wait_for("main.item h1", WAIT).unwrap();
+    // No edit controls for a stakeholder.
+    assert!(s.find_all("a.button[href$='/edit']").unwrap().is_empty());
+    assert!(s.find_all("#state-select").unwrap().is_empty());
+    // Another product's item linked from here is not shown.
+    let text = s.find("main").unwrap().text().unwrap();
+    assert!(
+        !text.contains("OPS-"),
+        "a stakeholder of PAY sees OPS: {text}"
+    );
+    check_page(&s, "item as stakeholder");
+    shot(&s, "item-stakeholder");
+
+    // Opening the edit form by URL is refused with a clear page.
+    s.goto(&format!("{base}/items/PAY-3/edit")).unwrap();
+    let msg = s.wait_for("p.error", WAIT).unwrap().text().unwrap();
+    assert!(msg.contains("cannot edit"), "{msg}");
+    let _ = s.browser_log(); // the 403 is expected
+
+    // A change sent from the page anyway is refused by the server.
+    s.goto(&format!("{base}/items/PAY-3")).unwrap();
+    s.wait_for("main.item h1", WAIT).unwrap();
+    let (version, _) = srv.read("PAY-3");
+    let r: Value = s
+        .execute_async(
+            r#"
+            const done = arguments[arguments.length - 1];
+            fetch('/api/v1/items/PAY-3', {
+              method: 'PATCH',
+              headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.body.dataset.csrf, 'If-Match': '"' + arguments[0] + '"'},
+              body: JSON.stringify({title: 'Changed by a stakeholder'})
+            }).then(r => r.json().then(j => done([r.status, j.error.code])));
+            "#,
+            vec![json!(version)],
+        )
+        .unwrap();
+    assert_eq!(r, json!([403, "forbidden"]));
+    assert_eq!(srv.read("PAY-3").0, version);
+    let _ = s.browser_log();
+
+    // Commenting is allowed.
+    s.find("#comment")
+        .unwrap()
+        .send_keys("Can we ship this before the audit?")
+        .unwrap();
+    s.execute("document.querySelector('#comment').form.submit()", vec![])
+        .unwrap();
+    s.wait_until(
+        |s| {
+            s.find_all(".comment")
+                .unwrap()
+                .iter()
+                .any(|c| c.text().unwrap().contains("before the audit"))
+        },
+        WAIT,
+    )
+    .unwrap();
+    check_page(&s, "item after comment");
+
+    // An item of a product the stakeholder has no role in does not exist.
+    s.goto(&format!("{base}/items/OPS-2")).unwrap();
+    let h1 = s.wait_for("h1", WAIT).unwrap().text().unwrap();
+    assert_eq!(h1, "Not found");
+}
