@@ -99,7 +99,7 @@ pub enum Command {
     Check,
     /// Show everything that ever happened to an item (also after it was deleted).
     History {
-        /// An item key, e.g. PAY-42.
+        /// An item key, e.g. PAY-42, or user:HANDLE for an account.
         key: String,
     },
     /// The audit trail.

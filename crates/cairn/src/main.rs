@@ -324,8 +324,12 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::History { key: k } => {
             let mut app = open(&cli, false)?;
-            let k = key(k)?;
-            output::history(o, fmt, &app.history(&k.to_string())?);
+            // `user:HANDLE` is an account's history; anything else is an item key.
+            let target = match k.strip_prefix("user:") {
+                Some(h) => format!("user:{}", h.trim().to_ascii_lowercase()),
+                None => key(k)?.to_string(),
+            };
+            output::history(o, fmt, &app.history(&target)?);
         }
         Command::Audit(cli::AuditCmd::Verify) => {
             let mut app = open(&cli, false)?;

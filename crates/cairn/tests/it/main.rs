@@ -963,3 +963,100 @@ fn requirements_import_reimport_and_bad_documents() {
     let dupes = ok(p, &["dupes", "--threshold", "0.3"]);
     assert!(dupes.contains("PAY-"), "{dupes}");
 }
+
+fn cairn_stdin(dir: &Path, args: &[&str], stdin: &str) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CAIRN_DB")
+        .env("CAIRN_ACTOR", "tester")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn users_roles_and_tokens_from_the_cli() {
+    let d = workspace();
+    let r = cairn_stdin(
+        d.path(),
+        &["user", "add", "ada", "--name", "Ada Lovelace", "--admin"],
+        "correct horse battery\n",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("created user ada (admin)"),
+        "{}",
+        r.stdout
+    );
+    // A short password, an unknown role or product, a duplicate: exit 2 with a fix.
+    let r = cairn_stdin(d.path(), &["user", "add", "bob"], "short\n");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("at least 10 characters"), "{}", r.stderr);
+    let r = cairn_stdin(
+        d.path(),
+        &["user", "add", "bob", "--role", "PAY=boss"],
+        "correct horse battery\n",
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not a role"), "{}", r.stderr);
+    let r = cairn_stdin(
+        d.path(),
+        &["user", "add", "bob", "--role", "NOPE=owner"],
+        "correct horse battery\n",
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no product NOPE"), "{}", r.stderr);
+    let r = cairn_stdin(d.path(), &["user", "add", "ada"], "correct horse battery\n");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+    let r = cairn_stdin(
+        d.path(),
+        &["user", "add", "sam", "--role", "PAY=stakeholder"],
+        "another good password\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    ok(d.path(), &["user", "grant", "sam", "pay", "member"]);
+    let list = ok(d.path(), &["user", "list", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(v[1]["handle"], "sam");
+    assert_eq!(v[1]["roles"][0]["role"], "member");
+    assert!(
+        !list.contains("argon2"),
+        "password hashes never leave the database"
+    );
+    // Tokens: the secret is printed once; the list never shows it.
+    let secret = ok(d.path(), &["user", "token", "add", "sam", "ci"]);
+    assert!(secret.trim().starts_with("cairn_"), "{secret}");
+    let tokens = ok(d.path(), &["user", "token", "list", "sam"]);
+    assert!(tokens.contains("ci") && !tokens.contains(secret.trim()));
+    ok(d.path(), &["user", "token", "revoke", "sam", "1"]);
+    assert!(ok(d.path(), &["user", "token", "list", "sam"]).contains("revoked"));
+    // The last admin cannot be disabled.
+    let r = cairn(d.path(), &["user", "disable", "ada"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("last admin"), "{}", r.stderr);
+    // Every account change is audited, without secrets.
+    let audit = ok(d.path(), &["history", "user:sam", "--format", "json"]);
+    assert!(
+        audit.contains("user.create")
+            && audit.contains("user.role")
+            && audit.contains("token.create")
+    );
+    assert!(!audit.contains(secret.trim()));
+}
