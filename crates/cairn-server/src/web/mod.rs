@@ -164,8 +164,18 @@ async fn login(State(s): State<AppState>, creds: Creds, Form(f): Form<LoginForm>
             r
         }
         Err(e) => {
-            let status = e.status;
-            (status, layout::login_page(Some(&e.message), &next, &handle)).into_response()
+            let mut r = (
+                e.status,
+                layout::login_page(Some(&e.message), &next, &handle),
+            )
+                .into_response();
+            // Retry-After on a lockout.
+            for (k, v) in &e.headers {
+                if let Ok(v) = HeaderValue::from_str(v) {
+                    r.headers_mut().insert(k.clone(), v);
+                }
+            }
+            r
         }
     }
 }

@@ -19,6 +19,7 @@
 //! internal (a panic, a backtrace, SQL).
 #![allow(dead_code)]
 
+use cairn_app::requirements::ReqFormat;
 use cairn_app::{App, NewItem, Patch, SimClock};
 use cairn_core::{ItemKey, Kind, Millis, Role};
 use serde_json::Value;
@@ -105,6 +106,8 @@ pub struct ItemSeed {
     pub parent: Option<u32>,
     pub started_on: Option<i64>,
     pub done_on: Option<i64>,
+    /// Made by importing [`REQUIREMENTS_V1`] rather than by `item_add`.
+    pub imported: bool,
 }
 
 const fn it(kind: Kind, title: &'static str, estimate: Option<f64>) -> ItemSeed {
@@ -115,6 +118,7 @@ const fn it(kind: Kind, title: &'static str, estimate: Option<f64>) -> ItemSeed 
         parent: None,
         started_on: None,
         done_on: None,
+        imported: false,
     }
 }
 
@@ -126,6 +130,7 @@ const fn child(kind: Kind, title: &'static str, estimate: Option<f64>, parent: u
         parent: Some(parent),
         started_on: None,
         done_on: None,
+        imported: false,
     }
 }
 
@@ -137,6 +142,7 @@ const fn done(kind: Kind, title: &'static str, estimate: f64, start: i64, end: i
         parent: None,
         started_on: Some(start),
         done_on: Some(end),
+        imported: false,
     }
 }
 
@@ -148,6 +154,19 @@ const fn started(kind: Kind, title: &'static str, estimate: f64, start: i64) -> 
         parent: None,
         started_on: Some(start),
         done_on: None,
+        imported: false,
+    }
+}
+
+const fn imported(title: &'static str) -> ItemSeed {
+    ItemSeed {
+        kind: Kind::Requirement,
+        title,
+        estimate: None,
+        parent: None,
+        started_on: None,
+        done_on: None,
+        imported: true,
     }
 }
 
@@ -170,8 +189,21 @@ pub const PAY: ProductSeed = ProductSeed {
         done(Kind::Story, "Email merchants a payout receipt", 2.0, 10, 15),
         done(Kind::Bug, "Retry failed payouts overnight", 3.0, 14, 21),
         started(Kind::Story, "Flag suspicious chargebacks", 5.0, 20),
+        imported("Notify finance of refund batches"),
     ],
 };
+
+/// A requirements document imported into PAY at seed time, and its second
+/// version, re-imported after PAY-4 and OPS-8 were linked to the
+/// requirement: both become suspect.
+pub const REQUIREMENTS_V1: &str = "# Refunds\n\n### R-1: Notify finance of refund batches\n\nThe system shall notify finance of every refund batch.\n";
+pub const REQUIREMENTS_V2: &str = "# Refunds\n\n### R-1: Notify finance of refund batches\n\nThe system shall notify finance of every refund batch within one hour.\n";
+
+/// Links to the imported requirement, one from each product.
+pub const SUSPECT_LINKS: [(&str, &str, &str); 2] = [
+    ("PAY-4", "implements", "PAY-13"),
+    ("OPS-8", "implements", "PAY-13"),
+];
 
 /// OPS: owned by `outsider` only; nobody with a PAY role sees it.
 pub const OPS: ProductSeed = ProductSeed {
@@ -332,7 +364,7 @@ fn seed(url: &str) -> Secrets {
             .unwrap_or_else(|e| panic!("grant {handle} {product}: {e}"));
     }
     for p in [&PAY, &OPS] {
-        for (n, s) in p.items.iter().enumerate() {
+        for (n, s) in p.items.iter().enumerate().filter(|(_, s)| !s.imported) {
             let item = app
                 .item_add(
                     NewItem {
@@ -408,6 +440,30 @@ fn seed(url: &str) -> Secrets {
             }
         }
     }
+    // A requirement imported, linked from both products, then changed.
+    let r = app
+        .req_import(
+            "refunds.md",
+            REQUIREMENTS_V1,
+            ReqFormat::Markdown,
+            Some("PAY"),
+        )
+        .expect("requirements import");
+    let req = app.item(&k("PAY-13")).expect("the imported requirement");
+    assert_eq!(req.title, PAY.items[12].title, "{r:?}");
+    for (a, rel, b) in SUSPECT_LINKS {
+        app.link(&k(a), rel, &k(b), None)
+            .unwrap_or_else(|e| panic!("link {a} {rel} {b}: {e}"));
+    }
+    let r = app
+        .req_import(
+            "refunds.md",
+            REQUIREMENTS_V2,
+            ReqFormat::Markdown,
+            Some("PAY"),
+        )
+        .expect("requirements re-import");
+    assert_eq!(r.suspects.len(), 2, "{r:?}");
     let mut secrets = Secrets::default();
     for (handle, _, _) in users {
         let (_, secret) = app.token_add(handle, "main").expect("token add");
@@ -1065,20 +1121,6 @@ fn url_for_replaces_the_database() {
         url_for("postgres://u:p@h/postgres?sslmode=disable", "x"),
         "postgres://u:p@h/x?sslmode=disable"
     );
-}
-
-/// Does `text` name `key` (and not just a longer key that starts the same)?
-pub fn names_key(text: &str, key: &str) -> bool {
-    text.match_indices(key).any(|(i, _)| {
-        !text[i + key.len()..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit())
-            && !text[..i]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_ascii_alphanumeric())
-    })
 }
 
 /// Every `PREFIX-<n>` key `text` names.
