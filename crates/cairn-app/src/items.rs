@@ -172,10 +172,19 @@ impl App {
         }
         // A caller sees only their products' items, in results and counts.
         if let Some(visible) = self.access.as_ref().and_then(|a| a.visible()) {
-            let only = cairn_query::Filter::In {
-                field: cairn_query::Field::Product,
-                values: visible.into_iter().map(cairn_query::Scalar::Text).collect(),
-                negated: false,
+            let only = match visible.as_slice() {
+                // One product (the usual case) is an equality the planner
+                // can seek by.
+                [one] => cairn_query::Filter::Compare {
+                    field: cairn_query::Field::Product,
+                    op: cairn_query::CmpOp::Eq,
+                    value: cairn_query::Scalar::Text(one.clone()),
+                },
+                _ => cairn_query::Filter::In {
+                    field: cairn_query::Field::Product,
+                    values: visible.into_iter().map(cairn_query::Scalar::Text).collect(),
+                    negated: false,
+                },
             };
             q.filter = cairn_query::Filter::And(vec![only, q.filter]);
         }
@@ -196,6 +205,20 @@ impl App {
         })
     }
 
+    /// One page of a query's items, without counting the rest.
+    pub fn query_items(&mut self, src: &str, page: Page) -> Result<Vec<Item>> {
+        let q = self.compile_query(src)?;
+        let mut items = self.store.query(&q, page)?;
+        self.hide_parents(&mut items);
+        Ok(items)
+    }
+
+    /// How many of a product's items are in each state (for a board).
+    pub fn count_by_state(&mut self, product: &str) -> Result<Vec<(String, u64)>> {
+        let product = self.resolve_product(Some(product))?.prefix;
+        Ok(self.store.count_by_state(&product)?)
+    }
+
     /// A page of a query with its count capped at `cap` matches (pages of
     /// huge backlogs need not count every row). The count always covers
     /// at least the page itself.
@@ -204,6 +227,15 @@ impl App {
         let mut items = self.store.query(&q, page)?;
         self.hide_parents(&mut items);
         let seen = (page.offset + items.len()) as u64;
+        if items.len() < page.limit && (page.offset == 0 || !items.is_empty()) {
+            // The last page: everything is counted already.
+            return Ok(QueryResult {
+                total: seen,
+                capped: false,
+                offset: page.offset,
+                items,
+            });
+        }
         let limit = cap.max(seen + 1);
         let n = self.store.count_upto(&q, limit + 1)?;
         Ok(QueryResult {

@@ -169,9 +169,9 @@ pub fn decode_cursor(c: &str) -> ApiResult<usize> {
 }
 
 pub const MAX_LIMIT: usize = 500;
-/// Counts stop here: a page of a huge result says "more than 1,000"
+/// Counts stop here: a page of a huge result says "more than 500"
 /// rather than scanning every match.
-pub const COUNT_CAP: u64 = 1_000;
+pub const COUNT_CAP: u64 = 500;
 
 fn limit(l: Option<usize>) -> ApiResult<usize> {
     match l {
@@ -280,6 +280,7 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
             .param(QUERY)
             .param(P::query("limit", "Items per page, 1 to 500 (default 50)."))
             .param(P::query("cursor", "`next_cursor` from the previous page."))
+            .param(P::query("total", "true to also count the matches (up to 500; `total_capped` says when there are more)."))
             .returns("ItemPage"),
             items_list,
         )
@@ -702,6 +703,9 @@ struct ListParams {
     q: Option<String>,
     limit: Option<usize>,
     cursor: Option<String>,
+    /// Also count the matches (up to [`COUNT_CAP`]).
+    #[serde(default)]
+    total: bool,
 }
 
 async fn items_list(
@@ -717,22 +721,27 @@ async fn items_list(
         .transpose()?
         .unwrap_or(0);
     c.call(&s, None, move |app, _| {
-        let r = app.query_capped(
-            p.q.as_deref().unwrap_or(""),
-            Page { limit, offset },
-            COUNT_CAP,
+        let src = p.q.as_deref().unwrap_or("");
+        // One more than a page tells whether there is a next page without
+        // counting every match.
+        let mut page = app.query_items(
+            src,
+            Page {
+                limit: limit + 1,
+                offset,
+            },
         )?;
-        let next = offset + r.items.len();
-        let next_cursor =
-            (r.items.len() == limit && (next as u64) < r.total).then(|| encode_cursor(next));
-        let items: Vec<_> = r.items.iter().map(item_out).collect();
-        Ok(axum::Json(json!({
-            "items": items,
-            "total": r.total,
-            "total_capped": r.capped,
-            "next_cursor": next_cursor,
-        }))
-        .into_response())
+        let more = page.len() > limit;
+        page.truncate(limit);
+        let next_cursor = more.then(|| encode_cursor(offset + limit));
+        let items: Vec<_> = page.iter().map(item_out).collect();
+        let mut body = json!({ "items": items, "next_cursor": next_cursor });
+        if p.total {
+            let r = app.query_capped(src, Page { limit, offset }, COUNT_CAP)?;
+            body["total"] = json!(r.total);
+            body["total_capped"] = json!(r.capped);
+        }
+        Ok(axum::Json(body).into_response())
     })
     .await
 }

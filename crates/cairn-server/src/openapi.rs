@@ -284,7 +284,7 @@ fn schemas() -> Value {
             "type": "object",
             "properties": {
                 "items": { "type": "array", "items": { "$ref": "#/components/schemas/Item" } },
-                "total": { "type": "integer", "description": "Matches, counted up to 1,000" },
+                "total": { "type": "integer", "description": "Matches, counted up to 500; only with total=true" },
                 "total_capped": { "type": "boolean", "description": "True when there are more than `total` matches" },
                 "next_cursor": { "type": ["string", "null"] }
             }

@@ -343,6 +343,13 @@ fn compare(field: &Field, op: CmpOp, value: &Scalar, out: &mut Sql) {
             out.bind(v);
             out.push(tail);
         }
+        // Equality compares with a scalar subquery, so the planner can seek
+        // the (product_id, rank) index instead of scanning every item.
+        Field::Product if op == CmpOp::Eq => {
+            out.push("i.product_id = (SELECT x.id FROM products x WHERE x.prefix = ");
+            out.bind(v);
+            out.push(")");
+        }
         Field::Product => {
             out.push(&format!(
                 "i.product_id IN (SELECT x.id FROM products x WHERE x.prefix {} ",

@@ -289,13 +289,13 @@ fn board_states(app: &App) -> Vec<String> {
     app.config().all_states()
 }
 
-fn column_query(product: &str, state: &str, done: bool) -> String {
-    let order = if done {
-        "ORDER BY resolved DESC"
-    } else {
-        "ORDER BY rank"
-    };
-    format!("product = {product} AND state = {} {order}", quote(state))
+/// A column's cards in rank order (the order the backlog has; it keeps
+/// every column on the product's rank index, however large the product).
+fn column_query(product: &str, state: &str) -> String {
+    format!(
+        "product = {product} AND state = {} ORDER BY rank",
+        quote(state)
+    )
 }
 
 fn cards(
@@ -305,25 +305,20 @@ fn cards(
     state: &str,
     offset: usize,
     states: &[String],
-) -> Result<(Markup, (u64, bool)), ApiError> {
-    let done = app
-        .config()
-        .workflow
-        .state(state)
-        .is_some_and(|s| s.category == cairn_core::Category::Done);
-    let r = app.query_capped(
-        &column_query(product, state, done),
+    total: u64,
+) -> Result<Markup, ApiError> {
+    let items = app.query_items(
+        &column_query(product, state),
         StorePage {
             limit: COLUMN_CARDS,
             offset,
         },
-        crate::api::COUNT_CAP,
     )?;
     let edit = can_edit(caller, product);
-    let next = offset + r.items.len();
-    let more = (next as u64) < r.total;
+    let next = offset + items.len();
+    let more = (next as u64) < total;
     let m = html! {
-        @for it in &r.items {
+        @for it in &items {
             li .card data-nav data-key=(it.key) data-version=(it.version) data-href=(format!("/items/{}", it.key)) tabindex="-1" draggable=[edit.then_some("true")] {
                 a href=(format!("/items/{}", it.key)) .key { (it.key) }
                 span .title { (it.title) }
@@ -353,21 +348,23 @@ fn cards(
                 a href=(url("/board/column", &[("product", product), ("state", state), ("cursor", &encode_cursor(next))]))
                     hx-get=(url("/board/column", &[("product", product), ("state", state), ("cursor", &encode_cursor(next))]))
                     hx-target="closest li" hx-swap="outerHTML" {
-                    "Show more (" (r.total - next as u64) @if r.capped { "+" } " left)"
+                    "Show more (" (total - next as u64) " left)"
                 }
             }
         }
     };
-    Ok((m, (r.total, r.capped)))
+    Ok(m)
 }
 
 pub async fn board(State(s): State<AppState>, c: Creds, Query(p): Query<BoardParams>) -> WebResult {
     Ok(c.call(&s, None, move |app, caller| {
         let (ps, product) = products(app, p.product.as_deref())?;
         let states = board_states(app);
+        let counts = app.count_by_state(&product)?;
         let mut columns = Vec::new();
         for st in &states {
-            let (m, total) = cards(app, caller, &product, st, 0, &states)?;
+            let total = counts.iter().find(|(s, _)| s == st).map_or(0, |c| c.1);
+            let m = cards(app, caller, &product, st, 0, &states, total)?;
             columns.push((st.clone(), m, total));
         }
         let edit = can_edit(caller, &product);
@@ -378,7 +375,7 @@ pub async fn board(State(s): State<AppState>, c: Creds, Query(p): Query<BoardPar
                 div .board role="list" aria-label="Columns by state" {
                     @for (st, m, total) in &columns {
                         section .column role="listitem" data-state=(st) aria-labelledby=(format!("col-{}", enc(st))) {
-                            h2 id=(format!("col-{}", enc(st))) { (st) " " span .count { (total.0) @if total.1 { "+" } } }
+                            h2 id=(format!("col-{}", enc(st))) { (st) " " span .count { (total) } }
                             ul .cards data-drop=[edit.then_some(st.as_str())] { (m) }
                         }
                     }
@@ -408,7 +405,12 @@ pub async fn board_column(
             .clone()
             .filter(|s| states.contains(s))
             .ok_or_else(|| ApiError::bad_input("state", "name one of the workflow's states"))?;
-        let (m, _) = cards(app, caller, &product, &state, offset, &states)?;
+        let total = app
+            .count_by_state(&product)?
+            .into_iter()
+            .find(|(s, _)| *s == state)
+            .map_or(0, |c| c.1);
+        let m = cards(app, caller, &product, &state, offset, &states, total)?;
         Ok(Html(m.into_string()).into_response())
     })
     .await?)

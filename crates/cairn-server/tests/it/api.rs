@@ -226,9 +226,11 @@ fn moves_reorder_the_backlog(s: &TestServer) {
 fn cursor_pages_see_every_item_once(s: &TestServer) {
     let dev = Some(s.token("dev"));
     for q in ["product = PAY ORDER BY rank", "", "kind = story"] {
-        let all = s
-            .client
-            .get(&format!("{API}/items?limit=500&q={}", enc(q)), dev, &[]);
+        let all = s.client.get(
+            &format!("{API}/items?limit=500&total=true&q={}", enc(q)),
+            dev,
+            &[],
+        );
         all.expect(200, "");
         let expected = keys(&all);
         let total = all.body["total"].as_u64().unwrap();
@@ -240,7 +242,7 @@ fn cursor_pages_see_every_item_once(s: &TestServer) {
         let mut cursor: Option<String> = None;
         let mut pages = 0;
         loop {
-            let mut path = format!("{API}/items?limit=2&q={}", enc(q));
+            let mut path = format!("{API}/items?limit=2&total=true&q={}", enc(q));
             if let Some(c) = &cursor {
                 path.push_str(&format!("&cursor={}", enc(c)));
             }
@@ -464,7 +466,7 @@ fn oversized_bodies_are_refused(s: &TestServer) {
     // Comments are capped well below the body limit: a 400 that says so.
     r.expect(400, "invalid_input");
     let r = s.client.get(
-        &format!("{API}/items?q={}", enc("title ~ \"Too big\"")),
+        &format!("{API}/items?total=true&q={}", enc("title ~ \"Too big\"")),
         dev,
         &[],
     );

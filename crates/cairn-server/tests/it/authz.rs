@@ -410,7 +410,9 @@ fn lists_show_only_visible_products(s: &TestServer) {
         ("outsider", &["OPS"]),
     ] {
         let t = Some(s.token(user));
-        let r = s.client.get(&format!("{API}/items?limit=500"), t, &[]);
+        let r = s
+            .client
+            .get(&format!("{API}/items?limit=500&total=true"), t, &[]);
         assert_eq!(r.status, 200, "{}", r.text);
         let total: u64 = visible.iter().map(|p| count(p)).sum();
         assert_eq!(r.body["total"].as_u64(), Some(total), "{user}: {}", r.text);
