@@ -1090,34 +1090,6 @@ fn fresh_pg_database(admin_url: &str) -> Result<String> {
     with_database(admin_url, PG_DATABASE)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn database_is_replaced_in_urls() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x").unwrap(),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/db?sslmode=disable", "x").unwrap(),
-            "postgres://u:p@h/x?sslmode=disable"
-        );
-        assert_eq!(
-            with_database("postgresql://h:5432", "x").unwrap(),
-            "postgresql://h:5432/x"
-        );
-    }
-
-    #[test]
-    fn percentiles() {
-        let mut v = vec![5.0, 1.0, 3.0, 2.0, 4.0];
-        assert_eq!(median(&mut v), 3.0);
-        assert_eq!(percentile(&mut v, 0.95), 5.0);
-    }
-}
-
 // ---- the server suite ---------------------------------------------------
 
 fn server_suite(cli: &Cli, report: &mut Report) -> Result<()> {
@@ -1249,4 +1221,32 @@ fn server_suite(cli: &Cli, report: &mut Report) -> Result<()> {
         remove_sqlite(&path)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_is_replaced_in_urls() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x").unwrap(),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "x").unwrap(),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgresql://h:5432", "x").unwrap(),
+            "postgresql://h:5432/x"
+        );
+    }
+
+    #[test]
+    fn percentiles() {
+        let mut v = vec![5.0, 1.0, 3.0, 2.0, 4.0];
+        assert_eq!(median(&mut v), 3.0);
+        assert_eq!(percentile(&mut v, 0.95), 5.0);
+    }
 }
