@@ -30,7 +30,18 @@ enum Record {
     Link(LinkRec),
     Source(SourceRec),
     Suspect(SuspectRec),
+    Comment(CommentRec),
     Audit(AuditRec),
+}
+
+/// A comment on an item (migration 0004).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommentRec {
+    item: String,
+    author: String,
+    body: String,
+    created: String,
 }
 
 /// Where an imported requirement came from (migration 0003).
@@ -301,7 +312,7 @@ fn section(r: &Record) -> u8 {
         Record::Goal(_) => 5,
         Record::Item(_) => 6,
         Record::Link(_) => 7,
-        Record::Source(_) | Record::Suspect(_) => 8,
+        Record::Source(_) | Record::Suspect(_) | Record::Comment(_) => 8,
         Record::Audit(_) => 9,
     }
 }
@@ -315,7 +326,7 @@ const SECTIONS: [&str; 10] = [
     "goal",
     "item",
     "link",
-    "source and suspect",
+    "source, suspect and comment",
     "audit",
 ];
 
@@ -429,6 +440,18 @@ impl App {
             )?;
             n += 1;
         }
+        for c in store.all_comments()? {
+            write_rec(
+                w,
+                &Record::Comment(CommentRec {
+                    item: c.item,
+                    author: c.author,
+                    body: c.body,
+                    created: format_millis(c.created),
+                }),
+            )?;
+            n += 1;
+        }
         let mut after = 0;
         loop {
             let batch = store.audit_after(after, 10_000)?;
@@ -473,6 +496,7 @@ impl App {
             let mut audits: Vec<AuditEntry> = Vec::with_capacity(5000);
             let mut sources: Vec<cairn_core::RequirementSource> = Vec::new();
             let mut suspects: Vec<cairn_core::Suspect> = Vec::new();
+            let mut comments: Vec<(ItemKey, String, String, i64)> = Vec::new();
             let mut current = 0u8;
             let mut lineno = 0u64;
             let mut buf = String::new();
@@ -631,6 +655,10 @@ impl App {
                             reason: r.reason,
                         });
                     }
+                    Record::Comment(r) => {
+                        let key = known_key(&keys, &r.item, "comment").map_err(at)?;
+                        comments.push((key, r.author, r.body, time(&r.created).map_err(at)?));
+                    }
                     Record::Audit(a) => {
                         let e = AuditEntry {
                             seq: a.seq,
@@ -672,6 +700,9 @@ impl App {
             }
             for m in &suspects {
                 tx.store.insert_suspect(m)?;
+            }
+            for (key, author, body, created) in &comments {
+                tx.store.insert_comment(key, author, body, *created)?;
             }
             // The restored chain is the record: adding an entry here would make
             // export → import → export differ from the original dump.

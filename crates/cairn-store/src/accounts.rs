@@ -409,6 +409,25 @@ impl Store {
         })
     }
 
+    /// Every comment, oldest first (for the dump).
+    pub fn all_comments(&mut self) -> Result<Vec<Comment>, StoreError> {
+        let rows = self.b.query(
+            "SELECT i.key, c.author, c.body, c.created, c.id FROM comments c JOIN items i ON i.id = c.item_id ORDER BY c.id",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(Comment {
+                    id: int(&r[4], "comment id")?,
+                    item: text(&r[0], "item")?,
+                    author: text(&r[1], "author")?,
+                    body: text(&r[2], "body")?,
+                    created: int(&r[3], "created")?,
+                })
+            })
+            .collect()
+    }
+
     pub fn comments(&mut self, item: &ItemKey) -> Result<Vec<Comment>, StoreError> {
         let rows = self.b.query(
             "SELECT c.id, c.author, c.body, c.created FROM comments c JOIN items i ON i.id = c.item_id \

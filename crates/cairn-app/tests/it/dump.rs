@@ -162,6 +162,15 @@ pub fn rich_workspace(fx: &mut Fx) {
             None,
         )
         .unwrap();
+    fx.app
+        .comment_add(
+            &k("PAY-3"),
+            "Finance wants the **CSV** first.\nThen the PDF.",
+        )
+        .unwrap();
+    fx.app
+        .comment_add(&k("OPS-1"), "Ask the on-call team, \"quoted\" and ünïcode.")
+        .unwrap();
 }
 
 pub fn export(app: &mut App) -> String {
@@ -280,6 +289,11 @@ fn round_trip(from: Backend, to: Backend) {
         dst.app.item_view(&k("PAY-3")).unwrap().links,
         src.app.item_view(&k("PAY-3")).unwrap().links
     );
+    for key in ["PAY-3", "OPS-1"] {
+        let c = dst.app.comments(&k(key)).unwrap();
+        assert_eq!(c.len(), 1, "comments of {key} after import");
+        assert_eq!(c, src.app.comments(&k(key)).unwrap(), "comments of {key}");
+    }
     for query in [
         "text ~ refund",
         "text ~ credited",
@@ -502,12 +516,17 @@ fn a_bad_line_is_named_and_writes_nothing(fx: &mut Fx) {
         (
             {
                 let mut l: Vec<String> = dump.lines().map(String::from).collect();
+                // Move the last link to just after the first audit entry.
                 let first_audit = l
                     .iter()
                     .position(|x| x.starts_with("{\"type\":\"audit\""))
                     .unwrap();
-                assert!(l[first_audit - 1].starts_with("{\"type\":\"link\""));
-                l.swap(first_audit - 1, first_audit);
+                let last_link = l
+                    .iter()
+                    .rposition(|x| x.starts_with("{\"type\":\"link\""))
+                    .unwrap();
+                let link = l.remove(last_link);
+                l.insert(first_audit, link);
                 l.join("\n") + "\n"
             },
             format!(
