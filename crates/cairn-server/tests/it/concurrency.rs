@@ -294,3 +294,52 @@ mod sqlite {
         super::sessions_and_sign_in_limits_are_shared_by_servers(Backend::Sqlite);
     }
 }
+
+/// SIGTERM or Ctrl-C while a request is on its way: the request is served
+/// in full, then the server stops.
+#[test]
+fn a_request_in_flight_finishes_after_the_shutdown_signal() {
+    use std::io::{Read, Write};
+    let mut s = TestServer::start(Backend::Sqlite, "concurrency::shutdown_in_flight");
+    let addr = s.base_url().trim_start_matches("http://").to_string();
+    let token = s.token("dev").to_string();
+    let body = r#"{"product":"PAY","kind":"story","title":"Sent across the shutdown"}"#;
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        conn,
+        "POST /api/v1/items HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    // Half the body now, the rest after the signal.
+    conn.write_all(&body.as_bytes()[..20]).unwrap();
+    conn.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    s.signal_stop();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    conn.write_all(&body.as_bytes()[20..]).unwrap();
+    let mut response = String::new();
+    let _ = conn.read_to_string(&mut response);
+    assert!(
+        response.starts_with("HTTP/1.1 201"),
+        "the request in flight was not served: {response}"
+    );
+    assert!(response.contains("Sent across the shutdown"));
+    s.stop().expect("the server stops once the request is done");
+    // The item was written, and nothing is served any more.
+    let mut app = cairn_app::App::open(s.db_url(), "check").unwrap();
+    let r = app
+        .query(
+            "title ~ \"across the shutdown\"",
+            cairn_store::Page::default(),
+        )
+        .unwrap();
+    assert_eq!(r.total, 1);
+    drop(app);
+    assert!(
+        std::net::TcpStream::connect(&addr).is_err(),
+        "the listener is closed after shutdown"
+    );
+}

@@ -672,8 +672,15 @@ impl TestServer {
         r.body["key"].as_str().expect("a key").to_string()
     }
 
+    /// Send the shutdown signal (as SIGTERM would) without waiting.
+    pub fn signal_stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+
     /// Stop the server now and report how it ended.
-    fn stop(&mut self) -> Result<(), String> {
+    pub fn stop(&mut self) -> Result<(), String> {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
