@@ -723,23 +723,25 @@ async fn items_list(
     c.call(&s, None, move |app, _| {
         let src = p.q.as_deref().unwrap_or("");
         // One more than a page tells whether there is a next page without
-        // counting every match.
-        let mut page = app.query_items(
-            src,
-            Page {
-                limit: limit + 1,
-                offset,
-            },
-        )?;
+        // counting every match; the count, when asked for, stops at the cap.
+        let one_more = Page {
+            limit: limit + 1,
+            offset,
+        };
+        let (mut page, total) = if p.total {
+            let r = app.query_capped(src, one_more, COUNT_CAP)?;
+            (r.items, Some((r.total, r.capped)))
+        } else {
+            (app.query_items(src, one_more)?, None)
+        };
         let more = page.len() > limit;
         page.truncate(limit);
         let next_cursor = more.then(|| encode_cursor(offset + limit));
         let items: Vec<_> = page.iter().map(item_out).collect();
         let mut body = json!({ "items": items, "next_cursor": next_cursor });
-        if p.total {
-            let r = app.query_capped(src, Page { limit, offset }, COUNT_CAP)?;
-            body["total"] = json!(r.total);
-            body["total_capped"] = json!(r.capped);
+        if let Some((n, capped)) = total {
+            body["total"] = json!(n);
+            body["total_capped"] = json!(capped);
         }
         Ok(axum::Json(body).into_response())
     })

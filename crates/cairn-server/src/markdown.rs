@@ -18,11 +18,20 @@ fn safe_url(u: &str) -> bool {
     }
 }
 
+fn checked<'a>(url: CowStr<'a>, instead: &'static str) -> CowStr<'a> {
+    if safe_url(&url) {
+        url
+    } else {
+        CowStr::Borrowed(instead)
+    }
+}
+
 pub fn render(src: &str) -> String {
     let opts = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_FOOTNOTES;
+    // Links with an unsafe URL lead nowhere; images with one show nothing.
     let events = Parser::new_ext(src, opts).map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
         Event::Start(Tag::Link {
@@ -30,37 +39,23 @@ pub fn render(src: &str) -> String {
             dest_url,
             title,
             id,
-        }) => {
-            let dest_url = if safe_url(&dest_url) {
-                dest_url
-            } else {
-                CowStr::Borrowed("#")
-            };
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            })
-        }
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: checked(dest_url, "#"),
+            title,
+            id,
+        }),
         Event::Start(Tag::Image {
             link_type,
             dest_url,
             title,
             id,
-        }) => {
-            let dest_url = if safe_url(&dest_url) {
-                dest_url
-            } else {
-                CowStr::Borrowed("")
-            };
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            })
-        }
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: checked(dest_url, ""),
+            title,
+            id,
+        }),
         other => other,
     });
     let mut out = String::with_capacity(src.len() * 2);

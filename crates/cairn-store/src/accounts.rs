@@ -2,19 +2,9 @@
 //! Secrets are stored only as hashes; callers hash before they call.
 
 use crate::StoreError;
-use crate::store::Store;
+use crate::store::{Store, corrupt, int, text};
 use crate::value::{Row, Value};
 use cairn_core::{ApiToken, Comment, ItemKey, Membership, Millis, Role, User};
-
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Corrupt(format!("unexpected value in the database: {what}"))
-}
-fn text(v: &Value, what: &str) -> Result<String, StoreError> {
-    v.as_str().map(str::to_string).ok_or_else(|| corrupt(what))
-}
-fn int(v: &Value, what: &str) -> Result<i64, StoreError> {
-    v.as_i64().ok_or_else(|| corrupt(what))
-}
 
 const USER_COLUMNS: &str = "id, handle, name, email, admin, disabled, created, password_hash";
 

@@ -59,15 +59,15 @@ const ITEM_COLUMNS: &str = "i.id, i.key, i.kind, i.title, i.description, i.state
     i.assignee, i.estimate, i.acceptance, i.created, i.updated, i.resolved, i.rank, p.key, r.name, i.version, i.started";
 const ITEM_FROM: &str = "FROM items i LEFT JOIN items p ON p.id = i.parent_id LEFT JOIN releases r ON r.id = i.release_id";
 
-fn corrupt(what: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("unexpected value in the database: {what}"))
 }
 
-fn text(v: &Value, what: &str) -> Result<String, StoreError> {
+pub(crate) fn text(v: &Value, what: &str) -> Result<String, StoreError> {
     v.as_str().map(str::to_string).ok_or_else(|| corrupt(what))
 }
 
-fn int(v: &Value, what: &str) -> Result<i64, StoreError> {
+pub(crate) fn int(v: &Value, what: &str) -> Result<i64, StoreError> {
     v.as_i64().ok_or_else(|| corrupt(what))
 }
 

@@ -932,6 +932,20 @@ fn responses_carry_security_headers(s: &TestServer) {
         // Served over plain HTTP: no HSTS.
         assert!(r.header("strict-transport-security").is_none());
     }
+    // Private answers are never cached; static assets may be.
+    for i in [0, 1, 2, 5] {
+        assert_eq!(
+            responses[i].header("cache-control"),
+            Some("no-store"),
+            "response {i}"
+        );
+    }
+    assert!(
+        responses[6]
+            .header("cache-control")
+            .unwrap()
+            .starts_with("public")
+    );
     assert!(
         responses[0]
             .header("content-type")
