@@ -17,6 +17,7 @@ pub mod kano;
 pub mod lint;
 pub mod plan;
 pub mod rank;
+pub mod register;
 pub mod requirements;
 pub mod wire;
 pub mod workspace;

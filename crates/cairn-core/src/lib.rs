@@ -16,6 +16,7 @@ pub mod kind;
 pub mod lint;
 pub mod rank;
 pub mod ranking;
+pub mod register;
 
 pub use account::{ApiToken, Comment, Membership, Role, User};
 pub use audit::{AuditEntry, Change};
@@ -27,6 +28,7 @@ pub use item::{
 };
 pub use key::{ItemKey, KeyError};
 pub use kind::{Category, Kind, LinkKind};
+pub use register::{Decision, DecisionOption, DecisionStatus, Risk, RiskStatus};
 
 /// Instants are milliseconds since the Unix epoch, UTC. Both backends store
 /// them as 64-bit integers, so they compare and sort the same everywhere.

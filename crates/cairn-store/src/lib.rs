@@ -10,6 +10,7 @@ mod accounts;
 pub mod backend;
 mod migrate;
 pub mod postgres;
+pub mod register;
 pub mod sql;
 pub mod sqlite;
 mod store;

@@ -32,6 +32,11 @@ const SQLITE: &[Migration] = &[
         name: "accounts",
         sql: include_str!("../migrations/sqlite/0004_accounts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "register",
+        sql: include_str!("../migrations/sqlite/0005_register.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -54,6 +59,11 @@ const POSTGRES: &[Migration] = &[
         version: 4,
         name: "accounts",
         sql: include_str!("../migrations/postgres/0004_accounts.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "register",
+        sql: include_str!("../migrations/postgres/0005_register.sql"),
     },
 ];
 

@@ -657,6 +657,10 @@ impl Store {
             .execute("DELETE FROM requirement_sources WHERE item_id = ?", &idv)?;
         self.b
             .execute("DELETE FROM comments WHERE item_id = ?", &idv)?;
+        self.b
+            .execute("DELETE FROM risk_items WHERE item_id = ?", &idv)?;
+        self.b
+            .execute("DELETE FROM decision_items WHERE item_id = ?", &idv)?;
         self.b.execute(
             "DELETE FROM suspects WHERE item_id = ? OR requirement_id = ?",
             &[Value::Int(id), Value::Int(id)],

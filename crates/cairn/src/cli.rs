@@ -108,6 +108,12 @@ pub enum Command {
     /// Show or change the workspace config (workflows, hierarchy, custom fields).
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// The risk register: likelihood × impact, owner, status, mitigating items.
+    #[command(subcommand)]
+    Risk(RiskCmd),
+    /// The decision log (ADR style): context, options and trade-offs, decision.
+    #[command(subcommand)]
+    Decision(DecisionCmd),
     /// Serve the web app and the REST API (/api/v1) for a team.
     Serve(ServeArgs),
     /// Accounts for `cairn serve`: users, roles per product, API tokens.
@@ -774,4 +780,106 @@ pub enum TokenCmd {
     List { handle: String },
     /// Revoke a token by its id.
     Revoke { handle: String, id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RiskCmd {
+    /// Record a risk.
+    Add {
+        title: String,
+        /// 1 (rare) to 5 (almost certain).
+        #[arg(long, short = 'L')]
+        likelihood: u8,
+        /// 1 (negligible) to 5 (severe).
+        #[arg(long, short = 'I')]
+        impact: u8,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// An item that mitigates it (repeatable).
+        #[arg(long = "mitigation", value_name = "KEY")]
+        mitigations: Vec<String>,
+        /// open, mitigating, accepted or closed (default open).
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// The register, highest score first.
+    List {
+        /// Include closed and accepted risks.
+        #[arg(long)]
+        all: bool,
+    },
+    /// One risk with its mitigations and its trend over time.
+    Show { id: String },
+    /// Change a risk (its trend is kept in the audit trail).
+    Update {
+        id: String,
+        #[arg(long, short = 'L')]
+        likelihood: Option<u8>,
+        #[arg(long, short = 'I')]
+        impact: Option<u8>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long = "mitigation", value_name = "KEY")]
+        add_mitigations: Vec<String>,
+        #[arg(long = "remove-mitigation", value_name = "KEY")]
+        remove_mitigations: Vec<String>,
+        /// Refuse unless the risk is still at this version.
+        #[arg(long)]
+        if_version: Option<i64>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DecisionCmd {
+    /// Record a decision, or one still to be made (without --decision).
+    Add {
+        title: String,
+        /// Why a decision is needed.
+        #[arg(long)]
+        context: Option<String>,
+        /// An option and its trade-offs: 'NAME: +pro, -con' (repeatable).
+        #[arg(long = "option", value_name = "OPTION")]
+        options: Vec<String>,
+        /// What was decided.
+        #[arg(long)]
+        decision: Option<String>,
+        #[arg(long)]
+        consequences: Option<String>,
+        #[arg(long)]
+        decider: Option<String>,
+        /// YYYY-MM-DD (default: today, once decided).
+        #[arg(long)]
+        date: Option<String>,
+        /// An item it affects (repeatable).
+        #[arg(long = "item", value_name = "KEY")]
+        items: Vec<String>,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// The log, newest first.
+    List,
+    /// Decide a proposed decision: accepted (default), rejected or superseded.
+    Decide {
+        id: String,
+        #[arg(long)]
+        decision: Option<String>,
+        #[arg(long, default_value = "accepted")]
+        status: String,
+        #[arg(long)]
+        decider: Option<String>,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }

@@ -4,6 +4,7 @@ mod cli;
 mod forecast_cmd;
 mod forecast_out;
 mod output;
+mod register_cmd;
 mod req_cmd;
 mod user_cmd;
 
@@ -307,6 +308,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             )?;
             output::kano(o, fmt, &r);
         }
+        Command::Risk(c) => return register_cmd::risk(&cli, c, o),
+        Command::Decision(c) => return register_cmd::decision(&cli, c, o),
         Command::Serve(a) => return user_cmd::serve(&cli, a),
         Command::User(c) => return user_cmd::user(&cli, c, o),
         Command::Req(c) => return req_cmd::req(&cli, c, o),

@@ -1,0 +1,311 @@
+//! `cairn risk` and `cairn decision`: the risk register and the decision log.
+
+use crate::cli::{Cli, DecisionCmd, Format, RiskCmd};
+use crate::output::{json, line, table};
+use crate::{Failure, key, open, usage};
+use cairn_app::register::{NewDecision, NewRisk, RiskPatch};
+use cairn_core::{DecisionOption, DecisionStatus, RiskStatus, format_millis};
+use std::io::Write;
+
+fn risk_status(s: &str) -> Result<RiskStatus, Failure> {
+    RiskStatus::parse(s).ok_or_else(|| {
+        usage(format!(
+            "`{s}` is not a risk status; use open, mitigating, accepted or closed"
+        ))
+    })
+}
+
+fn keys(v: &[String]) -> Result<Vec<cairn_core::ItemKey>, Failure> {
+    v.iter().map(|k| key(k)).collect()
+}
+
+/// `NAME: +pro, -con` → an option.
+fn option(s: &str) -> Result<DecisionOption, Failure> {
+    let (name, rest) = s.split_once(':').unwrap_or((s, ""));
+    let mut o = DecisionOption {
+        name: name.trim().to_string(),
+        pros: Vec::new(),
+        cons: Vec::new(),
+    };
+    if o.name.is_empty() {
+        return Err(usage(format!(
+            "--option `{s}` needs a name: 'NAME: +pro, -con', e.g. 'Build in-house: +full control, -three months longer'"
+        )));
+    }
+    for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if let Some(p) = part.strip_prefix('+') {
+            o.pros.push(p.trim().to_string());
+        } else if let Some(c) = part.strip_prefix('-') {
+            o.cons.push(c.trim().to_string());
+        } else {
+            return Err(usage(format!(
+                "--option `{s}`: start each trade-off with + (for) or - (against), e.g. '+cheaper'"
+            )));
+        }
+    }
+    Ok(o)
+}
+
+pub fn risk(cli: &Cli, c: &RiskCmd, o: &mut dyn Write) -> Result<u8, Failure> {
+    let mut app = open(cli, false)?;
+    match c {
+        RiskCmd::Add {
+            title,
+            likelihood,
+            impact,
+            owner,
+            description,
+            mitigations,
+            status,
+            product,
+        } => {
+            let r = app.risk_add(NewRisk {
+                product: product.clone(),
+                title: title.clone(),
+                description: description.clone().unwrap_or_default(),
+                likelihood: *likelihood,
+                impact: *impact,
+                owner: owner.clone(),
+                status: status.as_deref().map(risk_status).transpose()?,
+                mitigations: keys(mitigations)?,
+            })?;
+            match cli.format {
+                Format::Json => json(o, &r),
+                _ if !cli.quiet => line(
+                    o,
+                    &format!(
+                        "recorded {} (score {} = likelihood {} × impact {})",
+                        r.id,
+                        r.score(),
+                        r.likelihood,
+                        r.impact
+                    ),
+                ),
+                _ => {}
+            }
+        }
+        RiskCmd::List { all } => {
+            let mut rs = app.risks()?;
+            if !all {
+                rs.retain(|r| r.status.is_live());
+            }
+            match cli.format {
+                Format::Json => json(o, &rs),
+                _ => {
+                    let mut t = table(&[
+                        "ID",
+                        "SCORE",
+                        "L",
+                        "I",
+                        "STATUS",
+                        "OWNER",
+                        "TITLE",
+                        "MITIGATIONS",
+                    ]);
+                    for r in &rs {
+                        t.add_row(vec![
+                            r.id.clone(),
+                            r.score().to_string(),
+                            r.likelihood.to_string(),
+                            r.impact.to_string(),
+                            r.status.as_str().to_string(),
+                            r.owner.clone().unwrap_or_default(),
+                            r.title.clone(),
+                            r.mitigations.join(" "),
+                        ]);
+                    }
+                    let _ = writeln!(o, "{t}");
+                }
+            }
+        }
+        RiskCmd::Show { id } => {
+            let r = app.risk(id)?;
+            let trend = app.risk_trend(id)?;
+            match cli.format {
+                Format::Json => json(o, &serde_json::json!({ "risk": r, "trend": trend })),
+                _ => {
+                    line(o, &format!("{} {}", r.id, r.title));
+                    line(
+                        o,
+                        &format!(
+                            "score {} (likelihood {} × impact {}), {}, owner {}",
+                            r.score(),
+                            r.likelihood,
+                            r.impact,
+                            r.status.as_str(),
+                            r.owner.as_deref().unwrap_or("none")
+                        ),
+                    );
+                    if !r.description.is_empty() {
+                        line(o, &r.description);
+                    }
+                    line(
+                        o,
+                        &format!(
+                            "mitigations: {}",
+                            if r.mitigations.is_empty() {
+                                "none".to_string()
+                            } else {
+                                r.mitigations.join(", ")
+                            }
+                        ),
+                    );
+                    line(o, "trend:");
+                    for p in &trend {
+                        line(
+                            o,
+                            &format!(
+                                "  {}  score {:>2}  (L{} × I{})  {}",
+                                format_millis(p.at),
+                                p.score,
+                                p.likelihood,
+                                p.impact,
+                                p.status
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        RiskCmd::Update {
+            id,
+            likelihood,
+            impact,
+            status,
+            owner,
+            title,
+            add_mitigations,
+            remove_mitigations,
+            if_version,
+            reason,
+        } => {
+            let r = app.risk_update(
+                id,
+                RiskPatch {
+                    title: title.clone(),
+                    description: None,
+                    likelihood: *likelihood,
+                    impact: *impact,
+                    owner: owner.clone().map(Some),
+                    status: status.as_deref().map(risk_status).transpose()?,
+                    add_mitigations: keys(add_mitigations)?,
+                    remove_mitigations: keys(remove_mitigations)?,
+                },
+                *if_version,
+                reason.as_deref(),
+            )?;
+            match cli.format {
+                Format::Json => json(o, &r),
+                _ if !cli.quiet => line(
+                    o,
+                    &format!(
+                        "{} is now score {} ({}), version {}",
+                        r.id,
+                        r.score(),
+                        r.status.as_str(),
+                        r.version
+                    ),
+                ),
+                _ => {}
+            }
+        }
+    }
+    Ok(0)
+}
+
+pub fn decision(cli: &Cli, c: &DecisionCmd, o: &mut dyn Write) -> Result<u8, Failure> {
+    let mut app = open(cli, false)?;
+    match c {
+        DecisionCmd::Add {
+            title,
+            context,
+            options,
+            decision,
+            consequences,
+            decider,
+            date,
+            items,
+            product,
+        } => {
+            let d = app.decision_add(NewDecision {
+                product: product.clone(),
+                title: title.clone(),
+                context: context.clone().unwrap_or_default(),
+                options: options
+                    .iter()
+                    .map(|s| option(s))
+                    .collect::<Result<_, _>>()?,
+                decision: decision.clone().unwrap_or_default(),
+                consequences: consequences.clone().unwrap_or_default(),
+                status: None,
+                decided_on: date.clone(),
+                decider: decider.clone(),
+                items: keys(items)?,
+            })?;
+            match cli.format {
+                Format::Json => json(o, &d),
+                _ if !cli.quiet => line(o, &format!("recorded {} ({})", d.id, d.status.as_str())),
+                _ => {}
+            }
+        }
+        DecisionCmd::List => {
+            let ds = app.decisions()?;
+            match cli.format {
+                Format::Json => json(o, &ds),
+                _ => {
+                    let mut t = table(&[
+                        "ID", "STATUS", "DATE", "DECIDER", "TITLE", "DECISION", "ITEMS",
+                    ]);
+                    for d in &ds {
+                        t.add_row(vec![
+                            d.id.clone(),
+                            d.status.as_str().to_string(),
+                            d.decided_on.clone().unwrap_or_default(),
+                            d.decider.clone().unwrap_or_default(),
+                            d.title.clone(),
+                            d.decision.clone(),
+                            d.items.join(" "),
+                        ]);
+                    }
+                    let _ = writeln!(o, "{t}");
+                }
+            }
+        }
+        DecisionCmd::Decide {
+            id,
+            decision,
+            status,
+            decider,
+            date,
+            reason,
+        } => {
+            let st = DecisionStatus::parse(status).ok_or_else(|| {
+                usage(format!(
+                    "`{status}` is not a decision status; use accepted, rejected or superseded"
+                ))
+            })?;
+            let d = app.decision_update(
+                id,
+                st,
+                decision.as_deref(),
+                decider.as_deref(),
+                date.as_deref(),
+                reason.as_deref(),
+            )?;
+            match cli.format {
+                Format::Json => json(o, &d),
+                _ if !cli.quiet => line(
+                    o,
+                    &format!(
+                        "{} is {} ({})",
+                        d.id,
+                        d.status.as_str(),
+                        d.decided_on.as_deref().unwrap_or("")
+                    ),
+                ),
+                _ => {}
+            }
+        }
+    }
+    Ok(0)
+}
