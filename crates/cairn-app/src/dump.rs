@@ -31,6 +31,8 @@ enum Record {
     Source(SourceRec),
     Suspect(SuspectRec),
     Comment(CommentRec),
+    Risk(Box<cairn_core::Risk>),
+    Decision(Box<cairn_core::Decision>),
     Audit(AuditRec),
 }
 
@@ -312,7 +314,11 @@ fn section(r: &Record) -> u8 {
         Record::Goal(_) => 5,
         Record::Item(_) => 6,
         Record::Link(_) => 7,
-        Record::Source(_) | Record::Suspect(_) | Record::Comment(_) => 8,
+        Record::Source(_)
+        | Record::Suspect(_)
+        | Record::Comment(_)
+        | Record::Risk(_)
+        | Record::Decision(_) => 8,
         Record::Audit(_) => 9,
     }
 }
@@ -326,7 +332,7 @@ const SECTIONS: [&str; 10] = [
     "goal",
     "item",
     "link",
-    "source, suspect and comment",
+    "source, suspect, comment, risk and decision",
     "audit",
 ];
 
@@ -452,6 +458,18 @@ impl App {
             )?;
             n += 1;
         }
+        let mut risks = store.risks()?;
+        risks.sort_by_key(|r| register_number(&r.id));
+        for r in risks {
+            write_rec(w, &Record::Risk(Box::new(r)))?;
+            n += 1;
+        }
+        let mut decisions = store.decisions()?;
+        decisions.sort_by_key(|d| register_number(&d.id));
+        for d in decisions {
+            write_rec(w, &Record::Decision(Box::new(d)))?;
+            n += 1;
+        }
         let mut after = 0;
         loop {
             let batch = store.audit_after(after, 10_000)?;
@@ -497,6 +515,8 @@ impl App {
             let mut sources: Vec<cairn_core::RequirementSource> = Vec::new();
             let mut suspects: Vec<cairn_core::Suspect> = Vec::new();
             let mut comments: Vec<(ItemKey, String, String, i64)> = Vec::new();
+            let mut risks: Vec<cairn_core::Risk> = Vec::new();
+            let mut decisions: Vec<cairn_core::Decision> = Vec::new();
             let mut current = 0u8;
             let mut lineno = 0u64;
             let mut buf = String::new();
@@ -655,6 +675,24 @@ impl App {
                             reason: r.reason,
                         });
                     }
+                    Record::Risk(r) => {
+                        for k in &r.mitigations {
+                            known_key(&keys, k, "risk mitigation").map_err(at)?;
+                        }
+                        if register_number(&r.id) != risks.len() as i64 + 1 {
+                            return Err(at(format!("risk {} is out of order; risks are numbered R-1, R-2, ... in a dump", r.id)));
+                        }
+                        risks.push(*r);
+                    }
+                    Record::Decision(d) => {
+                        for k in &d.items {
+                            known_key(&keys, k, "decision").map_err(at)?;
+                        }
+                        if register_number(&d.id) != decisions.len() as i64 + 1 {
+                            return Err(at(format!("decision {} is out of order; decisions are numbered D-1, D-2, ... in a dump", d.id)));
+                        }
+                        decisions.push(*d);
+                    }
                     Record::Comment(r) => {
                         let key = known_key(&keys, &r.item, "comment").map_err(at)?;
                         comments.push((key, r.author, r.body, time(&r.created).map_err(at)?));
@@ -703,6 +741,24 @@ impl App {
             }
             for (key, author, body, created) in &comments {
                 tx.store.insert_comment(key, author, body, *created)?;
+            }
+            for r in &risks {
+                let mut fresh = r.clone();
+                tx.store.insert_risk(&mut fresh)?;
+                tx.store
+                    .restore_register_meta("risks", &r.id, 'R', r.version, r.created, r.updated)?;
+            }
+            for d in &decisions {
+                let mut fresh = d.clone();
+                tx.store.insert_decision(&mut fresh)?;
+                tx.store.restore_register_meta(
+                    "decisions",
+                    &d.id,
+                    'D',
+                    d.version,
+                    d.created,
+                    d.updated,
+                )?;
             }
             // The restored chain is the record: adding an entry here would make
             // export → import → export differ from the original dump.
@@ -849,4 +905,11 @@ fn known_key(keys: &HashSet<ItemKey>, k: &str, what: &str) -> std::result::Resul
         ));
     }
     Ok(key)
+}
+
+/// `R-7` → 7, `D-3` → 3 (0 for anything else).
+fn register_number(id: &str) -> i64 {
+    id.split_once('-')
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0)
 }

@@ -142,6 +142,29 @@ impl Store {
         self.set_links("risk_items", "risk_id", id, &r.mitigations)
     }
 
+    /// Put back a restored record's number, version and times (dump
+    /// import), after it was inserted as new.
+    pub fn restore_register_meta(
+        &mut self,
+        table: &str,
+        id: &str,
+        prefix: char,
+        version: i64,
+        created: i64,
+        updated: i64,
+    ) -> Result<(), StoreError> {
+        let number = number_of(id, prefix).ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let t = match table {
+            "risks" => "risks",
+            _ => "decisions",
+        };
+        self.b.execute(
+            &format!("UPDATE {t} SET number = ?, version = ?, created = ?, updated = ? WHERE id = (SELECT MAX(id) FROM {t})"),
+            &[Value::Int(number), Value::Int(version), Value::Int(created), Value::Int(updated)],
+        )?;
+        Ok(())
+    }
+
     fn row_id(&mut self, table: &str, number: i64) -> Result<i64, StoreError> {
         let rows = self.b.query(
             &format!("SELECT id FROM {table} WHERE number = ?"),

@@ -171,6 +171,54 @@ pub fn rich_workspace(fx: &mut Fx) {
     fx.app
         .comment_add(&k("OPS-1"), "Ask the on-call team, \"quoted\" and ünïcode.")
         .unwrap();
+    let r = fx
+        .app
+        .risk_add(cairn_app::register::NewRisk {
+            product: Some("PAY".into()),
+            title: "Card scheme certification slips".into(),
+            likelihood: 3,
+            impact: 5,
+            owner: Some("ann".into()),
+            mitigations: vec![k("PAY-3")],
+            ..Default::default()
+        })
+        .unwrap();
+    fx.app
+        .risk_update(
+            &r.id,
+            cairn_app::register::RiskPatch {
+                likelihood: Some(2),
+                ..Default::default()
+            },
+            None,
+            Some("booked the lab"),
+        )
+        .unwrap();
+    let d = fx
+        .app
+        .decision_add(cairn_app::register::NewDecision {
+            product: Some("PAY".into()),
+            title: "Build or buy screening".into(),
+            context: "Payouts need screening by March.".into(),
+            options: vec![cairn_core::DecisionOption {
+                name: "Buy".into(),
+                pros: vec!["fast".into()],
+                cons: vec!["fees".into()],
+            }],
+            items: vec![k("PAY-1")],
+            ..Default::default()
+        })
+        .unwrap();
+    fx.app
+        .decision_update(
+            &d.id,
+            cairn_core::DecisionStatus::Accepted,
+            Some("Buy"),
+            Some("ann"),
+            Some("2026-01-20"),
+            None,
+        )
+        .unwrap();
 }
 
 pub fn export(app: &mut App) -> String {
@@ -289,6 +337,9 @@ fn round_trip(from: Backend, to: Backend) {
         dst.app.item_view(&k("PAY-3")).unwrap().links,
         src.app.item_view(&k("PAY-3")).unwrap().links
     );
+    assert_eq!(dst.app.risks().unwrap(), src.app.risks().unwrap());
+    assert_eq!(dst.app.decisions().unwrap(), src.app.decisions().unwrap());
+    assert_eq!(dst.app.risk_trend("R-1").unwrap().len(), 2);
     for key in ["PAY-3", "OPS-1"] {
         let c = dst.app.comments(&k(key)).unwrap();
         assert_eq!(c.len(), 1, "comments of {key} after import");

@@ -15,6 +15,7 @@ mod prioritise;
 mod props;
 mod query;
 mod ranking;
+mod register;
 mod requirements;
 mod transactions;
 mod workflow;
