@@ -18,6 +18,7 @@ pub mod lint;
 pub mod plan;
 pub mod rank;
 pub mod register;
+pub mod report;
 pub mod requirements;
 pub mod wire;
 pub mod workspace;

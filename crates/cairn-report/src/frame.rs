@@ -175,7 +175,7 @@ pub(crate) fn text_width(text: &str, font_size: f64) -> f64 {
     text.chars().count() as f64 * font_size * 0.6
 }
 
-fn root(title: &str, desc: &str) -> El {
+pub(crate) fn root(title: &str, desc: &str) -> El {
     El::new("svg")
         .attr("xmlns", "http://www.w3.org/2000/svg")
         .attr("viewBox", format!("0 0 {WIDTH} {HEIGHT}"))

@@ -17,12 +17,17 @@
 //! | cycle-time scatter with percentile lines | [`cycle_time_scatter`] |
 //! | forecast histogram with markers | [`histogram`] |
 //! | burn-up with a forecast cone | [`burn_up`] |
+//! | risk heat map, likelihood by impact | [`risk_heat_map`] |
+//!
+//! Reports are [`doc::Doc`]s rendered to self-contained HTML or Markdown.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod axis;
 mod burnup;
+pub mod doc;
 mod flow;
 mod frame;
+mod heatmap;
 mod histogram;
 mod scatter;
 mod svg;
@@ -31,6 +36,7 @@ mod throughput;
 pub use burnup::{BurnUp, ConePoint, burn_up};
 pub use flow::{Band, cumulative_flow};
 pub use frame::{HEIGHT, WIDTH};
+pub use heatmap::{HeatRisk, risk_heat_map};
 pub use histogram::{Histogram, histogram};
 pub use scatter::{CycleTimePoint, cycle_time_scatter};
 pub use throughput::throughput_run_chart;

@@ -114,6 +114,8 @@ pub enum Command {
     /// The decision log (ADR style): context, options and trade-offs, decision.
     #[command(subcommand)]
     Decision(DecisionCmd),
+    /// Reports for stakeholders, as self-contained HTML, Markdown or JSON.
+    Report(ReportArgs),
     /// Serve the web app and the REST API (/api/v1) for a team.
     Serve(ServeArgs),
     /// Accounts for `cairn serve`: users, roles per product, API tokens.
@@ -882,4 +884,34 @@ pub enum DecisionCmd {
         #[arg(long)]
         reason: Option<String>,
     },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportKind {
+    /// Release notes: done items grouped as new, improved and fixed, in customer words.
+    ReleaseNotes,
+    /// The risk register with a heat map, trends and the decisions still needed.
+    Risks,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[arg(value_enum)]
+    pub kind: ReportKind,
+    /// Start of the period: a date (YYYY-MM-DD) or a span back from today
+    /// (2w, 10d). Default: 2 weeks.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Release notes of one release instead of a period.
+    #[arg(long)]
+    pub release: Option<String>,
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Write to a file: .html (self-contained), .md or .json. Without it,
+    /// Markdown (or JSON with --format json) goes to stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The web app's address, so item links open it (e.g. https://cairn.example.com).
+    #[arg(long, env = "CAIRN_URL")]
+    pub base_url: Option<String>,
 }

@@ -308,6 +308,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             )?;
             output::kano(o, fmt, &r);
         }
+        Command::Report(a) => return register_cmd::report(&cli, a, o),
         Command::Risk(c) => return register_cmd::risk(&cli, c, o),
         Command::Decision(c) => return register_cmd::decision(&cli, c, o),
         Command::Serve(a) => return user_cmd::serve(&cli, a),

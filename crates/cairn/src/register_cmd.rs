@@ -1,6 +1,6 @@
 //! `cairn risk` and `cairn decision`: the risk register and the decision log.
 
-use crate::cli::{Cli, DecisionCmd, Format, RiskCmd};
+use crate::cli::{Cli, DecisionCmd, Format, ReportArgs, ReportKind, RiskCmd};
 use crate::output::{json, line, table};
 use crate::{Failure, key, open, usage};
 use cairn_app::register::{NewDecision, NewRisk, RiskPatch};
@@ -306,6 +306,87 @@ pub fn decision(cli: &Cli, c: &DecisionCmd, o: &mut dyn Write) -> Result<u8, Fai
                 _ => {}
             }
         }
+    }
+    Ok(0)
+}
+
+/// `2026-11-01`, `2w` or `10d` (back from today).
+fn since(s: &str, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, Failure> {
+    if let Some(d) = cairn_core::calendar::parse_date(s) {
+        return Ok(d);
+    }
+    let t = s.trim();
+    let (n, unit) = t.split_at(t.len().saturating_sub(1));
+    let n: u64 = n.parse().map_err(|_| {
+        usage(format!(
+            "--since `{s}` is not a date (YYYY-MM-DD) or a span such as 2w or 10d"
+        ))
+    })?;
+    let days = match unit {
+        "d" => n,
+        "w" => n * 7,
+        _ => {
+            return Err(usage(format!(
+                "--since `{s}`: use d (days) or w (weeks), e.g. 2w"
+            )));
+        }
+    };
+    Ok(today - chrono::Days::new(days))
+}
+
+pub fn report(cli: &Cli, a: &ReportArgs, o: &mut dyn Write) -> Result<u8, Failure> {
+    use cairn_app::report::NotesScope;
+    let mut app = open(cli, false)?;
+    let today = chrono::DateTime::from_timestamp_millis(app.now())
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    let (json_value, doc) = match a.kind {
+        ReportKind::Risks => {
+            let r = app.report_risks()?;
+            (serde_json::to_value(&r).unwrap_or_default(), r.doc())
+        }
+        ReportKind::ReleaseNotes => {
+            let scope = match (&a.release, &a.since) {
+                (Some(r), None) => NotesScope::Release(r.clone()),
+                (None, s) => NotesScope::Since(since(s.as_deref().unwrap_or("2w"), today)?),
+                (Some(_), Some(_)) => return Err(usage("give --since or --release, not both")),
+            };
+            let r = app.report_release_notes(a.product.as_deref(), &scope)?;
+            (serde_json::to_value(&r).unwrap_or_default(), r.doc())
+        }
+    };
+    let base = a.base_url.as_deref();
+    let ext = a
+        .out
+        .as_ref()
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let text = match (ext.as_deref(), cli.format) {
+        (Some("html") | Some("htm"), _) => cairn_report::doc::to_html(&doc, base),
+        (Some("json"), _) | (None, Format::Json) => {
+            serde_json::to_string_pretty(&json_value).unwrap_or_default() + "\n"
+        }
+        (Some("md") | Some("markdown"), _) | (None, _) => {
+            cairn_report::doc::to_markdown(&doc, base)
+        }
+        (Some(other), _) => {
+            return Err(usage(format!(
+                "--out: cannot tell the format from .{other}; name the file .html, .md or .json"
+            )));
+        }
+    };
+    match &a.out {
+        Some(p) => {
+            std::fs::write(p, &text).map_err(|e| Failure {
+                code: 3,
+                message: format!("cannot write {}: {e}", p.display()),
+            })?;
+            if !cli.quiet {
+                eprintln!("wrote {}", p.display());
+            }
+        }
+        None => crate::output::raw(o, &text),
     }
     Ok(0)
 }

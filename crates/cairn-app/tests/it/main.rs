@@ -16,6 +16,7 @@ mod props;
 mod query;
 mod ranking;
 mod register;
+mod report;
 mod requirements;
 mod transactions;
 mod workflow;

@@ -5,5 +5,6 @@
 
 mod edge;
 mod props;
+mod reports;
 mod snapshots;
 mod wellformed;

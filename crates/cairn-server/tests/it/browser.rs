@@ -387,3 +387,59 @@ fn stakeholder_reads_and_comments_but_cannot_edit() {
     let h1 = s.wait_for("h1", WAIT).unwrap().text().unwrap();
     assert_eq!(h1, "Not found");
 }
+
+/// Every HTML report renders in Chromium from a file with no console error
+/// and no request for anything outside itself; a screenshot of each is kept.
+#[test]
+fn html_reports_are_self_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("demo.db").display());
+    let (notes, risks) = {
+        let mut app = cairn_app::App::open(&url, "tester").unwrap();
+        app.init().unwrap();
+        cairn_app::demo::generate(&mut app, 7, "PAY").unwrap();
+        app.risk_add(cairn_app::register::NewRisk {
+            title: "Card network certification slips past the launch".into(),
+            likelihood: 3,
+            impact: 5,
+            mitigations: vec!["PAY-96".parse().unwrap()],
+            ..Default::default()
+        })
+        .unwrap();
+        let today = chrono::DateTime::from_timestamp_millis(app.now())
+            .unwrap()
+            .date_naive();
+        let since = today - chrono::Days::new(60);
+        let notes = app
+            .report_release_notes(None, &cairn_app::report::NotesScope::Since(since))
+            .unwrap()
+            .doc();
+        let risks = app.report_risks().unwrap().doc();
+        (notes, risks)
+    };
+    let driver = Driver::start();
+    let s = driver.session().unwrap();
+    s.set_viewport_size(1100, 900).unwrap();
+    for (name, doc) in [("report-release-notes", notes), ("report-risks", risks)] {
+        let path = shots().join(format!("{name}.html"));
+        std::fs::create_dir_all(shots()).unwrap();
+        std::fs::write(&path, cairn_report::doc::to_html(&doc, None)).unwrap();
+        let file = format!("file://{}", path.canonicalize().unwrap().display());
+        s.goto(&file).unwrap();
+        s.wait_for("h1", WAIT).unwrap();
+        let errors: Vec<(String, String)> = s
+            .browser_log()
+            .into_iter()
+            .filter(|(level, _)| level == "SEVERE")
+            .collect();
+        assert!(errors.is_empty(), "{name}: console errors {errors:?}");
+        let requests = s
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name)",
+                vec![],
+            )
+            .unwrap();
+        assert_eq!(requests, json!([]), "{name} fetched something");
+        shot(&s, name);
+    }
+}

@@ -1060,3 +1060,96 @@ fn users_roles_and_tokens_from_the_cli() {
     );
     assert!(!audit.contains(secret.trim()));
 }
+
+#[test]
+fn reports_and_the_register_from_the_cli() {
+    let d = demo();
+    let r = cairn(
+        d.path(),
+        &[
+            "risk",
+            "add",
+            "Card certification slips",
+            "-L",
+            "3",
+            "-I",
+            "5",
+            "--mitigation",
+            "PAY-96",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("recorded R-1 (score 15"), "{}", r.stdout);
+    let r = cairn(d.path(), &["risk", "add", "x", "-L", "7", "-I", "1"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("likelihood 7 is out of range"),
+        "{}",
+        r.stderr
+    );
+    ok(
+        d.path(),
+        &["risk", "update", "R-1", "-L", "2", "--reason", "lab booked"],
+    );
+    assert!(ok(d.path(), &["risk", "show", "R-1"]).contains("score 15  (L3 × I5)"));
+    ok(
+        d.path(),
+        &[
+            "decision",
+            "add",
+            "Build or buy screening",
+            "--option",
+            "Buy: +two weeks, -fees",
+        ],
+    );
+    let r = cairn(d.path(), &["decision", "add", "y", "--option", "Buy: fees"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("start each trade-off with +"),
+        "{}",
+        r.stderr
+    );
+
+    let md = ok(d.path(), &["report", "risks"]);
+    assert!(md.starts_with("# Risk register"), "{md}");
+    assert!(
+        md.contains("**D-1** Build or buy screening — options: Buy"),
+        "{md}"
+    );
+    let json = ok(
+        d.path(),
+        &[
+            "report",
+            "release-notes",
+            "--since",
+            "8w",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        v["features"].as_array().unwrap().len() + v["fixes"].as_array().unwrap().len() > 0,
+        "{json}"
+    );
+    let out = d.path().join("notes.html");
+    ok(
+        d.path(),
+        &[
+            "report",
+            "release-notes",
+            "--since",
+            "8w",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("release notes"));
+    let r = cairn(d.path(), &["report", "risks", "--out", "x.pdf"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains(".html, .md or .json"), "{}", r.stderr);
+    let r = cairn(d.path(), &["report", "release-notes", "--since", "soon"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("such as 2w or 10d"), "{}", r.stderr);
+}
