@@ -65,12 +65,16 @@ fn check_page(s: &Session, what: &str) {
     assert_eq!(problems, json!([]), "{what}: accessibility problems");
 }
 
+/// The backlog's keys in page order, read in one script call so a page
+/// that is reloading gives an empty list rather than a stale element.
 fn backlog_keys(s: &Session) -> Vec<String> {
-    s.find_all("table.backlog tbody tr")
-        .unwrap()
-        .iter()
-        .map(|r| r.attr("data-key").unwrap().unwrap_or_default())
-        .collect()
+    s.execute(
+        "return Array.from(document.querySelectorAll('table.backlog tbody tr')).map(r => r.dataset.key)",
+        vec![],
+    )
+    .ok()
+    .and_then(|v| serde_json::from_value(v).ok())
+    .unwrap_or_default()
 }
 
 fn api_order(srv: &TestServer) -> Vec<String> {
@@ -372,10 +376,11 @@ fn stakeholder_reads_and_comments_but_cannot_edit() {
         .unwrap();
     s.wait_until(
         |s| {
-            s.find_all(".comment")
-                .unwrap()
-                .iter()
-                .any(|c| c.text().unwrap().contains("before the audit"))
+            s.execute(
+                "return Array.from(document.querySelectorAll('.comment')).some(c => c.textContent.includes('before the audit'))",
+                vec![],
+            )
+            .is_ok_and(|v| v == json!(true))
         },
         WAIT,
     )
