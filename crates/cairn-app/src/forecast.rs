@@ -25,6 +25,22 @@ use std::collections::{BTreeMap, HashMap};
 const MAX_DAYS: u32 = 5_000;
 const MAX_WEEKS: u32 = 1_040;
 
+/// A weekly throughput estimate as people write it: `LOW,HIGH` or
+/// `LOW,MOST-LIKELY,HIGH`. The error says how to write it.
+pub fn parse_throughput(s: &str) -> std::result::Result<(f64, Option<f64>, f64), String> {
+    let bad = || "give weekly items as LOW,HIGH or LOW,MOST-LIKELY,HIGH, e.g. 1,3,10".to_string();
+    let n: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
+        .collect::<Option<_>>()
+        .ok_or_else(bad)?;
+    match n.as_slice() {
+        [lo, hi] => Ok((*lo, None, *hi)),
+        [lo, m, hi] => Ok((*lo, Some(*m), *hi)),
+        _ => Err(bad()),
+    }
+}
+
 /// Where the pace comes from.
 #[derive(Debug, Clone, Default)]
 pub struct PaceRequest {

@@ -246,8 +246,7 @@ impl App {
         })
     }
 
-    /// A parent in a product the caller cannot see is not shown (as in
-    /// [`App::item`]).
+    /// A parent in a product the caller cannot see is not shown.
     fn hide_parents(&self, items: &mut [Item]) {
         for it in items {
             if it.parent.as_ref().is_some_and(|p| !self.can_see_key(p)) {
@@ -259,9 +258,7 @@ impl App {
     pub fn item(&mut self, key: &ItemKey) -> Result<Item> {
         self.see(key)?;
         let mut item = self.store.item(key)?.ok_or_else(|| not_found(key))?;
-        if item.parent.as_ref().is_some_and(|p| !self.can_see_key(p)) {
-            item.parent = None;
-        }
+        self.hide_parents(std::slice::from_mut(&mut item));
         Ok(item)
     }
 

@@ -154,6 +154,14 @@ pub fn encode_cursor(offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
 }
 
+/// The offset a request's optional cursor names (0 without one).
+pub fn offset_of(cursor: Option<&str>) -> ApiResult<usize> {
+    cursor
+        .map(decode_cursor)
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
 pub fn decode_cursor(c: &str) -> ApiResult<usize> {
     URL_SAFE_NO_PAD
         .decode(c.trim())
@@ -714,12 +722,7 @@ async fn items_list(
     Q(p): Q<ListParams>,
 ) -> ApiResult<Response> {
     let limit = limit(p.limit)?;
-    let offset = p
-        .cursor
-        .as_deref()
-        .map(decode_cursor)
-        .transpose()?
-        .unwrap_or(0);
+    let offset = offset_of(p.cursor.as_deref())?;
     c.call(&s, None, move |app, _| {
         let src = p.q.as_deref().unwrap_or("");
         // One more than a page tells whether there is a next page without
@@ -1244,22 +1247,8 @@ fn date(field: &str, s: &str) -> ApiResult<chrono::NaiveDate> {
 }
 
 fn throughput(s: &str) -> ApiResult<(f64, Option<f64>, f64)> {
-    let bad = || {
-        ApiError::bad_input(
-            "throughput",
-            format!("`{s}`: give weekly items as LOW,HIGH or LOW,MOST-LIKELY,HIGH, e.g. 1,3,10"),
-        )
-    };
-    let n: Vec<f64> = s
-        .split(',')
-        .map(|p| p.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
-        .collect::<Option<_>>()
-        .ok_or_else(bad)?;
-    match n.as_slice() {
-        [lo, hi] => Ok((*lo, None, *hi)),
-        [lo, m, hi] => Ok((*lo, Some(*m), *hi)),
-        _ => Err(bad()),
-    }
+    cairn_app::forecast::parse_throughput(s)
+        .map_err(|m| ApiError::bad_input("throughput", format!("`{s}`: {m}")))
 }
 
 impl ForecastParams {

@@ -130,16 +130,34 @@ impl Store {
                 Value::Int(r.version),
             ],
         )?;
-        if n == 0 {
-            let current = self.risk(&r.id)?.map(|x| x.version).unwrap_or(0);
-            return Err(StoreError::Conflict {
-                key: r.id.clone(),
-                expected: r.version,
-                current,
-            });
-        }
+        self.finish_update(n, "risks", number, &r.id, r.version)?;
         let id = self.row_id("risks", number)?;
         self.set_links("risk_items", "risk_id", id, &r.mitigations)
+    }
+
+    /// After `UPDATE … WHERE number = ? AND version = ?` changed `n` rows:
+    /// none means someone else changed it first (or it is gone).
+    fn finish_update(
+        &mut self,
+        n: u64,
+        table: &str,
+        number: i64,
+        key: &str,
+        expected: i64,
+    ) -> Result<(), StoreError> {
+        if n > 0 {
+            return Ok(());
+        }
+        let rows = self.b.query(
+            &format!("SELECT version FROM {table} WHERE number = ?"),
+            &[Value::Int(number)],
+        )?;
+        let current = rows.first().and_then(|r| r[0].as_i64()).unwrap_or(0);
+        Err(StoreError::Conflict {
+            key: key.to_string(),
+            expected,
+            current,
+        })
     }
 
     /// Put back a restored record's number, version and times (dump
@@ -278,14 +296,7 @@ impl Store {
                 Value::Int(d.version),
             ],
         )?;
-        if n == 0 {
-            let current = self.decision(&d.id)?.map(|x| x.version).unwrap_or(0);
-            return Err(StoreError::Conflict {
-                key: d.id.clone(),
-                expected: d.version,
-                current,
-            });
-        }
+        self.finish_update(n, "decisions", number, &d.id, d.version)?;
         let id = self.row_id("decisions", number)?;
         self.set_links("decision_items", "decision_id", id, &d.items)
     }

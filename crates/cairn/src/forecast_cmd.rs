@@ -29,15 +29,7 @@ fn number(flag: &str, s: &str) -> Result<f64, Failure> {
 
 /// `LOW,HIGH` or `LOW,LIKELY,HIGH`.
 fn throughput(s: &str) -> Result<(f64, Option<f64>, f64), Failure> {
-    let parts: Vec<&str> = s.split(',').collect();
-    let n = |p: &str| number("--throughput", p);
-    match parts.as_slice() {
-        [lo, hi] => Ok((n(lo)?, None, n(hi)?)),
-        [lo, m, hi] => Ok((n(lo)?, Some(n(m)?), n(hi)?)),
-        _ => Err(usage(format!(
-            "--throughput `{s}`: give weekly items as LOW,HIGH or LOW,MOST-LIKELY,HIGH, e.g. 1,3,10"
-        ))),
-    }
+    cairn_app::forecast::parse_throughput(s).map_err(|m| usage(format!("--throughput `{s}`: {m}")))
 }
 
 /// `LOW-HIGH` (or a single value).

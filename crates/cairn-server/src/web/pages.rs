@@ -1,7 +1,7 @@
 //! The pages: backlog, board, item, new/edit item, plan and forecast.
 
 use super::{Page, WebResult};
-use crate::api::{decode_cursor, encode_cursor, parse_key};
+use crate::api::{encode_cursor, offset_of, parse_key};
 use crate::auth::{Caller, Creds};
 use crate::error::ApiError;
 use crate::markdown;
@@ -129,10 +129,7 @@ pub async fn backlog(
     c: Creds,
     Query(p): Query<ListParams>,
 ) -> WebResult {
-    let offset = match p.cursor.as_deref() {
-        Some(cur) => decode_cursor(cur)?,
-        None => 0,
-    };
+    let offset = offset_of(p.cursor.as_deref())?;
     Ok(c.call(&s, None, move |app, caller| {
         let (ps, product) = products(app, p.product.as_deref())?;
         let q = p.q.clone().unwrap_or_default();
@@ -393,10 +390,7 @@ pub async fn board_column(
     c: Creds,
     Query(p): Query<BoardParams>,
 ) -> WebResult {
-    let offset = match p.cursor.as_deref() {
-        Some(cur) => decode_cursor(cur)?,
-        None => 0,
-    };
+    let offset = offset_of(p.cursor.as_deref())?;
     Ok(c.call(&s, None, move |app, caller| {
         let (_, product) = products(app, p.product.as_deref())?;
         let states = board_states(app);
