@@ -879,6 +879,8 @@ fn build(
         let k = &story_keys[rng.gen_range(0..story_keys.len())];
         app.item_move(k, &crate::Position::Top, None, Some("customer escalation"))?;
     }
+    clock.set(end - DAY / 2);
+    register(app, clock, end, prefix)?;
     let (audit_entries, _) = app.store().audit_head()?;
     Ok(DemoSummary {
         prefix: prefix.to_string(),
@@ -891,6 +893,193 @@ fn build(
         audit_entries,
         days: HISTORY_DAYS,
     })
+}
+
+/// The first open item (by rank) a query matches.
+fn first_open(app: &mut App, prefix: &str, q: &str) -> Result<Vec<ItemKey>> {
+    Ok(app
+        .query_items(
+            &format!(
+                "product = {prefix} AND kind = story AND category != done AND {q} ORDER BY rank"
+            ),
+            cairn_store::Page {
+                limit: 1,
+                offset: 0,
+            },
+        )?
+        .into_iter()
+        .map(|i| i.key)
+        .collect())
+}
+
+/// The risk register and decision log of the last weeks: risks scored,
+/// then re-scored as things changed (so they have trends), and decisions
+/// made and still open. Fixed content, no random draws.
+fn register(app: &mut App, clock: &Arc<SimClock>, end: i64, prefix: &str) -> Result<()> {
+    use crate::register::{NewDecision, NewRisk, RiskPatch};
+    use cairn_core::{DecisionOption, DecisionStatus};
+    let p = Some(prefix.to_string());
+    let opt = |name: &str, pros: &[&str], cons: &[&str]| DecisionOption {
+        name: name.into(),
+        pros: pros.iter().map(|s| s.to_string()).collect(),
+        cons: cons.iter().map(|s| s.to_string()).collect(),
+    };
+    let payments = first_open(app, prefix, "label = payments")?;
+    let compliance = first_open(app, prefix, "label = compliance")?;
+    let api = first_open(app, prefix, "label = api")?;
+    let payouts = first_open(app, prefix, "label = payouts")?;
+    app.set_actor("amara");
+    clock.set(end - 20 * DAY);
+    let scheme = app.risk_add(NewRisk {
+        product: p.clone(),
+        title: "Card schemes move the 3-D Secure 2 deadline earlier".into(),
+        description: "If the schemes enforce 3DS2 before our checkout supports it, issuers decline more payments.".into(),
+        likelihood: 3,
+        impact: 4,
+        owner: Some("bruno".into()),
+        status: None,
+        mitigations: payments.clone(),
+    })?;
+    let audit = app.risk_add(NewRisk {
+        product: p.clone(),
+        title: "PCI DSS evidence is not ready for the external audit".into(),
+        description: "Access logging and screening controls still lack automated evidence.".into(),
+        likelihood: 4,
+        impact: 5,
+        owner: Some("freya".into()),
+        status: None,
+        mitigations: compliance.clone(),
+    })?;
+    let _ = app.risk_add(NewRisk {
+        product: p.clone(),
+        title: "One engineer holds all payout reconciliation knowledge".into(),
+        description: "Payout fixes stall when Chen is away.".into(),
+        likelihood: 3,
+        impact: 3,
+        owner: Some("chen".into()),
+        status: None,
+        mitigations: Vec::new(),
+    })?;
+    let sandbox = app.risk_add(NewRisk {
+        product: p.clone(),
+        title: "Sandbox outages slow down integrating merchants".into(),
+        description: "Merchants building on API v2 depend on a stable sandbox.".into(),
+        likelihood: 2,
+        impact: 2,
+        owner: Some("eitan".into()),
+        status: None,
+        mitigations: api.clone(),
+    })?;
+    clock.set(end - 9 * DAY);
+    app.set_actor("bruno");
+    app.risk_update(
+        &scheme.id,
+        RiskPatch {
+            likelihood: Some(5),
+            ..RiskPatch::default()
+        },
+        None,
+        Some("Visa announced enforcement for next quarter"),
+    )?;
+    app.risk_update(
+        &sandbox.id,
+        RiskPatch {
+            likelihood: Some(1),
+            ..RiskPatch::default()
+        },
+        None,
+        Some("sandbox moved to its own cluster"),
+    )?;
+    clock.set(end - 5 * DAY);
+    app.set_actor("freya");
+    app.risk_update(
+        &audit.id,
+        RiskPatch {
+            likelihood: Some(3),
+            ..RiskPatch::default()
+        },
+        None,
+        Some("access logging evidence now automated for two of five controls"),
+    )?;
+    app.decision_add(NewDecision {
+        product: p.clone(),
+        title: "Build 3-D Secure in-house or use the processor's hosted flow".into(),
+        context: "3DS2 must be live before scheme enforcement; the team has one quarter.".into(),
+        options: vec![
+            opt(
+                "Hosted flow",
+                &["live in three weeks", "no certification work"],
+                &["shoppers leave our checkout page", "per-transaction fee"],
+            ),
+            opt(
+                "In-house SDK",
+                &["checkout stays on our page", "no extra fee"],
+                &["certification takes two months"],
+            ),
+        ],
+        decision: "Start with the hosted flow, then move to the in-house SDK after enforcement"
+            .into(),
+        consequences: "Two integrations to maintain for a quarter.".into(),
+        status: Some(DecisionStatus::Accepted),
+        decided_on: None,
+        decider: Some("amara".into()),
+        items: payments.clone(),
+    })?;
+    clock.set(end - 2 * DAY);
+    app.set_actor("amara");
+    app.decision_add(NewDecision {
+        product: p.clone(),
+        title: "Offer next-day payouts to every merchant or only to low-risk ones".into(),
+        context:
+            "Faster payouts lift merchant trust but increase exposure to fraud and chargebacks."
+                .into(),
+        options: vec![
+            opt(
+                "Every merchant",
+                &["simplest message", "biggest NPS gain"],
+                &["higher fraud exposure"],
+            ),
+            opt(
+                "Low-risk merchants only",
+                &["bounded exposure"],
+                &[
+                    "needs a risk score per merchant",
+                    "support questions about eligibility",
+                ],
+            ),
+        ],
+        decision: String::new(),
+        consequences: String::new(),
+        status: None,
+        decided_on: None,
+        decider: None,
+        items: payouts.clone(),
+    })?;
+    app.decision_add(NewDecision {
+        product: p,
+        title: "Keep the v1 API running after v2 ships, and for how long".into(),
+        context: "Forty merchants still call v1 weekly.".into(),
+        options: vec![
+            opt(
+                "Six months",
+                &["short dual maintenance"],
+                &["merchants must migrate fast"],
+            ),
+            opt(
+                "Twelve months",
+                &["time for every merchant"],
+                &["a year of two APIs"],
+            ),
+        ],
+        decision: String::new(),
+        consequences: String::new(),
+        status: None,
+        decided_on: None,
+        decider: None,
+        items: api.clone(),
+    })?;
+    clock.set(end - DAY / 2);
+    Ok(())
 }
 
 /// The product owner scores the open backlog for every model, leaving a

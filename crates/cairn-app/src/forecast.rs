@@ -338,7 +338,12 @@ fn scenarios(specs: &[String], people: usize) -> Result<Vec<(String, Scenario)>>
 /// Forecasts always stay within the scope (by default stories, bugs,
 /// spikes and debt), so what is counted ahead is the same kind of thing
 /// as the throughput it is divided by.
-fn scoped_query(app: &mut App, product: &str, extra: &str, user: Option<&str>) -> Result<Query> {
+pub(crate) fn scoped_query(
+    app: &mut App,
+    product: &str,
+    extra: &str,
+    user: Option<&str>,
+) -> Result<Query> {
     let base = app.compile_query(&format!("product = {product} AND {extra}"))?;
     let scope_text = app.config.ranking.scope().to_string();
     let scope = app.compile_query(&scope_text).map_err(|e| {
@@ -356,7 +361,7 @@ fn scoped_query(app: &mut App, product: &str, extra: &str, user: Option<&str>) -
     })
 }
 
-fn all(store: &mut Store, q: &Query) -> Result<Vec<Item>> {
+pub(crate) fn all(store: &mut Store, q: &Query) -> Result<Vec<Item>> {
     Ok(store.query(
         q,
         Page {
@@ -366,7 +371,7 @@ fn all(store: &mut Store, q: &Query) -> Result<Vec<Item>> {
     )?)
 }
 
-fn delivered(config: &Config, it: &Item) -> bool {
+pub(crate) fn delivered(config: &Config, it: &Item) -> bool {
     it.category == Category::Done && !config.forecast.not_delivered.contains(&it.state)
 }
 
@@ -892,6 +897,101 @@ impl App {
         })
     }
 
+    /// 50 % and 85 % dates of every release and (with `epics`) every epic
+    /// with open items, from the same cut line as `forecast cut-line`, but
+    /// simulated only as far as the last group needs, and never past
+    /// [`GROUP_HORIZON`] backlog positions: a group that ends further down
+    /// is reported as beyond the horizon instead of costing the whole
+    /// backlog's simulation.
+    pub fn forecast_groups(&mut self, req: &ForecastRequest, epics: bool) -> Result<GroupForecast> {
+        self.require_init()?;
+        let product = self.resolve_product(req.product.as_deref())?.prefix;
+        let start = self.start(req)?;
+        let l = self.pace(&product, req)?;
+        let trials = self.trials(req)?;
+        let backlog = self.backlog(&product, req.query.as_deref())?;
+        // (is epic, name, title, positions, target date)
+        type Group = (bool, String, String, Vec<usize>, Option<String>);
+        let mut groups: Vec<Group> = Vec::new();
+        for (name, positions) in &backlog.releases {
+            let date = self
+                .store
+                .release(&product, name)?
+                .and_then(|r| r.target_date);
+            groups.push((false, name.clone(), String::new(), positions.clone(), date));
+        }
+        if epics {
+            for (key, positions) in &backlog.epics {
+                let title = backlog.titles.get(key).cloned().unwrap_or_default();
+                groups.push((true, key.to_string(), title, positions.clone(), None));
+            }
+        }
+        let last = |p: &[usize]| p.iter().copied().max().unwrap_or(0);
+        let n = groups
+            .iter()
+            .map(|g| last(&g.3) + 1)
+            .filter(|n| *n <= GROUP_HORIZON)
+            .max()
+            .unwrap_or(0);
+        let cap = if l.weekly { MAX_WEEKS } else { MAX_DAYS };
+        let mut rng = ChaCha8Rng::seed_from_u64(req.seed);
+        let cl = forecast::cut_line(
+            &l.pace,
+            n,
+            &Scenario::default(),
+            trials as usize,
+            None,
+            cap,
+            &mut rng,
+        )
+        .map_err(forecast_err)?;
+        let periods = Periods::new(&l, start, cl.cone.len() as u32 + 1);
+        let date_at = |lvl: usize, pos: usize| {
+            cl.finish
+                .get(lvl)
+                .and_then(|f| f.get(pos))
+                .copied()
+                .flatten()
+                .map(|p| fmt_date(periods.date(p)))
+        };
+        let (i50, i85) = (level_index(50), level_index(85));
+        let mut out = GroupForecast {
+            basis: self.basis(&product, req, &l, start, trials),
+            open_items: backlog.items.len(),
+            releases: Vec::new(),
+            epics: Vec::new(),
+            warnings: backlog.warnings,
+        };
+        for (is_epic, name, title, positions, target_date) in groups {
+            let end = last(&positions);
+            let p85 = date_at(i85, end);
+            let g = GroupDates {
+                on_track: target_date
+                    .as_ref()
+                    .map(|t| p85.as_ref().is_some_and(|p| p <= t)),
+                name,
+                title,
+                open_items: positions.len(),
+                starts: match positions.iter().copied().min().unwrap_or(0) {
+                    0 => Some(fmt_date(start)),
+                    first => date_at(i50, first - 1),
+                },
+                first_position: positions.iter().copied().min().unwrap_or(0) + 1,
+                last_position: end + 1,
+                p50: date_at(i50, end),
+                p85,
+                target_date,
+                beyond_horizon: end >= GROUP_HORIZON,
+            };
+            if is_epic {
+                out.epics.push(g);
+            } else {
+                out.releases.push(g);
+            }
+        }
+        Ok(out)
+    }
+
     /// The open backlog in the order the team pulls it: in-progress items
     /// first, then by rank, never before a blocker.
     pub(crate) fn backlog(&mut self, product: &str, query: Option<&str>) -> Result<Backlog> {
@@ -990,6 +1090,42 @@ impl App {
             })
         })
     }
+}
+
+/// Backlog positions beyond which group dates are not simulated.
+pub const GROUP_HORIZON: usize = 5_000;
+
+/// Forecast dates of a release or an epic.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GroupDates {
+    /// Release name or epic key.
+    pub name: String,
+    /// The epic's title (empty for a release).
+    pub title: String,
+    pub open_items: usize,
+    /// When its first open item is likely to start: the 50 % date of the
+    /// item before it in the pull order (the forecast's first day when it
+    /// is first).
+    pub starts: Option<String>,
+    /// Where its open items start and end in the pull order (1-based).
+    pub first_position: usize,
+    pub last_position: usize,
+    pub p50: Option<String>,
+    pub p85: Option<String>,
+    pub target_date: Option<String>,
+    /// Is the 85 % date on or before the target date?
+    pub on_track: Option<bool>,
+    /// Its last item is past [`GROUP_HORIZON`]: no dates were simulated.
+    pub beyond_horizon: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupForecast {
+    pub basis: Basis,
+    pub open_items: usize,
+    pub releases: Vec<GroupDates>,
+    pub epics: Vec<GroupDates>,
+    pub warnings: Vec<String>,
 }
 
 /// The open backlog in pull order.

@@ -11,7 +11,9 @@ pub mod comments;
 pub mod csv_import;
 pub mod demo;
 pub mod dump;
+pub mod exec;
 pub mod forecast;
+pub mod goals;
 pub mod items;
 pub mod kano;
 pub mod lint;
@@ -20,6 +22,8 @@ pub mod rank;
 pub mod register;
 pub mod report;
 pub mod requirements;
+pub mod roadmap;
+pub mod team;
 pub mod wire;
 pub mod workspace;
 

@@ -9,6 +9,10 @@ use cairn_report::doc::{Block, Doc, Inline, Section};
 use cairn_store::Page;
 use serde::Serialize;
 
+/// The seed of the forecasts inside reports: fixed, so the same data
+/// gives the same dates and a date only "moves" when the work did.
+pub const REPORT_SEED: u64 = 1;
+
 /// A risk with where it is heading and what mitigates it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RiskRow {
@@ -131,8 +135,37 @@ fn is_internal(i: &Item) -> bool {
     ) || i.labels.iter().any(|l| l == "internal")
 }
 
-fn date_of(ms: i64) -> String {
+pub(crate) fn date_of(ms: i64) -> String {
     format_millis(ms).chars().take(10).collect()
+}
+
+/// `2027-02-14` → `14 Feb 2027`; anything else as given.
+pub(crate) fn human_date(d: &str) -> String {
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        .map(|d| d.format("%-d %b %Y").to_string())
+        .unwrap_or_else(|_| d.to_string())
+}
+
+/// `10000` → `10,000`.
+pub(crate) fn thousands(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 item`, `3 items`.
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 impl App {
@@ -176,13 +209,21 @@ impl App {
         &mut self,
         product: Option<&str>,
         scope: &NotesScope,
+        query: Option<&str>,
     ) -> Result<ReleaseNotes> {
         self.require_init()?;
         let product = self.resolve_product(product)?.prefix;
+        let extra = match query.map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => {
+                self.compile_query(q)?;
+                format!("({q}) AND ")
+            }
+            None => String::new(),
+        };
         let (q, period) = match scope {
             NotesScope::Since(d) => (
                 format!(
-                    "product = {product} AND category = done AND resolved >= {d} ORDER BY resolved"
+                    "{extra}product = {product} AND category = done AND resolved >= {d} ORDER BY resolved"
                 ),
                 format!("since {d}"),
             ),
@@ -198,7 +239,7 @@ impl App {
                 }
                 (
                     format!(
-                        "product = {product} AND category = done AND release = \"{}\" ORDER BY resolved",
+                        "{extra}product = {product} AND category = done AND release = \"{}\" ORDER BY resolved",
                         r.replace('"', "")
                     ),
                     format!("release {r}"),
@@ -249,7 +290,7 @@ impl App {
     }
 }
 
-fn item_ref(key: &str, text: &str) -> Vec<Inline> {
+pub(crate) fn item_ref(key: &str, text: &str) -> Vec<Inline> {
     vec![
         Inline::Text(format!("{text} (")),
         Inline::Item(key.to_string()),

@@ -176,11 +176,17 @@ pub(crate) fn text_width(text: &str, font_size: f64) -> f64 {
 }
 
 pub(crate) fn root(title: &str, desc: &str) -> El {
+    root_sized(title, desc, HEIGHT)
+}
+
+/// The root of a chart whose height is not the usual one (the timeline's
+/// grows with its rows).
+pub(crate) fn root_sized(title: &str, desc: &str, height: f64) -> El {
     El::new("svg")
         .attr("xmlns", "http://www.w3.org/2000/svg")
-        .attr("viewBox", format!("0 0 {WIDTH} {HEIGHT}"))
+        .attr("viewBox", format!("0 0 {WIDTH} {height}"))
         .attr("width", WIDTH)
-        .attr("height", HEIGHT)
+        .attr("height", height)
         .attr("role", "img")
         .attr("font-family", "system-ui, sans-serif")
         .attr("font-size", 12)
@@ -189,7 +195,7 @@ pub(crate) fn root(title: &str, desc: &str) -> El {
         .child(
             El::new("rect")
                 .attr("width", WIDTH)
-                .attr("height", HEIGHT)
+                .attr("height", height)
                 .attr("fill", colour::BACKGROUND),
         )
         .child(
@@ -204,7 +210,7 @@ pub(crate) fn root(title: &str, desc: &str) -> El {
 }
 
 /// The legend as one group, laid out left to right and wrapped into rows; returns the row count.
-fn legend_group(items: &[LegendItem]) -> (El, usize) {
+pub(crate) fn legend_group(items: &[LegendItem]) -> (El, usize) {
     let mut group = El::new("g").attr("fill", colour::TEXT);
     let (mut x, mut y, mut rows) = (MARGIN_LEFT, LEGEND_FIRST_BASELINE, 1);
     for item in items {

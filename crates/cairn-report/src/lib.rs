@@ -18,6 +18,7 @@
 //! | forecast histogram with markers | [`histogram`] |
 //! | burn-up with a forecast cone | [`burn_up`] |
 //! | risk heat map, likelihood by impact | [`risk_heat_map`] |
+//! | roadmap timeline with release targets (grows with its rows) | [`timeline`] |
 //!
 //! Reports are [`doc::Doc`]s rendered to self-contained HTML or Markdown.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -32,6 +33,7 @@ mod histogram;
 mod scatter;
 mod svg;
 mod throughput;
+mod timeline;
 
 pub use burnup::{BurnUp, ConePoint, burn_up};
 pub use flow::{Band, cumulative_flow};
@@ -40,6 +42,7 @@ pub use heatmap::{HeatRisk, risk_heat_map};
 pub use histogram::{Histogram, histogram};
 pub use scatter::{CycleTimePoint, cycle_time_scatter};
 pub use throughput::throughput_run_chart;
+pub use timeline::{Marker, TimelineRow, timeline};
 
 /// "day" or "days" for a number of days, and the number as people read it ("9 days", "1 day").
 pub(crate) fn days_text(v: f64) -> String {

@@ -11,6 +11,7 @@ pub mod backend;
 mod migrate;
 pub mod postgres;
 pub mod register;
+pub mod reports;
 pub mod sql;
 pub mod sqlite;
 mod store;

@@ -37,6 +37,11 @@ const SQLITE: &[Migration] = &[
         name: "register",
         sql: include_str!("../migrations/sqlite/0005_register.sql"),
     },
+    Migration {
+        version: 6,
+        name: "report_snapshots",
+        sql: include_str!("../migrations/sqlite/0006_report_snapshots.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -64,6 +69,11 @@ const POSTGRES: &[Migration] = &[
         version: 5,
         name: "register",
         sql: include_str!("../migrations/postgres/0005_register.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "report_snapshots",
+        sql: include_str!("../migrations/postgres/0006_report_snapshots.sql"),
     },
 ];
 

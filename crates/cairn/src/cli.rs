@@ -888,6 +888,14 @@ pub enum DecisionCmd {
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportKind {
+    /// For executives: goal progress, release dates at 85 % and how they
+    /// moved since the last report, scope changes, top risks, decisions needed.
+    Exec,
+    /// For the team: blocked items and chains, aging work in progress,
+    /// lint findings, tech-debt share, throughput and cycle time.
+    Team,
+    /// Now / Next / Later by goal, with a forecast timeline of the epics.
+    Roadmap,
     /// Release notes: done items grouped as new, improved and fixed, in customer words.
     ReleaseNotes,
     /// The risk register with a heat map, trends and the decisions still needed.
@@ -905,6 +913,17 @@ pub struct ReportArgs {
     /// Release notes of one release instead of a period.
     #[arg(long)]
     pub release: Option<String>,
+    /// Narrow the items a report covers with a query, e.g.
+    /// `label = checkout` (exec, team, roadmap, release notes).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// Exec: do not record this report, so the next one still compares
+    /// with the last recorded report.
+    #[arg(long)]
+    pub no_record: bool,
+    /// Team: days of flow history (default: [forecast] window).
+    #[arg(long)]
+    pub window: Option<u32>,
     #[arg(long)]
     pub product: Option<String>,
     /// Write to a file: .html (self-contained), .md or .json. Without it,

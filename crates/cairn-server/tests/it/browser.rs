@@ -416,7 +416,7 @@ fn html_reports_are_self_contained() {
             .date_naive();
         let since = today - chrono::Days::new(60);
         let notes = app
-            .report_release_notes(None, &cairn_app::report::NotesScope::Since(since))
+            .report_release_notes(None, &cairn_app::report::NotesScope::Since(since), None)
             .unwrap()
             .doc();
         let risks = app.report_risks().unwrap().doc();

@@ -1079,7 +1079,7 @@ fn reports_and_the_register_from_the_cli() {
         ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("recorded R-1 (score 15"), "{}", r.stdout);
+    assert!(r.stdout.contains("recorded R-5 (score 15"), "{}", r.stdout);
     let r = cairn(d.path(), &["risk", "add", "x", "-L", "7", "-I", "1"]);
     assert_eq!(r.code, 2);
     assert!(
@@ -1089,9 +1089,9 @@ fn reports_and_the_register_from_the_cli() {
     );
     ok(
         d.path(),
-        &["risk", "update", "R-1", "-L", "2", "--reason", "lab booked"],
+        &["risk", "update", "R-5", "-L", "2", "--reason", "lab booked"],
     );
-    assert!(ok(d.path(), &["risk", "show", "R-1"]).contains("score 15  (L3 × I5)"));
+    assert!(ok(d.path(), &["risk", "show", "R-5"]).contains("score 15  (L3 × I5)"));
     ok(
         d.path(),
         &[
@@ -1113,7 +1113,7 @@ fn reports_and_the_register_from_the_cli() {
     let md = ok(d.path(), &["report", "risks"]);
     assert!(md.starts_with("# Risk register"), "{md}");
     assert!(
-        md.contains("**D-1** Build or buy screening — options: Buy"),
+        md.contains("**D-4** Build or buy screening — options: Buy"),
         "{md}"
     );
     let json = ok(
@@ -1152,4 +1152,47 @@ fn reports_and_the_register_from_the_cli() {
     let r = cairn(d.path(), &["report", "release-notes", "--since", "soon"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("such as 2w or 10d"), "{}", r.stderr);
+
+    // The exec report: JSON with every release's dates, recorded for the
+    // next report unless --no-record.
+    let json = ok(d.path(), &["report", "exec", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["forecast_ok"].as_bool().unwrap(), "{json}");
+    let releases = v["releases"].as_array().unwrap();
+    assert!(
+        !releases.is_empty() && releases.iter().all(|r| r["p85"].is_string()),
+        "{json}"
+    );
+    assert_eq!(v["goals"].as_array().unwrap().len(), 3, "{json}");
+    assert!(v["compared_with"].is_null(), "{json}");
+    let md = ok(d.path(), &["report", "exec", "--scope", "label = payments"]);
+    assert!(
+        md.contains("update for leadership") && md.contains("scope: label = payments"),
+        "{md}"
+    );
+    let r = cairn(d.path(), &["report", "exec", "--scope", "labl = x"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("labl"), "{}", r.stderr);
+    let r = cairn(d.path(), &["report", "team", "--release", "2026.3"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("--release is for release notes"),
+        "{}",
+        r.stderr
+    );
+    let team = ok(d.path(), &["report", "team"]);
+    assert!(
+        team.contains("## Blocked work") && team.contains("## Throughput and cycle time"),
+        "{team}"
+    );
+    let out = d.path().join("roadmap.html");
+    ok(
+        d.path(),
+        &["report", "roadmap", "--out", out.to_str().unwrap()],
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("Now, next, later"),
+        "{html}"
+    );
 }
