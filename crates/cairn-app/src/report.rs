@@ -146,6 +146,31 @@ pub(crate) fn human_date(d: &str) -> String {
         .unwrap_or_else(|_| d.to_string())
 }
 
+/// The start of a report's period: a date (YYYY-MM-DD), or a span back
+/// from `today` such as `2w` or `10d`. The error says what was wrong.
+pub fn parse_since(
+    s: &str,
+    today: chrono::NaiveDate,
+) -> std::result::Result<chrono::NaiveDate, String> {
+    if let Some(d) = cairn_core::calendar::parse_date(s) {
+        return Ok(d);
+    }
+    let t = s.trim();
+    let (n, unit) = t.split_at(t.len().saturating_sub(1));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD) or a span such as 2w or 10d"))?;
+    let days = match unit {
+        "d" => n,
+        "w" => n.saturating_mul(7),
+        _ => return Err(format!("`{s}`: use d (days) or w (weeks), e.g. 2w")),
+    };
+    if days > 36_500 {
+        return Err(format!("`{s}` reaches back more than a hundred years"));
+    }
+    Ok(today - chrono::Days::new(days))
+}
+
 /// `10000` → `10,000`.
 pub(crate) fn thousands(n: u64) -> String {
     let d = n.to_string();
@@ -169,9 +194,15 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 impl App {
-    pub fn report_risks(&mut self) -> Result<RisksReport> {
+    /// The register of one product, or of every product the caller sees.
+    pub fn report_risks(&mut self, product: Option<&str>) -> Result<RisksReport> {
         self.require_init()?;
-        let all = self.risks()?;
+        let only = match product {
+            Some(p) => Some(self.resolve_product(Some(p))?.prefix),
+            None => None,
+        };
+        let mut all = self.risks()?;
+        all.retain(|r| only.as_ref().is_none_or(|p| r.product == *p));
         let closed = all.iter().filter(|r| !r.status.is_live()).count();
         let mut risks = Vec::new();
         for r in all.into_iter().filter(|r| r.status.is_live()) {
@@ -196,6 +227,7 @@ impl App {
             .decisions()?
             .into_iter()
             .filter(|d| d.status == DecisionStatus::Proposed)
+            .filter(|d| only.as_ref().is_none_or(|p| d.product == *p))
             .collect();
         Ok(RisksReport {
             generated: format_millis(self.now()),

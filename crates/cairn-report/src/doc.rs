@@ -107,11 +107,20 @@ figcaption,.note{color:#5b6572;font-size:.9rem}.items td:first-child{white-space
 
 /// One self-contained HTML file.
 pub fn to_html(doc: &Doc, base: Option<&str>) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{}</main>\n</body>\n</html>\n",
+        escape(&doc.title),
+        to_html_fragment(doc, base)
+    )
+}
+
+/// The report's content (heading, sections, item appendix) without the
+/// document around it, for a page that has its own layout and styles.
+pub fn to_html_fragment(doc: &Doc, base: Option<&str>) -> String {
     let mut o = String::new();
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
-        escape(&doc.title),
+        "<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
         escape(&doc.title),
         escape(&doc.subtitle)
     );
@@ -179,7 +188,6 @@ pub fn to_html(doc: &Doc, base: Option<&str>) -> String {
         }
         o.push_str("</tbody>\n</table>\n</section>\n");
     }
-    o.push_str("</main>\n</body>\n</html>\n");
     o
 }
 

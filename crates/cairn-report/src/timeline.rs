@@ -51,6 +51,7 @@ pub fn timeline(title: &str, today: NaiveDate, rows: &[TimelineRow], markers: &[
     let start = rows
         .iter()
         .map(|r| r.start)
+        .chain(markers.iter().map(|m| m.date))
         .min()
         .unwrap_or(today)
         .min(today);
@@ -167,10 +168,13 @@ pub fn timeline(title: &str, today: NaiveDate, rows: &[TimelineRow], markers: &[
                 .attr("stroke", colour::VERMILLION)
                 .attr("stroke-dasharray", "5 4"),
         );
+        // Labels near the right edge end at their line instead of
+        // running off the chart.
+        let near_end = x + text_width(&m.label, 12.0) + 6.0 > WIDTH;
         svg.push(crate::frame::boxed_label(
-            x + 3.0,
+            if near_end { x - 3.0 } else { x + 3.0 },
             TOP - 8.0 - (i % 2) as f64 * 12.0,
-            false,
+            near_end,
             &m.label,
             colour::VERMILLION,
         ));

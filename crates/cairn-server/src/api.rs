@@ -577,6 +577,28 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
         )
         .add(
             Op::get(
+                "/reports/{kind}",
+                "A stakeholder report: exec, team, roadmap, release-notes or risks, as JSON, self-contained HTML or Markdown",
+                "Reports",
+            )
+            .params(&REPORT_PARAMS)
+            .param(P::query("format", "json (default), html or md."))
+            .returns("object"),
+            report_get,
+        )
+        .add(
+            Op::post(
+                "/reports/exec/record",
+                "Record the exec report as sent, so the next one says how dates and progress moved",
+                "Reports",
+            )
+            .params(&REPORT_PARAMS[1..])
+            .returns("object")
+            .role("member"),
+            report_record,
+        )
+        .add(
+            Op::get(
                 "/audit/verify",
                 "Check the audit trail's hash chain (admins)",
                 "Audit",
@@ -615,7 +637,87 @@ const FORECAST_PARAMS: [P; 6] = [
     P::query("seed", "Random seed; the same seed gives the same answer."),
 ];
 
+const REPORT_PARAMS: [P; 6] = [
+    P::path("kind", "exec, team, roadmap, release-notes or risks."),
+    PRODUCT,
+    P::query(
+        "since",
+        "Start of the period: YYYY-MM-DD or a span such as 2w (default 2w).",
+    ),
+    P::query(
+        "scope",
+        "A query narrowing the items, e.g. `label = checkout`.",
+    ),
+    P::query(
+        "release",
+        "Release notes of one release instead of a period.",
+    ),
+    P::query("window", "Team report: days of flow history."),
+];
+
 // ---- handlers ----------------------------------------------------------
+
+async fn report_get(
+    State(s): State<AppState>,
+    c: Creds,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    Q(p): Q<crate::reports::ReportParams>,
+) -> ApiResult<Response> {
+    let kind = crate::reports::kind(&kind)?;
+    let format = p.format.clone().unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "html" | "md") {
+        return Err(ApiError::bad_input(
+            "format",
+            format!("`{format}` is not a report format; use json, html or md"),
+        ));
+    }
+    // Item links open this server's web app.
+    let base = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .map(|h| format!("{}://{h}", if s.secure_cookies { "https" } else { "http" }));
+    c.call(&s, None, move |app, _| {
+        let (v, doc) = crate::reports::build(app, kind, &p, false)?;
+        Ok(match format.as_str() {
+            "html" => {
+                let mut r = (
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    cairn_report::doc::to_html(&doc, base.as_deref()),
+                )
+                    .into_response();
+                r.headers_mut().insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(crate::reports::REPORT_CSP),
+                );
+                r
+            }
+            "md" => (
+                [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+                cairn_report::doc::to_markdown(&doc, base.as_deref()),
+            )
+                .into_response(),
+            _ => axum::Json(v).into_response(),
+        })
+    })
+    .await
+}
+
+async fn report_record(
+    State(s): State<AppState>,
+    c: Creds,
+    Q(p): Q<crate::reports::ReportParams>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let (v, _) = crate::reports::build(app, "exec", &p, true)?;
+        Ok(axum::Json(v).into_response())
+    })
+    .await
+}
 
 async fn openapi_json() -> Response {
     let mut r = axum::Json(openapi::document()).into_response();

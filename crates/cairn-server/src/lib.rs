@@ -10,6 +10,7 @@ pub mod error;
 pub mod markdown;
 pub mod openapi;
 pub mod pool;
+pub mod reports;
 pub mod state;
 pub mod web;
 
@@ -67,10 +68,13 @@ async fn security_headers(req: Request, next: Next, secure: bool) -> Response {
     )) {
         h.insert("server-timing", v);
     }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A downloaded report sets its own, stricter policy.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -312,26 +312,7 @@ pub fn decision(cli: &Cli, c: &DecisionCmd, o: &mut dyn Write) -> Result<u8, Fai
 
 /// `2026-11-01`, `2w` or `10d` (back from today).
 fn since(s: &str, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, Failure> {
-    if let Some(d) = cairn_core::calendar::parse_date(s) {
-        return Ok(d);
-    }
-    let t = s.trim();
-    let (n, unit) = t.split_at(t.len().saturating_sub(1));
-    let n: u64 = n.parse().map_err(|_| {
-        usage(format!(
-            "--since `{s}` is not a date (YYYY-MM-DD) or a span such as 2w or 10d"
-        ))
-    })?;
-    let days = match unit {
-        "d" => n,
-        "w" => n * 7,
-        _ => {
-            return Err(usage(format!(
-                "--since `{s}`: use d (days) or w (weeks), e.g. 2w"
-            )));
-        }
-    };
-    Ok(today - chrono::Days::new(days))
+    cairn_app::report::parse_since(s, today).map_err(|e| usage(format!("--since {e}")))
 }
 
 pub fn report(cli: &Cli, a: &ReportArgs, o: &mut dyn Write) -> Result<u8, Failure> {
@@ -377,7 +358,7 @@ pub fn report(cli: &Cli, a: &ReportArgs, o: &mut dyn Write) -> Result<u8, Failur
             (serde_json::to_value(&r).unwrap_or_default(), r.doc())
         }
         ReportKind::Risks => {
-            let r = app.report_risks()?;
+            let r = app.report_risks(a.product.as_deref())?;
             (serde_json::to_value(&r).unwrap_or_default(), r.doc())
         }
         ReportKind::ReleaseNotes => {

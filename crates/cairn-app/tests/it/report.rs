@@ -138,7 +138,7 @@ fn risk_report_ranks_trends_and_asks_for_decisions(fx: &mut Fx) {
             ..NewDecision::default()
         })
         .unwrap();
-    let r = fx.app.report_risks().unwrap();
+    let r = fx.app.report_risks(None).unwrap();
     let ids: Vec<&str> = r.risks.iter().map(|x| x.risk.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -465,7 +465,7 @@ fn roadmap_puts_epics_in_now_next_later(fx: &mut Fx) {
 
 fn risk_report_on_the_demo(fx: &mut Fx) {
     demo(fx);
-    let md = cairn_report::doc::to_markdown(&fx.app.report_risks().unwrap().doc(), None);
+    let md = cairn_report::doc::to_markdown(&fx.app.report_risks(None).unwrap().doc(), None);
     insta::assert_snapshot!("risks_demo", md);
 }
 

@@ -121,3 +121,40 @@ fn markdown_escapes_what_markdown_would_read() {
     // Without an address, items are plain keys.
     assert!(to_markdown(&doc(), None).contains(" see PAY-7"));
 }
+
+#[test]
+fn timeline_draws_every_row_and_keeps_markers_on_the_chart() {
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let rows: Vec<cairn_report::TimelineRow> = (0..40)
+        .map(|i| cairn_report::TimelineRow {
+            label: format!("Epic number {i} with a rather long name that will be cut"),
+            start: d("2026-03-01") + chrono::Days::new(i * 3),
+            p50: d("2026-03-20") + chrono::Days::new(i * 4),
+            p85: d("2026-04-01") + chrono::Days::new(i * 5),
+            now: i < 3,
+        })
+        .collect();
+    let markers = [
+        cairn_report::Marker {
+            label: "past".into(),
+            date: d("2026-01-10"),
+        },
+        cairn_report::Marker {
+            label: "2026.9".into(),
+            date: d("2026-09-30"),
+        },
+    ];
+    let svg = cairn_report::timeline("Roadmap", d("2026-03-01"), &rows, &markers);
+    assert!(svg.starts_with("<svg"), "{svg}");
+    // It grows with its rows: 40 rows of 26 units, plus margins.
+    assert!(svg.contains("height=\"1158\""), "{}", &svg[..300]);
+    // Every bar and every marker lies within the 800-unit width.
+    for cap in svg.split(" x=\"").skip(1) {
+        let x: f64 = cap.split('"').next().unwrap().parse().unwrap();
+        assert!((0.0..=800.0).contains(&x), "x = {x}");
+    }
+    assert!(svg.contains("Epic number 0 with a rather long name…"));
+    // No data, no panic.
+    let empty = cairn_report::timeline("Roadmap", d("2026-03-01"), &[], &[]);
+    assert!(empty.contains("No data"));
+}

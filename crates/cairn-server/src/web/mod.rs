@@ -5,6 +5,7 @@
 
 mod layout;
 mod pages;
+mod reports;
 
 use crate::auth::{Creds, SESSION_COOKIE};
 use crate::error::ApiError;
@@ -38,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/board", get(pages::board))
         .route("/board/column", get(pages::board_column))
         .route("/plan", get(pages::plan))
+        .route("/reports", get(reports::reports))
+        .route("/reports/exec/record", post(reports::record))
         .route("/items/new", get(pages::new_item_form))
         .route("/items", post(pages::create_item))
         .route("/items/{key}", get(pages::item_page))

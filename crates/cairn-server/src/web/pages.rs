@@ -21,7 +21,7 @@ pub const BACKLOG_ROWS: usize = 100;
 pub const COLUMN_CARDS: usize = 50;
 
 /// The products the caller sees, and the one this page is about.
-fn products(
+pub(crate) fn products(
     app: &mut App,
     wanted: Option<&str>,
 ) -> Result<(Vec<(String, String)>, String), ApiError> {

@@ -1052,6 +1052,82 @@ fn sign_in_is_rate_limited(s: &TestServer) {
         .expect(200, "");
 }
 
+fn reports_come_as_json_html_and_markdown(s: &TestServer) {
+    let t = Some(s.token("owner"));
+    for kind in ["exec", "team", "roadmap", "release-notes", "risks"] {
+        let r = s.client.get(
+            &format!("{API}/reports/{kind}?product=PAY&since=26w"),
+            t,
+            &[],
+        );
+        assert_eq!(r.status, 200, "{kind}: {}", r.text);
+        assert!(r.body.is_object(), "{kind}: {}", r.text);
+        let h = s.client.get(
+            &format!("{API}/reports/{kind}?product=PAY&since=26w&format=html"),
+            t,
+            &[],
+        );
+        assert_eq!(h.status, 200, "{kind}: {}", h.text);
+        assert!(h.text.starts_with("<!DOCTYPE html>"), "{kind}");
+        assert_eq!(h.header("content-type"), Some("text/html; charset=utf-8"));
+        // Its own inline styles are allowed, scripts are not.
+        let csp = h.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("style-src 'unsafe-inline'") && !csp.contains("script"),
+            "{csp}"
+        );
+        let m = s.client.get(
+            &format!("{API}/reports/{kind}?product=PAY&since=26w&format=md"),
+            t,
+            &[],
+        );
+        assert_eq!(m.status, 200);
+        assert!(m.text.starts_with("# "), "{kind}: {}", m.text);
+    }
+    // Item links in a downloaded report open this server's web app.
+    let h = s.client.get(
+        &format!("{API}/reports/team?product=PAY&format=html"),
+        t,
+        &[],
+    );
+    assert!(
+        h.text.contains(&format!(
+            "href=\"{}/items/PAY-",
+            s.base_url().trim_end_matches('/')
+        )),
+        "{}",
+        h.text
+    );
+    // Recording the exec report keeps it for the next one.
+    let r = s.client.send(
+        "POST",
+        &format!("{API}/reports/exec/record?product=PAY"),
+        t,
+        None,
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["product"], "PAY");
+    // Bad input: 4xx with the field named.
+    for (url, status, field) in [
+        ("/reports/weekly?product=PAY", 404, None),
+        ("/reports/exec?product=PAY&format=pdf", 400, Some("format")),
+        ("/reports/exec?product=PAY&since=soon", 400, Some("since")),
+        (
+            "/reports/team?product=PAY&release=2026.1",
+            400,
+            Some("release"),
+        ),
+        ("/reports/exec?product=PAY&scope=labl%20%3D%201", 400, None),
+    ] {
+        let r = s.client.get(&format!("{API}{url}"), t, &[]);
+        assert_eq!(r.status, status, "{url}: {}", r.text);
+        if let Some(f) = field {
+            assert_eq!(r.body["error"]["field"], f, "{url}: {}", r.text);
+        }
+    }
+}
+
 both!(
     create_patch_and_delete_use_etags,
     moves_reorder_the_backlog,
@@ -1065,4 +1141,5 @@ both!(
     responses_carry_security_headers,
     sign_in_sets_a_safe_cookie,
     sign_in_is_rate_limited,
+    reports_come_as_json_html_and_markdown,
 );

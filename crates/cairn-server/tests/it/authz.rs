@@ -76,6 +76,8 @@ const TABLE: &[(&str, &str, &str, Scope)] = &[
     ("get", "/forecast/cut-line", "stakeholder", Product),
     ("get", "/plan/sprints", "stakeholder", Product),
     ("get", "/plan/critical-path", "stakeholder", Product),
+    ("get", "/reports/{kind}", "stakeholder", Product),
+    ("post", "/reports/exec/record", "member", Product),
     ("get", "/audit/verify", "admin", Global),
 ];
 
@@ -253,6 +255,8 @@ fn request(
             format!("/plan/critical-path?product={p}&default_estimate=1"),
             None,
         ),
+        ("get", "/reports/{kind}") => (format!("/reports/exec?product={p}"), None),
+        ("post", "/reports/exec/record") => (format!("/reports/exec/record?product={p}"), None),
         (_, path) if path.contains("{key}") => (path.replace("{key}", story(p)), None),
         (_, path) => {
             assert!(!path.contains('{'), "no filler for {method} {path}");

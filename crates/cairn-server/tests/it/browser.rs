@@ -393,13 +393,73 @@ fn stakeholder_reads_and_comments_but_cannot_edit() {
     assert_eq!(h1, "Not found");
 }
 
+/// The Reports page shows each report inside the app, with its charts and
+/// links to items; an owner records the exec report as sent.
+#[test]
+fn owner_reads_every_report_and_records_the_exec_report() {
+    let srv = TestServer::start(Backend::Sqlite, "browser::reports");
+    let base = srv.base_url().to_string();
+    let driver = Driver::start();
+    let s = driver.session().unwrap();
+    s.set_viewport_size(1280, 900).unwrap();
+    sign_in(&s, &base, "owner");
+    s.goto(&format!("{base}/reports?product=PAY")).unwrap();
+    let h = s.wait_for(".report h1", WAIT).unwrap().text().unwrap();
+    assert!(h.ends_with("update for leadership"), "{h}");
+    check_page(&s, "reports: exec");
+    shot(&s, "reports-exec");
+    s.find("form.record button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    let notice = s.wait_for("p.notice", WAIT).unwrap().text().unwrap();
+    assert!(notice.starts_with("Recorded"), "{notice}");
+    for (kind, heading, charts) in [
+        ("team", "team report", 2),
+        ("roadmap", "roadmap", 1),
+        ("release-notes", "release notes", 0),
+        ("risks", "Risk register", 1),
+    ] {
+        s.goto(&format!("{base}/reports?product=PAY&kind={kind}&since=26w"))
+            .unwrap();
+        let h = s.wait_for(".report h1", WAIT).unwrap().text().unwrap();
+        assert!(h.contains(heading), "{kind}: {h}");
+        let n = s.find_all(".report figure svg").unwrap().len();
+        assert!(n >= charts, "{kind}: {n} charts");
+        check_page(&s, &format!("reports: {kind}"));
+        shot(&s, &format!("reports-{kind}"));
+    }
+    // Item links open the item in the app.
+    s.goto(&format!("{base}/reports?product=PAY&kind=team"))
+        .unwrap();
+    s.wait_for(".report h1", WAIT).unwrap();
+    let hrefs = s
+        .execute(
+            "return [...document.querySelectorAll('.report a')].map(a => a.getAttribute('href'))",
+            vec![],
+        )
+        .unwrap();
+    let hrefs: Vec<String> = serde_json::from_value(hrefs).unwrap();
+    assert!(
+        !hrefs.is_empty() && hrefs.iter().all(|h| h.starts_with("/items/PAY-")),
+        "{hrefs:?}"
+    );
+    // A scope that is not a query is explained on the page.
+    s.goto(&format!(
+        "{base}/reports?product=PAY&kind=exec&scope=labl%20%3D%20x"
+    ))
+    .unwrap();
+    let e = s.wait_for(".error", WAIT).unwrap().text().unwrap();
+    assert!(e.contains("labl"), "{e}");
+}
+
 /// Every HTML report renders in Chromium from a file with no console error
 /// and no request for anything outside itself; a screenshot of each is kept.
 #[test]
 fn html_reports_are_self_contained() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("demo.db").display());
-    let (notes, risks) = {
+    let (notes, risks, exec, team, roadmap) = {
         let mut app = cairn_app::App::open(&url, "tester").unwrap();
         app.init().unwrap();
         cairn_app::demo::generate(&mut app, 7, "PAY").unwrap();
@@ -419,13 +479,45 @@ fn html_reports_are_self_contained() {
             .report_release_notes(None, &cairn_app::report::NotesScope::Since(since), None)
             .unwrap()
             .doc();
-        let risks = app.report_risks().unwrap().doc();
-        (notes, risks)
+        let risks = app.report_risks(None).unwrap().doc();
+        let exec = app
+            .report_exec(&cairn_app::exec::ExecRequest {
+                product: None,
+                since: today - chrono::Days::new(14),
+                scope: None,
+                seed: 1,
+            })
+            .unwrap()
+            .doc();
+        let team = app
+            .report_team(&cairn_app::team::TeamRequest {
+                product: None,
+                window: None,
+                scope: None,
+            })
+            .unwrap()
+            .doc();
+        let roadmap = app
+            .report_roadmap(&cairn_app::roadmap::RoadmapRequest {
+                product: None,
+                scope: None,
+                seed: 1,
+                next_days: None,
+            })
+            .unwrap()
+            .doc();
+        (notes, risks, exec, team, roadmap)
     };
     let driver = Driver::start();
     let s = driver.session().unwrap();
     s.set_viewport_size(1100, 900).unwrap();
-    for (name, doc) in [("report-release-notes", notes), ("report-risks", risks)] {
+    for (name, doc) in [
+        ("report-release-notes", notes),
+        ("report-risks", risks),
+        ("report-exec", exec),
+        ("report-team", team),
+        ("report-roadmap", roadmap),
+    ] {
         let path = shots().join(format!("{name}.html"));
         std::fs::create_dir_all(shots()).unwrap();
         std::fs::write(&path, cairn_report::doc::to_html(&doc, None)).unwrap();

@@ -1,0 +1,152 @@
+//! Stakeholder reports for the API and the Reports page: one builder, so
+//! both give the same report for the same parameters as `cairn report`.
+
+use crate::error::ApiError;
+use cairn_app::App;
+use cairn_app::report::{NotesScope, REPORT_SEED, parse_since};
+use cairn_report::doc::Doc;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The kinds of report, as they appear in URLs.
+pub const KINDS: [(&str, &str); 5] = [
+    (
+        "exec",
+        "For executives: goals, release dates and how they moved, scope changes, risks, decisions",
+    ),
+    (
+        "team",
+        "For the team: blocked work, aging work in progress, lint findings, tech debt, flow",
+    ),
+    (
+        "roadmap",
+        "Now / Next / Later by goal, with a forecast timeline",
+    ),
+    (
+        "release-notes",
+        "For customers: what is new, improved and fixed",
+    ),
+    (
+        "risks",
+        "The risk register with its heat map and the decisions needed",
+    ),
+];
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReportParams {
+    pub product: Option<String>,
+    /// A date (YYYY-MM-DD) or a span such as 2w (default 2w).
+    pub since: Option<String>,
+    /// A query narrowing the items.
+    pub scope: Option<String>,
+    /// Release notes of one release.
+    pub release: Option<String>,
+    /// Team: days of flow history.
+    pub window: Option<u32>,
+    /// json (default), html or md.
+    pub format: Option<String>,
+}
+
+fn nonempty(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+}
+
+/// Check a kind named in a URL.
+pub fn kind(k: &str) -> Result<&'static str, ApiError> {
+    KINDS
+        .iter()
+        .find(|(n, _)| *n == k)
+        .map(|(n, _)| *n)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "there is no report `{k}`; reports: {}",
+                KINDS.map(|(n, _)| n).join(", ")
+            ))
+        })
+}
+
+/// Build a report: its data (the JSON form) and its document. With
+/// `record`, an exec report is also kept for the next one to compare with.
+pub fn build(
+    app: &mut App,
+    kind: &str,
+    p: &ReportParams,
+    record: bool,
+) -> Result<(Value, Doc), ApiError> {
+    let today = chrono::DateTime::from_timestamp_millis(app.now())
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    let since_text = nonempty(&p.since);
+    let since = parse_since(since_text.as_deref().unwrap_or("2w"), today)
+        .map_err(|e| ApiError::bad_input("since", e))?;
+    let scope = nonempty(&p.scope);
+    let release = nonempty(&p.release);
+    let product = nonempty(&p.product);
+    if release.is_some() && kind != "release-notes" {
+        return Err(ApiError::bad_input(
+            "release",
+            "release is for release notes; the other reports cover the whole product",
+        ));
+    }
+    let to = |v: serde_json::Result<Value>| v.unwrap_or(Value::Null);
+    Ok(match kind {
+        "exec" => {
+            let r = app.report_exec(&cairn_app::exec::ExecRequest {
+                product,
+                since,
+                scope,
+                seed: REPORT_SEED,
+            })?;
+            if record {
+                app.record_exec(&r)?;
+            }
+            (to(serde_json::to_value(&r)), r.doc())
+        }
+        "team" => {
+            let r = app.report_team(&cairn_app::team::TeamRequest {
+                product,
+                window: p.window,
+                scope,
+            })?;
+            (to(serde_json::to_value(&r)), r.doc())
+        }
+        "roadmap" => {
+            let r = app.report_roadmap(&cairn_app::roadmap::RoadmapRequest {
+                product,
+                scope,
+                seed: REPORT_SEED,
+                next_days: None,
+            })?;
+            (to(serde_json::to_value(&r)), r.doc())
+        }
+        "release-notes" => {
+            let ns = match (release, since_text) {
+                (Some(r), None) => NotesScope::Release(r),
+                (None, _) => NotesScope::Since(since),
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::bad_input(
+                        "release",
+                        "give since or release, not both",
+                    ));
+                }
+            };
+            let r = app.report_release_notes(product.as_deref(), &ns, scope.as_deref())?;
+            (to(serde_json::to_value(&r)), r.doc())
+        }
+        "risks" => {
+            let r = app.report_risks(product.as_deref())?;
+            (to(serde_json::to_value(&r)), r.doc())
+        }
+        other => {
+            return Err(ApiError::not_found(format!("there is no report `{other}`")));
+        }
+    })
+}
+
+/// The policy a downloaded HTML report is served with: its own inline
+/// styles and SVG, nothing else, no script.
+pub const REPORT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
