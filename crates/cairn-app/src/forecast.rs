@@ -1062,17 +1062,18 @@ impl App {
             let ordered: Vec<Item> = order.iter().map(|i| items[*i as usize].clone()).collect();
             let mut epics: BTreeMap<ItemKey, Vec<usize>> = BTreeMap::new();
             let mut releases: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-            let mut titles = HashMap::new();
+            // Every parent's kind and title in one read.
+            let mut titles: HashMap<ItemKey, (Kind, String)> = HashMap::new();
+            for (k, kind, title) in tx.store.parents_of_product(product)? {
+                if let (Ok(k), Some(kind)) = (k.parse::<ItemKey>(), Kind::parse(&kind)) {
+                    titles.insert(k, (kind, title));
+                }
+            }
             for (pos, it) in ordered.iter().enumerate() {
-                if let Some(p) = it.parent.as_ref().filter(|p| sees(p)) {
-                    if !titles.contains_key(p)
-                        && let Some(pi) = tx.store.item(p)?
-                    {
-                        titles.insert(p.clone(), (pi.kind, pi.title));
-                    }
-                    if titles.get(p).is_some_and(|(k, _)| *k == Kind::Epic) {
-                        epics.entry(p.clone()).or_default().push(pos);
-                    }
+                if let Some(p) = it.parent.as_ref().filter(|p| sees(p))
+                    && titles.get(p).is_some_and(|(k, _)| *k == Kind::Epic)
+                {
+                    epics.entry(p.clone()).or_default().push(pos);
                 }
                 if let Some(r) = &it.release {
                     releases.entry(r.clone()).or_default().push(pos);

@@ -24,7 +24,7 @@ pub const PREFIX: &str = "BEN";
 
 /// The generated history ends here (2026-01-01T00:00:00Z), so the same seed
 /// always gives the same bytes whatever day the benchmark runs.
-const END: Millis = 1_767_225_600_000;
+pub const END: Millis = 1_767_225_600_000;
 const YEAR: Millis = 365 * 24 * 3600 * 1000;
 const START: Millis = END - YEAR;
 

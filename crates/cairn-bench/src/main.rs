@@ -121,6 +121,9 @@ enum Suite {
     /// `cairn serve` on loopback over a 1,000,000-item SQLite database
     /// (not part of `all`: it builds its own database).
     Server,
+    /// Stakeholder reports over a 100,000-item product (builds its own
+    /// SQLite database; not part of `all`).
+    Reports,
     All,
 }
 
@@ -260,6 +263,11 @@ fn run() -> Result<ExitCode> {
     let mut ok = true;
     if cli.suite == Suite::Server {
         server_suite(&cli, &mut report)?;
+        report.table();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if cli.suite == Suite::Reports {
+        reports_suite(&cli, &mut report)?;
         report.table();
         return Ok(ExitCode::SUCCESS);
     }
@@ -925,6 +933,128 @@ fn forecast_suite(cli: &Cli, report: &mut Report) -> Result<()> {
         target: Some(1.0),
         detail: format!("100,000 items, 200,000 blocks links: graph, forward and backward pass, slack, path; median of 3; path of {path} items"),
     });
+    Ok(())
+}
+
+// ---- the reports suite ---------------------------------------------------
+
+/// The exec report over a 100,000-item product on SQLite: synthetic items
+/// with a year of history, three releases holding 300 items, three goals
+/// linked to 300 items, ten risks, and a report recorded a week earlier to
+/// compare with.
+fn reports_suite(cli: &Cli, report: &mut Report) -> Result<()> {
+    const ITEMS: u64 = 100_000;
+    const DAY: i64 = 86_400_000;
+    let path = cli
+        .dir
+        .join(format!("cairn-bench-reports-{}-{ITEMS}.db", cli.seed));
+    let url = format!("sqlite:{}", path.display());
+    remove_sqlite(&path)?;
+    let dump = cli
+        .dir
+        .join(format!("cairn-bench-reports-{}-{ITEMS}.jsonl", cli.seed));
+    eprintln!("generating {} ...", dump.display());
+    generate::write_dump(&dump, cli.seed, ITEMS, ITEMS)?;
+    let child = run_import_child(&url, &dump, cli.trace)?;
+    let _ = std::fs::remove_file(&dump);
+    eprintln!("imported {} items in {:.1} s", child.items, child.elapsed_s);
+    let clock = std::sync::Arc::new(cairn_app::SimClock::new(generate::END - 7 * DAY));
+    let mut app = App::open_with_clock(&url, "bench", Box::new(clock.clone()))?;
+    let p = generate::PREFIX;
+    // Releases and goals over the top of the ranked backlog.
+    let open = app.query_items(
+        &format!("product = {p} AND category != done AND kind IN (story, bug) ORDER BY rank"),
+        Page {
+            limit: 600,
+            offset: 0,
+        },
+    )?;
+    let day = |d: i64| {
+        chrono::DateTime::from_timestamp_millis(generate::END + d * DAY)
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    for (n, name) in ["2026.1", "2026.2", "2026.3"].iter().enumerate() {
+        app.release_add(Some(p), name, Some(&day(30 * (n as i64 + 1))))?;
+    }
+    let goals = ["Grow revenue", "Cut support load", "Pass the audit"];
+    for g in goals {
+        app.goal_add(g, "", Vec::new())?;
+    }
+    for (n, it) in open.iter().take(300).enumerate() {
+        app.item_edit(
+            &it.key,
+            cairn_app::Patch {
+                release: Some(Some(["2026.1", "2026.2", "2026.3"][n / 100].to_string())),
+                ..cairn_app::Patch::default()
+            },
+            None,
+            None,
+        )?;
+    }
+    for (n, it) in open.iter().skip(100).take(300).enumerate() {
+        app.goal_link(goals[n % 3], &it.key, false)?;
+    }
+    for n in 0..10u8 {
+        app.risk_add(cairn_app::register::NewRisk {
+            product: Some(p.into()),
+            title: format!("Risk {n}"),
+            likelihood: n % 5 + 1,
+            impact: (n + 2) % 5 + 1,
+            mitigations: vec![open[n as usize].key.clone()],
+            ..Default::default()
+        })?;
+    }
+    let req = |since| cairn_app::exec::ExecRequest {
+        product: Some(p.into()),
+        since,
+        scope: None,
+        seed: cairn_app::report::REPORT_SEED,
+    };
+    let today = |c: &cairn_app::SimClock| {
+        use cairn_app::Clock;
+        chrono::DateTime::from_timestamp_millis(c.now())
+            .map(|t| t.date_naive())
+            .unwrap_or_default()
+    };
+    let first = app.report_exec(&req(today(&clock) - chrono::Days::new(14)))?;
+    app.record_exec(&first)?;
+    clock.set(generate::END);
+    let since = today(&clock) - chrono::Days::new(14);
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let r = app.report_exec(&req(since))?;
+        let html = cairn_report::doc::to_html(&r.doc(), None);
+        times.push(t.elapsed().as_secs_f64());
+        last = Some((r, html.len()));
+    }
+    let (r, bytes) = last.ok_or_else(|| anyhow!("no exec report was made"))?;
+    let dated = r.releases.iter().filter(|l| l.dates.p85.is_some()).count();
+    let moved = r.releases.iter().filter(|l| l.moved_days.is_some()).count();
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "exec_report_100k",
+        value: median(&mut times),
+        unit: "s",
+        target: Some(1.0),
+        detail: format!(
+            "{ITEMS} items, {} links; exec report to HTML ({bytes} bytes): {} goals, {dated} of {} releases dated at 85 % ({moved} compared with the report of {}), {} finished, {} added, {} open risks; forecast: {}; median of 5",
+            child.links,
+            r.goals.len(),
+            r.releases.len(),
+            r.compared_with.as_deref().unwrap_or("none"),
+            r.finished.count,
+            r.added.count,
+            r.open_risks,
+            if r.forecast_ok { "ok" } else { r.forecast_basis.as_str() }
+        ),
+    });
+    if !cli.keep {
+        drop(app);
+        remove_sqlite(&path)?;
+    }
     Ok(())
 }
 

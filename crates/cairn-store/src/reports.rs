@@ -88,6 +88,30 @@ impl Store {
             .collect()
     }
 
+    /// Kind and title of every item that is the parent of an item in
+    /// `product`, in one read (the forecast groups work by epic).
+    pub fn parents_of_product(
+        &mut self,
+        product: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let rows = self.b.query(
+            "SELECT p.key, p.kind, p.title FROM items p WHERE p.id IN ( \
+               SELECT c.parent_id FROM items c \
+               WHERE c.product_id = (SELECT id FROM products WHERE prefix = ?) \
+                 AND c.parent_id IS NOT NULL)",
+            &[product.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    text(&r[0], "key")?,
+                    text(&r[1], "kind")?,
+                    text(&r[2], "title")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Record a report's snapshot, replacing one of the same day.
     pub fn save_snapshot(
         &mut self,
