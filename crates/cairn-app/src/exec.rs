@@ -13,6 +13,7 @@ use crate::forecast::{ForecastRequest, GroupDates, scoped_query};
 use crate::goals::GoalProgress;
 use crate::report::{date_of, human_date, item_ref, plural, thousands};
 use crate::{App, Result};
+use cairn_core::calendar::parse_date;
 use cairn_core::{Decision, DecisionStatus, Item, Role};
 use cairn_report::doc::{Block, Doc, Inline, Section};
 use cairn_store::reports::Snapshot;
@@ -126,8 +127,8 @@ fn change_of(items: &[Item]) -> ScopeChange {
 }
 
 fn days_between(a: &str, b: &str) -> Option<i64> {
-    let a = NaiveDate::parse_from_str(a, "%Y-%m-%d").ok()?;
-    let b = NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()?;
+    let a = parse_date(a)?;
+    let b = parse_date(b)?;
     Some((b - a).num_days())
 }
 

@@ -389,7 +389,8 @@ fn flow_items(config: &Config, items: &[Item]) -> Vec<FlowItem> {
 }
 
 impl App {
-    fn today(&self) -> NaiveDate {
+    /// Today's date on the app's clock (UTC).
+    pub fn today(&self) -> NaiveDate {
         date_of(self.now())
     }
 

@@ -13,6 +13,68 @@ use serde::Serialize;
 /// gives the same dates and a date only "moves" when the work did.
 pub const REPORT_SEED: u64 = 1;
 
+/// The stakeholder reports, as named on the command line and in URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Exec,
+    Team,
+    Roadmap,
+    ReleaseNotes,
+    Risks,
+}
+
+impl ReportKind {
+    pub const ALL: [ReportKind; 5] = [
+        ReportKind::Exec,
+        ReportKind::Team,
+        ReportKind::Roadmap,
+        ReportKind::ReleaseNotes,
+        ReportKind::Risks,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Exec => "exec",
+            ReportKind::Team => "team",
+            ReportKind::Roadmap => "roadmap",
+            ReportKind::ReleaseNotes => "release-notes",
+            ReportKind::Risks => "risks",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReportKind> {
+        ReportKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What any report may be asked for. Each front end checks its own
+/// input (flags, query parameters) and fills this in.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    pub product: Option<String>,
+    pub since: chrono::NaiveDate,
+    /// Release notes of one release instead of the period.
+    pub release: Option<String>,
+    pub scope: Option<String>,
+    /// Team: days of flow history.
+    pub window: Option<u32>,
+    /// Exec: record the report for the next one to compare with.
+    pub record: bool,
+}
+
+/// A built report: its data (the JSON form) and its document.
+pub struct BuiltReport {
+    pub data: serde_json::Value,
+    pub doc: Doc,
+}
+
+fn built<T: Serialize>(r: &T, doc: Doc) -> BuiltReport {
+    BuiltReport {
+        data: serde_json::to_value(r).unwrap_or_default(),
+        doc,
+    }
+}
+
 /// A risk with where it is heading and what mitigates it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RiskRow {
@@ -141,9 +203,9 @@ pub(crate) fn date_of(ms: i64) -> String {
 
 /// `2027-02-14` → `14 Feb 2027`; anything else as given.
 pub(crate) fn human_date(d: &str) -> String {
-    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+    cairn_core::calendar::parse_date(d)
         .map(|d| d.format("%-d %b %Y").to_string())
-        .unwrap_or_else(|_| d.to_string())
+        .unwrap_or_else(|| d.to_string())
 }
 
 /// The start of a report's period: a date (YYYY-MM-DD), or a span back
@@ -194,6 +256,55 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 impl App {
+    /// Build any report: the one dispatch the CLI, the API and the
+    /// Reports page share.
+    pub fn report(&mut self, kind: ReportKind, req: &ReportRequest) -> Result<BuiltReport> {
+        let (product, scope) = (req.product.clone(), req.scope.clone());
+        Ok(match kind {
+            ReportKind::Exec => {
+                let r = self.report_exec(&crate::exec::ExecRequest {
+                    product,
+                    since: req.since,
+                    scope,
+                    seed: REPORT_SEED,
+                })?;
+                if req.record {
+                    self.record_exec(&r)?;
+                }
+                built(&r, r.doc())
+            }
+            ReportKind::Team => {
+                let r = self.report_team(&crate::team::TeamRequest {
+                    product,
+                    window: req.window,
+                    scope,
+                })?;
+                built(&r, r.doc())
+            }
+            ReportKind::Roadmap => {
+                let r = self.report_roadmap(&crate::roadmap::RoadmapRequest {
+                    product,
+                    scope,
+                    seed: REPORT_SEED,
+                    next_days: None,
+                })?;
+                built(&r, r.doc())
+            }
+            ReportKind::ReleaseNotes => {
+                let ns = match &req.release {
+                    Some(r) => NotesScope::Release(r.clone()),
+                    None => NotesScope::Since(req.since),
+                };
+                let r = self.report_release_notes(product.as_deref(), &ns, scope.as_deref())?;
+                built(&r, r.doc())
+            }
+            ReportKind::Risks => {
+                let r = self.report_risks(product.as_deref())?;
+                built(&r, r.doc())
+            }
+        })
+    }
+
     /// The register of one product, or of every product the caller sees.
     pub fn report_risks(&mut self, product: Option<&str>) -> Result<RisksReport> {
         self.require_init()?;

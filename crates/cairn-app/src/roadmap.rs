@@ -9,7 +9,7 @@
 //!   backlog to forecast.
 
 use crate::forecast::{ForecastRequest, GroupDates};
-use crate::report::{date_of, human_date, plural, thousands};
+use crate::report::{human_date, plural, thousands};
 use crate::{App, Result};
 use cairn_core::{ItemKey, Kind};
 use cairn_report::doc::{Block, Doc, Inline, Section};
@@ -83,8 +83,8 @@ impl App {
         self.require_init()?;
         let product = self.resolve_product(req.product.as_deref())?;
         let prefix = product.prefix.clone();
-        let today = date_of(self.now());
-        let today_d = NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap_or_default();
+        let today_d = self.today();
+        let today = today_d.format("%Y-%m-%d").to_string();
         let next_until = today_d + Days::new(u64::from(req.next_days.unwrap_or(90)));
         let next_until_s = next_until.format("%Y-%m-%d").to_string();
         let now_until_s = (today_d + Days::new(NOW_DAYS))
@@ -192,7 +192,7 @@ impl App {
 }
 
 fn parse(d: Option<&str>) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(d?, "%Y-%m-%d").ok()
+    cairn_core::calendar::parse_date(d?)
 }
 
 /// An epic 85 % likely to be done within this many days is Now.

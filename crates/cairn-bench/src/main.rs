@@ -1011,16 +1011,10 @@ fn reports_suite(cli: &Cli, report: &mut Report) -> Result<()> {
         scope: None,
         seed: cairn_app::report::REPORT_SEED,
     };
-    let today = |c: &cairn_app::SimClock| {
-        use cairn_app::Clock;
-        chrono::DateTime::from_timestamp_millis(c.now())
-            .map(|t| t.date_naive())
-            .unwrap_or_default()
-    };
-    let first = app.report_exec(&req(today(&clock) - chrono::Days::new(14)))?;
+    let first = app.report_exec(&req(app.today() - chrono::Days::new(14)))?;
     app.record_exec(&first)?;
     clock.set(generate::END);
-    let since = today(&clock) - chrono::Days::new(14);
+    let since = app.today() - chrono::Days::new(14);
     let mut times = Vec::new();
     let mut last = None;
     for _ in 0..5 {

@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use cairn_app::App;
-use cairn_app::report::{NotesScope, REPORT_SEED, parse_since};
+use cairn_app::report::{ReportKind, ReportRequest, parse_since};
 use cairn_report::doc::Doc;
 use serde::Deserialize;
 use serde_json::Value;
@@ -56,16 +56,12 @@ fn nonempty(s: &Option<String>) -> Option<String> {
 
 /// Check a kind named in a URL.
 pub fn kind(k: &str) -> Result<&'static str, ApiError> {
-    KINDS
-        .iter()
-        .find(|(n, _)| *n == k)
-        .map(|(n, _)| *n)
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "there is no report `{k}`; reports: {}",
-                KINDS.map(|(n, _)| n).join(", ")
-            ))
-        })
+    ReportKind::parse(k).map(ReportKind::as_str).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "there is no report `{k}`; reports: {}",
+            KINDS.map(|(n, _)| n).join(", ")
+        ))
+    })
 }
 
 /// Build a report: its data (the JSON form) and its document. With
@@ -76,74 +72,39 @@ pub fn build(
     p: &ReportParams,
     record: bool,
 ) -> Result<(Value, Doc), ApiError> {
-    let today = chrono::DateTime::from_timestamp_millis(app.now())
-        .map(|t| t.date_naive())
-        .unwrap_or_default();
+    let k = ReportKind::parse(kind)
+        .ok_or_else(|| ApiError::not_found(format!("there is no report `{kind}`")))?;
     let since_text = nonempty(&p.since);
-    let since = parse_since(since_text.as_deref().unwrap_or("2w"), today)
+    let since = parse_since(since_text.as_deref().unwrap_or("2w"), app.today())
         .map_err(|e| ApiError::bad_input("since", e))?;
-    let scope = nonempty(&p.scope);
     let release = nonempty(&p.release);
-    let product = nonempty(&p.product);
-    if release.is_some() && kind != "release-notes" {
-        return Err(ApiError::bad_input(
-            "release",
-            "release is for release notes; the other reports cover the whole product",
-        ));
+    match (&release, &since_text) {
+        (Some(_), _) if k != ReportKind::ReleaseNotes => {
+            return Err(ApiError::bad_input(
+                "release",
+                "release is for release notes; the other reports cover the whole product",
+            ));
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_input(
+                "release",
+                "give since or release, not both",
+            ));
+        }
+        _ => {}
     }
-    let to = |v: serde_json::Result<Value>| v.unwrap_or(Value::Null);
-    Ok(match kind {
-        "exec" => {
-            let r = app.report_exec(&cairn_app::exec::ExecRequest {
-                product,
-                since,
-                scope,
-                seed: REPORT_SEED,
-            })?;
-            if record {
-                app.record_exec(&r)?;
-            }
-            (to(serde_json::to_value(&r)), r.doc())
-        }
-        "team" => {
-            let r = app.report_team(&cairn_app::team::TeamRequest {
-                product,
-                window: p.window,
-                scope,
-            })?;
-            (to(serde_json::to_value(&r)), r.doc())
-        }
-        "roadmap" => {
-            let r = app.report_roadmap(&cairn_app::roadmap::RoadmapRequest {
-                product,
-                scope,
-                seed: REPORT_SEED,
-                next_days: None,
-            })?;
-            (to(serde_json::to_value(&r)), r.doc())
-        }
-        "release-notes" => {
-            let ns = match (release, since_text) {
-                (Some(r), None) => NotesScope::Release(r),
-                (None, _) => NotesScope::Since(since),
-                (Some(_), Some(_)) => {
-                    return Err(ApiError::bad_input(
-                        "release",
-                        "give since or release, not both",
-                    ));
-                }
-            };
-            let r = app.report_release_notes(product.as_deref(), &ns, scope.as_deref())?;
-            (to(serde_json::to_value(&r)), r.doc())
-        }
-        "risks" => {
-            let r = app.report_risks(product.as_deref())?;
-            (to(serde_json::to_value(&r)), r.doc())
-        }
-        other => {
-            return Err(ApiError::not_found(format!("there is no report `{other}`")));
-        }
-    })
+    let r = app.report(
+        k,
+        &ReportRequest {
+            product: nonempty(&p.product),
+            since,
+            release,
+            scope: nonempty(&p.scope),
+            window: p.window,
+            record,
+        },
+    )?;
+    Ok((r.data, r.doc))
 }
 
 /// The policy a downloaded HTML report is served with: its own inline

@@ -316,61 +316,37 @@ fn since(s: &str, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, Failure
 }
 
 pub fn report(cli: &Cli, a: &ReportArgs, o: &mut dyn Write) -> Result<u8, Failure> {
-    use cairn_app::report::NotesScope;
+    use cairn_app::report::{ReportKind as K, ReportRequest};
     let mut app = open(cli, false)?;
-    let today = chrono::DateTime::from_timestamp_millis(app.now())
-        .map(|t| t.date_naive())
-        .unwrap_or_default();
-    let since_date = since(a.since.as_deref().unwrap_or("2w"), today)?;
-    if a.release.is_some() && a.kind != ReportKind::ReleaseNotes {
-        return Err(usage(
-            "--release is for release notes; the other reports cover the whole product",
-        ));
-    }
-    let (json_value, doc) = match a.kind {
-        ReportKind::Exec => {
-            let r = app.report_exec(&cairn_app::exec::ExecRequest {
-                product: a.product.clone(),
-                since: since_date,
-                scope: a.scope.clone(),
-                seed: cairn_app::report::REPORT_SEED,
-            })?;
-            if !a.no_record {
-                app.record_exec(&r)?;
-            }
-            (serde_json::to_value(&r).unwrap_or_default(), r.doc())
-        }
-        ReportKind::Team => {
-            let r = app.report_team(&cairn_app::team::TeamRequest {
-                product: a.product.clone(),
-                window: a.window,
-                scope: a.scope.clone(),
-            })?;
-            (serde_json::to_value(&r).unwrap_or_default(), r.doc())
-        }
-        ReportKind::Roadmap => {
-            let r = app.report_roadmap(&cairn_app::roadmap::RoadmapRequest {
-                product: a.product.clone(),
-                scope: a.scope.clone(),
-                seed: cairn_app::report::REPORT_SEED,
-                next_days: None,
-            })?;
-            (serde_json::to_value(&r).unwrap_or_default(), r.doc())
-        }
-        ReportKind::Risks => {
-            let r = app.report_risks(a.product.as_deref())?;
-            (serde_json::to_value(&r).unwrap_or_default(), r.doc())
-        }
-        ReportKind::ReleaseNotes => {
-            let scope = match (&a.release, &a.since) {
-                (Some(r), None) => NotesScope::Release(r.clone()),
-                (None, _) => NotesScope::Since(since_date),
-                (Some(_), Some(_)) => return Err(usage("give --since or --release, not both")),
-            };
-            let r = app.report_release_notes(a.product.as_deref(), &scope, a.scope.as_deref())?;
-            (serde_json::to_value(&r).unwrap_or_default(), r.doc())
-        }
+    let since_date = since(a.since.as_deref().unwrap_or("2w"), app.today())?;
+    let kind = match a.kind {
+        ReportKind::Exec => K::Exec,
+        ReportKind::Team => K::Team,
+        ReportKind::Roadmap => K::Roadmap,
+        ReportKind::ReleaseNotes => K::ReleaseNotes,
+        ReportKind::Risks => K::Risks,
     };
+    match (&a.release, &a.since) {
+        (Some(_), _) if kind != K::ReleaseNotes => {
+            return Err(usage(
+                "--release is for release notes; the other reports cover the whole product",
+            ));
+        }
+        (Some(_), Some(_)) => return Err(usage("give --since or --release, not both")),
+        _ => {}
+    }
+    let r = app.report(
+        kind,
+        &ReportRequest {
+            product: a.product.clone(),
+            since: since_date,
+            release: a.release.clone(),
+            scope: a.scope.clone(),
+            window: a.window,
+            record: !a.no_record,
+        },
+    )?;
+    let (json_value, doc) = (r.data, r.doc);
     let base = a.base_url.as_deref();
     let ext = a
         .out

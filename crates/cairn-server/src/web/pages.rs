@@ -861,7 +861,7 @@ pub async fn plan(State(s): State<AppState>, c: Creds, Query(p): Query<PlanParam
             seed: 1,
             ..ForecastRequest::default()
         };
-        let today = chrono::DateTime::from_timestamp_millis(app.now()).map(|t| t.date_naive()).unwrap_or_default();
+        let today = app.today();
         let target = target.unwrap_or(today + chrono::Days::new(56));
         let flow = app.flow(Some(&product), None, None);
         let when = app.forecast_when(&WhenScope::Query("category != done".into()), &req);
