@@ -19,14 +19,36 @@ fn acyclic(g: &Graph) -> Result<(), Cycles> {
 
 /// The order a team pulls items in: by `priority` (lower first, e.g. the
 /// stored rank's position), except that no item comes before its
-/// blockers. It is the lowest-priority-first topological order.
+/// blockers, and a blocker is pulled as early as the most urgent item it
+/// holds up (directly or through others) needs it. So a top item blocked
+/// by something far down the backlog is not pushed to the end: its
+/// blocker is pulled first, then the item.
+///
+/// It is the topological order by (inherited priority, own priority,
+/// index), lowest first.
 pub fn pull_order(g: &Graph, priority: &[u32]) -> Result<Vec<u32>, Cycles> {
     acyclic(g)?;
+    let topo = topological(g, |v| (priority[v as usize], 0));
+    let mut inherited: Vec<u32> = priority.to_vec();
+    for &v in topo.iter().rev() {
+        let vi = v as usize;
+        for &w in g.succ(v) {
+            inherited[vi] = inherited[vi].min(inherited[w as usize]);
+        }
+    }
+    Ok(topological(g, |v| {
+        (inherited[v as usize], priority[v as usize])
+    }))
+}
+
+/// Kahn's algorithm: among the items whose blockers are all placed, the
+/// lowest `key` (then index) goes next. `g` must be acyclic.
+fn topological(g: &Graph, key: impl Fn(u32) -> (u32, u32)) -> Vec<u32> {
     let n = g.len();
     let mut waiting: Vec<u32> = (0..n as u32).map(|v| g.pred(v).len() as u32).collect();
-    let mut heap: BinaryHeap<Reverse<(u32, u32)>> = (0..n as u32)
+    let mut heap: BinaryHeap<Reverse<((u32, u32), u32)>> = (0..n as u32)
         .filter(|v| waiting[*v as usize] == 0)
-        .map(|v| Reverse((priority[v as usize], v)))
+        .map(|v| Reverse((key(v), v)))
         .collect();
     let mut out = Vec::with_capacity(n);
     while let Some(Reverse((_, v))) = heap.pop() {
@@ -34,11 +56,11 @@ pub fn pull_order(g: &Graph, priority: &[u32]) -> Result<Vec<u32>, Cycles> {
         for &w in g.succ(v) {
             waiting[w as usize] -= 1;
             if waiting[w as usize] == 0 {
-                heap.push(Reverse((priority[w as usize], w)));
+                heap.push(Reverse((key(w), w)));
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Why an item is not in the plan.
@@ -231,9 +253,12 @@ mod tests {
 
     #[test]
     fn pull_order_keeps_priority_but_puts_blockers_first() {
-        // 3 blocks 0: 0 is wanted first but must wait.
+        // 3 blocks 0: 0 is wanted first, so 3 is pulled ahead of it.
         let g = Graph::new(4, &[(3, 0)]);
-        assert_eq!(pull_order(&g, &[0, 1, 2, 3]).unwrap(), vec![1, 2, 3, 0]);
+        assert_eq!(pull_order(&g, &[0, 1, 2, 3]).unwrap(), vec![3, 0, 1, 2]);
+        // 0 blocks 3: nothing to inherit, the order is the priority.
+        let g = Graph::new(4, &[(0, 3)]);
+        assert_eq!(pull_order(&g, &[0, 1, 2, 3]).unwrap(), vec![0, 1, 2, 3]);
         let g = Graph::new(2, &[(0, 1), (1, 0)]);
         assert!(pull_order(&g, &[0, 1]).is_err());
     }

@@ -26,6 +26,16 @@ fn backlog() -> impl Strategy<Value = Backlog> {
     })
 }
 
+#[test]
+fn a_low_ranked_blocker_of_the_top_item_is_pulled_first() {
+    // 0 is the top item, blocked by 3, the last; 1 and 2 are free.
+    let g = Graph::new(4, &[(3, 0)]);
+    assert_eq!(pull_order(&g, &[0, 1, 2, 3]).unwrap(), vec![3, 0, 1, 2]);
+    // A chain: 2 blocks 3 blocks 0.
+    let g = Graph::new(4, &[(2, 3), (3, 0)]);
+    assert_eq!(pull_order(&g, &[0, 1, 2, 3]).unwrap(), vec![2, 3, 0, 1]);
+}
+
 proptest! {
     #[test]
     fn plans_never_break_a_blocks_link_or_exceed_capacity((size, edges, prio, cap) in backlog()) {
@@ -53,6 +63,28 @@ proptest! {
         let placed = p.sprint_of.iter().filter(|s| s.is_some()).count();
         prop_assert_eq!(placed + p.unplaced.len(), n);
         for (v, h) in held.iter().enumerate() { if *h { prop_assert!(p.sprint_of[v].is_none()); } }
+    }
+
+    #[test]
+    fn a_blocker_is_pulled_no_later_than_the_items_it_holds_up_need((size, edges, prio, _cap) in backlog()) {
+        let n = size.len();
+        let g = Graph::new(n, &edges);
+        let order = pull_order(&g, &prio).unwrap();
+        let mut pos = vec![0usize; n];
+        for (i, v) in order.iter().enumerate() { pos[*v as usize] = i; }
+        // Every item is preceded only by items that are more urgent
+        // than it, or that block (directly or not) something that is.
+        for v in 0..n {
+            let reach = |a: usize, b: usize| a == b || g.path(a as u32, b as u32).is_some();
+            let urgency = |u: usize| (0..n).filter(|w| reach(u, *w)).map(|w| prio[w]).min().unwrap();
+            for &u in &order[..pos[v]] {
+                let u = u as usize;
+                prop_assert!(
+                    urgency(u) <= urgency(v) || reach(u, v),
+                    "{} (urgency {}) pulled before {} (urgency {})", u, urgency(u), v, urgency(v)
+                );
+            }
+        }
     }
 
     #[test]
