@@ -213,7 +213,7 @@ impl App {
         // Scope: finished, added and removed in the period.
         let get = |app: &mut App, extra: &str| -> Result<Vec<Item>> {
             let q = scoped_query(app, &prefix, extra, req.scope.as_deref())?;
-            app.tx(|tx| crate::forecast::all(tx.store, &q))
+            app.tx(|tx| crate::forecast::all_lean(tx.store, &q))
         };
         let done = get(
             self,

@@ -6,7 +6,7 @@
 
 use crate::{App, AppError, Result, invalid};
 use cairn_core::calendar::{check_trials, date_of};
-use cairn_core::{Calendar, Category, Config, Item, ItemKey, Kind, LinkKind};
+use cairn_core::{Calendar, Category, Config, Item, ItemKey, Kind};
 use cairn_engine::flow::{self, FlowItem, History, LEVELS};
 use cairn_engine::forecast::{
     self, CutLine, Estimate, ForecastError, Outcome, Pace, Scenario, Scope,
@@ -263,6 +263,10 @@ struct Loaded {
     /// Distinct assignees of delivered items in the window.
     people: usize,
     history: Option<History>,
+    /// The history's read, in rank order (open items and those resolved
+    /// in the window): the backlog is built from it when no query
+    /// narrows the backlog, instead of reading the open items again.
+    read: Vec<Item>,
 }
 
 fn fmt_date(d: NaiveDate) -> String {
@@ -371,6 +375,14 @@ pub(crate) fn all(store: &mut Store, q: &Query) -> Result<Vec<Item>> {
     )?)
 }
 
+/// Every item `q` matches, lean: without description, acceptance
+/// criteria, labels, fields or goals (see [`Store::query_lean`]). For
+/// whole-backlog reads that use only keys, titles, states, dates,
+/// estimates, parents and releases.
+pub(crate) fn all_lean(store: &mut Store, q: &Query) -> Result<Vec<Item>> {
+    Ok(store.query_lean(q)?)
+}
+
 pub(crate) fn delivered(config: &Config, it: &Item) -> bool {
     it.category == Category::Done && !config.forecast.not_delivered.contains(&it.state)
 }
@@ -410,10 +422,13 @@ impl App {
         let q = scoped_query(
             self,
             product,
-            &format!("(category != done OR resolved >= {})", fmt_date(from)),
+            &format!(
+                "(category != done OR resolved >= {}) ORDER BY rank",
+                fmt_date(from)
+            ),
             query,
         )?;
-        let items = self.tx(|tx| all(tx.store, &q))?;
+        let items = self.tx(|tx| all_lean(tx.store, &q))?;
         let cal = self.config.calendar();
         let h = flow::history(&flow_items(&self.config, &items), &cal, from, to);
         Ok((h, items))
@@ -441,6 +456,7 @@ impl App {
                 weekly: true,
                 people: 0,
                 history: None,
+                read: Vec::new(),
             });
         }
         let (h, items) = self.history_of(product, None, req.pace.window)?;
@@ -481,6 +497,7 @@ impl App {
             weekly: false,
             people,
             history: Some(h),
+            read: items,
         })
     }
 
@@ -777,9 +794,9 @@ impl App {
                 "the cut line takes one --what-if (combine changes with commas, e.g. add=5,throughput=0.8)",
             );
         }
-        let l = self.pace(&product, req)?;
+        let mut l = self.pace(&product, req)?;
         let trials = self.trials(req)?;
-        let backlog = self.backlog(&product, req.query.as_deref())?;
+        let backlog = self.backlog_after(&product, req.query.as_deref(), &mut l)?;
         let (label, s) = scenarios(&req.what_if, l.people)?.pop().unwrap_or_default();
         if s.add < 0 {
             return invalid(format!(
@@ -908,9 +925,9 @@ impl App {
         self.require_init()?;
         let product = self.resolve_product(req.product.as_deref())?.prefix;
         let start = self.start(req)?;
-        let l = self.pace(&product, req)?;
+        let mut l = self.pace(&product, req)?;
         let trials = self.trials(req)?;
-        let backlog = self.backlog(&product, req.query.as_deref())?;
+        let backlog = self.backlog_after(&product, req.query.as_deref(), &mut l)?;
         // (is epic, name, title, positions, target date)
         type Group = (bool, String, String, Vec<usize>, Option<String>);
         let mut groups: Vec<Group> = Vec::new();
@@ -997,12 +1014,42 @@ impl App {
     /// first, then by rank, never before a blocker.
     pub(crate) fn backlog(&mut self, product: &str, query: Option<&str>) -> Result<Backlog> {
         let q = scoped_query(self, product, "category != done ORDER BY rank", query)?;
+        let items = self.tx(|tx| all_lean(tx.store, &q))?;
+        self.backlog_of(product, query, items)
+    }
+
+    /// The backlog of a pace's product, from the pace's own read when no
+    /// query narrows it (the same items, already in rank order).
+    fn backlog_after(
+        &mut self,
+        product: &str,
+        query: Option<&str>,
+        l: &mut Loaded,
+    ) -> Result<Backlog> {
+        match query.filter(|q| !q.trim().is_empty()) {
+            None if l.history.is_some() => {
+                let open = std::mem::take(&mut l.read)
+                    .into_iter()
+                    .filter(|i| i.category != Category::Done)
+                    .collect();
+                self.backlog_of(product, None, open)
+            }
+            _ => self.backlog(product, query),
+        }
+    }
+
+    /// Put `items` (open, in rank order) in pull order.
+    fn backlog_of(
+        &mut self,
+        product: &str,
+        query: Option<&str>,
+        items: Vec<Item>,
+    ) -> Result<Backlog> {
         // Blockers and parents in products the caller cannot see still
         // count, but are never named.
         let access = self.access().cloned();
         let sees = move |k: &ItemKey| access.as_ref().is_none_or(|a| a.can_see(&k.prefix));
         self.tx(|tx| {
-            let items = all(tx.store, &q)?;
             if items.is_empty() {
                 return invalid(format!(
                     "{product} has no open items{} to forecast",
@@ -1011,11 +1058,13 @@ impl App {
             }
             let index: HashMap<&ItemKey, u32> = items.iter().enumerate().map(|(i, it)| (&it.key, i as u32)).collect();
             let mut edges = Vec::new();
-            let mut outside: BTreeMap<ItemKey, Vec<ItemKey>> = BTreeMap::new();
-            for (link, _) in tx.store.links(Some(LinkKind::Blocks))? {
-                match (index.get(&link.src), index.get(&link.dst)) {
+            // Open blockers outside the backlog: (key, kind, state) per
+            // blocked item.
+            let mut outside: BTreeMap<ItemKey, Vec<(ItemKey, String, String)>> = BTreeMap::new();
+            for (src, kind, state, dst) in tx.store.open_blocks()? {
+                match (index.get(&src), index.get(&dst)) {
                     (Some(a), Some(b)) => edges.push((*a, *b)),
-                    (None, Some(_)) => outside.entry(link.dst.clone()).or_default().push(link.src.clone()),
+                    (None, Some(_)) => outside.entry(dst).or_default().push((src, kind, state)),
                     _ => {}
                 }
             }
@@ -1038,17 +1087,13 @@ impl App {
             for (blocked, blockers) in &outside {
                 let mut open = Vec::new();
                 let mut named = Vec::new();
-                for b in blockers {
-                    if let Some(bi) = tx.store.item(b)?
-                        && bi.category != Category::Done
-                    {
-                        if sees(b) {
-                            named.push(format!("{b} ({} {})", bi.kind, bi.state));
-                            open.push(b.to_string());
-                        } else {
-                            named.push("an item in another product".to_string());
-                            open.push("an item in another product".to_string());
-                        }
+                for (b, kind, state) in blockers {
+                    if sees(b) {
+                        named.push(format!("{b} ({kind} {state})"));
+                        open.push(b.to_string());
+                    } else {
+                        named.push("an item in another product".to_string());
+                        open.push("an item in another product".to_string());
                     }
                 }
                 if !open.is_empty() {

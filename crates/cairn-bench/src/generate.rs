@@ -264,11 +264,14 @@ fn item(seed: u64, n: u64, total: u64, rank: &str, epics: &[u64]) -> Item {
         labels.push(pick(r, &OTHER_LABELS).to_string());
     }
     let labels = cairn_core::item::normalise_labels(&labels);
-    let (state, category) = match r.gen_range(0..100) {
-        0..=29 => ("todo", Category::Todo),
-        30..=42 => ("in-progress", Category::InProgress),
-        43..=49 => ("in-review", Category::InProgress),
-        50..=89 => ("done", Category::Done),
+    // Half the items are done or cancelled, and 2 % are under way: a
+    // team finishing about 140 items a day with cycle times of a week or
+    // two has that many in progress (Little's law).
+    let (state, category) = match r.gen_range(0..1000) {
+        0..=479 => ("todo", Category::Todo),
+        480..=489 => ("in-progress", Category::InProgress),
+        490..=499 => ("in-review", Category::InProgress),
+        500..=899 => ("done", Category::Done),
         _ => ("cancelled", Category::Done),
     };
     let estimate = match kind {

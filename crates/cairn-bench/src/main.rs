@@ -1015,6 +1015,26 @@ fn reports_suite(cli: &Cli, report: &mut Report) -> Result<()> {
     app.record_exec(&first)?;
     clock.set(generate::END);
     let since = app.today() - chrono::Days::new(14);
+    if cli.trace {
+        // Where the time goes: the report's parts, one at a time.
+        let t = Instant::now();
+        app.goal_progress(Some(p))?;
+        eprintln!("goals: {:.3} s", t.elapsed().as_secs_f64());
+        let freq = cairn_app::forecast::ForecastRequest {
+            product: Some(p.into()),
+            seed: cairn_app::report::REPORT_SEED,
+            ..Default::default()
+        };
+        let t = Instant::now();
+        app.flow(Some(p), None, None)?;
+        eprintln!(
+            "flow history (the pace): {:.3} s",
+            t.elapsed().as_secs_f64()
+        );
+        let t = Instant::now();
+        app.forecast_groups(&freq, false)?;
+        eprintln!("forecast groups: {:.3} s", t.elapsed().as_secs_f64());
+    }
     let mut times = Vec::new();
     let mut last = None;
     for _ in 0..5 {

@@ -57,7 +57,49 @@ const PERSON_COLUMNS: &str = "handle, name, email";
 const GOAL_COLUMNS: &str = "name, description, key_results, created";
 const ITEM_COLUMNS: &str = "i.id, i.key, i.kind, i.title, i.description, i.state, i.category, \
     i.assignee, i.estimate, i.acceptance, i.created, i.updated, i.resolved, i.rank, p.key, r.name, i.version, i.started";
+/// [`ITEM_COLUMNS`] without the long texts, for [`Store::query_lean`].
+const LEAN_COLUMNS: &str = "i.id, i.key, i.kind, i.title, '', i.state, i.category, \
+    i.assignee, i.estimate, '', i.created, i.updated, i.resolved, i.rank, p.key, r.name, i.version, i.started";
 const ITEM_FROM: &str = "FROM items i LEFT JOIN items p ON p.id = i.parent_id LEFT JOIN releases r ON r.id = i.release_id";
+
+/// Items from rows of [`ITEM_COLUMNS`] (or [`LEAN_COLUMNS`]), with their
+/// row ids; labels, fields and goals are left empty.
+fn items_of_rows(rows: &[Row]) -> Result<(Vec<Item>, Vec<i64>), StoreError> {
+    let mut items = Vec::with_capacity(rows.len());
+    let mut ids = Vec::with_capacity(rows.len());
+    for r in rows {
+        ids.push(int(&r[0], "id")?);
+        let key = parse_key(&r[1])?;
+        let kind_s = text(&r[2], "kind")?;
+        let cat_s = text(&r[6], "category")?;
+        items.push(Item {
+            key,
+            kind: Kind::parse(&kind_s).ok_or_else(|| corrupt("kind"))?,
+            title: text(&r[3], "title")?,
+            description: text(&r[4], "description")?,
+            state: text(&r[5], "state")?,
+            category: Category::parse(&cat_s).ok_or_else(|| corrupt("category"))?,
+            assignee: opt_text(&r[7]),
+            estimate: r[8].as_f64(),
+            acceptance: text(&r[9], "acceptance")?,
+            created: int(&r[10], "created")?,
+            updated: int(&r[11], "updated")?,
+            resolved: r[12].as_i64(),
+            rank: text(&r[13], "rank")?,
+            parent: match &r[14] {
+                Value::Null => None,
+                v => Some(parse_key(v)?),
+            },
+            release: opt_text(&r[15]),
+            goals: Vec::new(),
+            labels: Vec::new(),
+            fields: BTreeMap::new(),
+            version: int(&r[16], "version")?,
+            started: r[17].as_i64(),
+        });
+    }
+    Ok((items, ids))
+}
 
 pub(crate) fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("unexpected value in the database: {what}"))
@@ -727,39 +769,12 @@ impl Store {
     /// Turn item rows into items, loading labels, fields and goals in
     /// batches.
     fn hydrate(&mut self, rows: Vec<Row>) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::with_capacity(rows.len());
-        let mut ids = Vec::with_capacity(rows.len());
-        for r in &rows {
-            ids.push(int(&r[0], "id")?);
-            let key = parse_key(&r[1])?;
-            let kind_s = text(&r[2], "kind")?;
-            let cat_s = text(&r[6], "category")?;
-            items.push(Item {
-                key,
-                kind: Kind::parse(&kind_s).ok_or_else(|| corrupt("kind"))?,
-                title: text(&r[3], "title")?,
-                description: text(&r[4], "description")?,
-                state: text(&r[5], "state")?,
-                category: Category::parse(&cat_s).ok_or_else(|| corrupt("category"))?,
-                assignee: opt_text(&r[7]),
-                estimate: r[8].as_f64(),
-                acceptance: text(&r[9], "acceptance")?,
-                created: int(&r[10], "created")?,
-                updated: int(&r[11], "updated")?,
-                resolved: r[12].as_i64(),
-                rank: text(&r[13], "rank")?,
-                parent: match &r[14] {
-                    Value::Null => None,
-                    v => Some(parse_key(v)?),
-                },
-                release: opt_text(&r[15]),
-                goals: Vec::new(),
-                labels: Vec::new(),
-                fields: BTreeMap::new(),
-                version: int(&r[16], "version")?,
-                started: r[17].as_i64(),
-            });
-        }
+        let (items, ids) = items_of_rows(&rows)?;
+        self.attach_sets(items, &ids)
+    }
+
+    /// Load the labels, fields and goals of items read from rows.
+    fn attach_sets(&mut self, mut items: Vec<Item>, ids: &[i64]) -> Result<Vec<Item>, StoreError> {
         let pos: HashMap<i64, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
         const CHUNK: usize = 64;
         let marks = vec!["?"; CHUNK].join(", ");
@@ -833,6 +848,31 @@ impl Store {
             ],
         )?;
         Ok(n > 0)
+    }
+
+    /// Blocks links whose blocker is still open (not in a done
+    /// category), with the blocker's kind and state:
+    /// `(blocker, kind, state, blocked)`. A done blocker holds nothing up,
+    /// so plans and forecasts need only these.
+    pub fn open_blocks(&mut self) -> Result<Vec<(ItemKey, String, String, ItemKey)>, StoreError> {
+        let rows = self.b.query(
+            "SELECT s.key, s.kind, s.state, d.key FROM links l JOIN items s ON s.id = l.src_id \
+             JOIN items d ON d.id = l.dst_id WHERE l.kind = ? AND s.category <> ? ORDER BY s.id, d.id",
+            &[
+                LinkKind::Blocks.as_str().into(),
+                Category::Done.as_str().into(),
+            ],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse_key(&r[0])?,
+                    text(&r[1], "kind")?,
+                    text(&r[2], "state")?,
+                    parse_key(&r[3])?,
+                ))
+            })
+            .collect()
     }
 
     /// Every link touching an item, as read from that item.
@@ -1033,6 +1073,19 @@ impl Store {
         let text = format!("SELECT {ITEM_COLUMNS} {ITEM_FROM}{}", s.text);
         let rows = self.b.query(&text, &s.params)?;
         self.hydrate(rows)
+    }
+
+    /// Every item a query matches, in its order, without description,
+    /// acceptance criteria, labels, fields or goals (all left empty): for
+    /// reads of a whole backlog or history (forecasts, plans, reports)
+    /// that never show them, and for which loading them would cost more
+    /// than the rest of the work.
+    pub fn query_lean(&mut self, q: &cairn_query::Query) -> Result<Vec<Item>, StoreError> {
+        let mut s = self.where_clause(q);
+        sql::order(&q.order, &mut s);
+        let text = format!("SELECT {LEAN_COLUMNS} {ITEM_FROM}{}", s.text);
+        let rows = self.b.query(&text, &s.params)?;
+        Ok(items_of_rows(&rows)?.0)
     }
 
     /// How many items a query matches.
