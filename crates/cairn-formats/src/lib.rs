@@ -4,6 +4,7 @@
 //!   and column.
 //! - [`markdown`]: requirement intake from Markdown documents.
 //! - [`csv_req`]: requirement intake from CSV files.
+//! - [`junit`]: JUnit XML test reports from any runner.
 //!
 //! The crate is pure: it never touches files, network, clock or randomness; callers pass text
 //! in and get records or errors with positions back. No parser panics on any input (property
@@ -14,6 +15,7 @@
 pub mod csv_req;
 mod error;
 pub mod gherkin;
+pub mod junit;
 pub mod markdown;
 mod record;
 

@@ -3,5 +3,6 @@
 
 mod csv_req;
 mod gherkin;
+mod junit;
 mod markdown;
 mod props;

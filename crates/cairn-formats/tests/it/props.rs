@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use cairn_formats::{csv_req, gherkin, markdown};
+use cairn_formats::{csv_req, gherkin, junit, markdown};
 
 /// Text built from the pieces the parsers care about, so that the interesting paths are taken
 /// far more often than with uniformly random strings.
@@ -41,6 +41,18 @@ fn structured() -> impl Strategy<Value = String> {
         Just("R-1,\"The system, shall\",A > B\n".to_string()),
         Just(",,\n".to_string()),
         Just("\"unterminated\n".to_string()),
+        Just("<testsuites>".to_string()),
+        Just("<testsuite name=\"s\" tests=\"2\">".to_string()),
+        Just("</testsuite>".to_string()),
+        Just("<testcase classname=\"c\" name=\"PAY-1 n\" time=\"-1,2\">".to_string()),
+        Just("<failure message=\"m\">t</failure>".to_string()),
+        Just("<error/><skipped/><flakyFailure/>".to_string()),
+        Just("</testcase>".to_string()),
+        Just(
+            "<properties><property name=\"requirement\" value=\"PAY-2\"/></properties>".to_string()
+        ),
+        Just("<![CDATA[x]]>&amp;&lol;&#0;".to_string()),
+        Just("<!DOCTYPE x [<!ENTITY a \"b\">]>".to_string()),
         "[ -~\u{e9}\u{1F600}\t]{0,12}",
     ];
     prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
@@ -51,6 +63,13 @@ fn check_all(text: &str) {
     let _ = gherkin::parse_acceptance(text);
     let _ = markdown::parse_markdown(text);
     let _ = csv_req::parse_csv(text);
+    if let Ok(r) = junit::parse(text) {
+        let lines = text.split('\n').count();
+        for c in &r.cases {
+            assert!(c.line >= 1 && c.line <= lines, "{c:?}");
+            assert!(c.duration.is_none_or(|d| d >= 0.0 && d.is_finite()));
+        }
+    }
 }
 
 proptest! {
