@@ -11,6 +11,7 @@ pub mod comments;
 pub mod csv_import;
 pub mod demo;
 pub mod dump;
+pub mod evidence;
 pub mod exec;
 pub mod forecast;
 pub mod goals;

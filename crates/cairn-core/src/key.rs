@@ -80,9 +80,74 @@ impl<'de> Deserialize<'de> for ItemKey {
     }
 }
 
+/// Item keys of the given products mentioned in free text, in order of
+/// first mention, each once: `PAY-12`, `[PAY-12]`, `test_PAY-12_refunds`.
+/// A key must stand apart from neighbouring letters and digits
+/// (`XPAY-12` and `PAY-123x` are not keys), and only listed prefixes
+/// count, so `HTTP-2` or `UTF-8` are not taken for items. Matching is
+/// case-sensitive: keys are written in capitals.
+pub fn keys_in(text: &str, prefixes: &[&str]) -> Vec<ItemKey> {
+    let b = text.as_bytes();
+    let mut out: Vec<ItemKey> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let starts_word = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        if starts_word && b[i].is_ascii_uppercase() {
+            let mut j = i;
+            while j < b.len() && (b[j].is_ascii_uppercase() || b[j].is_ascii_digit()) {
+                j += 1;
+            }
+            if j < b.len() && b[j] == b'-' {
+                let prefix = &text[i..j];
+                let mut k = j + 1;
+                while k < b.len() && b[k].is_ascii_digit() {
+                    k += 1;
+                }
+                let ends_word = k == b.len() || !b[k].is_ascii_alphanumeric();
+                if k > j + 1 && ends_word && prefixes.contains(&prefix) {
+                    if let Ok(n) = text[j + 1..k].parse::<i64>()
+                        && n >= 1
+                    {
+                        let key = ItemKey::new(prefix, n);
+                        if !out.contains(&key) {
+                            out.push(key);
+                        }
+                    }
+                    i = k;
+                    continue;
+                }
+            }
+            i = j.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_in_text() {
+        let p = ["PAY", "OPS"];
+        let keys = |t: &str| {
+            keys_in(t, &p)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys("PAY-12 refunds part"), ["PAY-12"]);
+        assert_eq!(
+            keys("[PAY-12] and (OPS-3), PAY-12 again"),
+            ["PAY-12", "OPS-3"]
+        );
+        assert_eq!(keys("test_PAY-7_partial"), ["PAY-7"]);
+        assert_eq!(keys("refunds.PAY-7.works"), ["PAY-7"]);
+        assert!(keys("XPAY-12 PAY-12x HTTP-2 UTF-8 pay-3 PAY-0 PAY-").is_empty());
+        assert!(keys("é PAY-").is_empty());
+    }
 
     #[test]
     fn parses_and_prints() {
@@ -107,6 +172,9 @@ mod tests {
         #[test]
         fn never_panics(s in "\\PC*") {
             let _ = s.parse::<ItemKey>();
+            for k in keys_in(&s, &["PAY", "A1"]) {
+                proptest::prop_assert!(s.contains(&k.to_string()));
+            }
         }
 
         #[test]

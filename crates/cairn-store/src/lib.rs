@@ -8,6 +8,7 @@
 
 mod accounts;
 pub mod backend;
+pub mod evidence;
 mod migrate;
 pub mod postgres;
 pub mod register;

@@ -42,6 +42,11 @@ const SQLITE: &[Migration] = &[
         name: "report_snapshots",
         sql: include_str!("../migrations/sqlite/0006_report_snapshots.sql"),
     },
+    Migration {
+        version: 7,
+        name: "evidence",
+        sql: include_str!("../migrations/sqlite/0007_evidence.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -74,6 +79,11 @@ const POSTGRES: &[Migration] = &[
         version: 6,
         name: "report_snapshots",
         sql: include_str!("../migrations/postgres/0006_report_snapshots.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "evidence",
+        sql: include_str!("../migrations/postgres/0007_evidence.sql"),
     },
 ];
 

@@ -35,7 +35,7 @@ impl Store {
             .ok_or_else(|| corrupt("next number"))
     }
 
-    fn product_row_id(&mut self, prefix: &str) -> Result<i64, StoreError> {
+    pub(crate) fn product_row_id(&mut self, prefix: &str) -> Result<i64, StoreError> {
         let rows = self
             .b
             .query("SELECT id FROM products WHERE prefix = ?", &[prefix.into()])?;

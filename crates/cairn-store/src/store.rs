@@ -703,6 +703,8 @@ impl Store {
             .execute("DELETE FROM risk_items WHERE item_id = ?", &idv)?;
         self.b
             .execute("DELETE FROM decision_items WHERE item_id = ?", &idv)?;
+        self.b
+            .execute("DELETE FROM test_links WHERE item_id = ?", &idv)?;
         self.b.execute(
             "DELETE FROM suspects WHERE item_id = ? OR requirement_id = ?",
             &[Value::Int(id), Value::Int(id)],
@@ -1608,7 +1610,7 @@ fn audit_params(e: &AuditEntry) -> Vec<Value> {
     ]
 }
 
-fn parse_key(v: &Value) -> Result<ItemKey, StoreError> {
+pub(crate) fn parse_key(v: &Value) -> Result<ItemKey, StoreError> {
     v.as_str()
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| corrupt("item key"))

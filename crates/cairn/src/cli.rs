@@ -114,6 +114,9 @@ pub enum Command {
     /// The decision log (ADR style): context, options and trade-offs, decision.
     #[command(subcommand)]
     Decision(DecisionCmd),
+    /// Test evidence: JUnit reports per build, tests linked to the items they verify.
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
     /// Reports for stakeholders, as self-contained HTML, Markdown or JSON.
     Report(ReportArgs),
     /// Serve the web app and the REST API (/api/v1) for a team.
@@ -782,6 +785,60 @@ pub enum TokenCmd {
     List { handle: String },
     /// Revoke a token by its id.
     Revoke { handle: String, id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EvidenceCmd {
+    /// Import JUnit XML reports of one build (all files, or nothing). A test links to the items
+    /// its name mentions (PAY-12, [PAY-12]) or a `requirement` property names.
+    Import {
+        /// JUnit XML files, from any runner (Surefire, pytest, cargo-nextest, jest ...).
+        #[arg(required = true, value_name = "REPORT.xml")]
+        files: Vec<PathBuf>,
+        /// The CI build these results belong to (importing a file again for the same build
+        /// replaces its results).
+        #[arg(long)]
+        build: String,
+        /// Import even when a test names a key that is not an item (those links are skipped
+        /// and listed); otherwise nothing is imported.
+        #[arg(long)]
+        skip_unknown_keys: bool,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// Imported runs, newest first.
+    Runs {
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// Every test with its latest result and the items it verifies.
+    Tests {
+        /// Only tests whose latest result is this: passed, failed, error or skipped.
+        #[arg(long)]
+        outcome: Option<String>,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// One test: the items it verifies and its result in every build.
+    Show {
+        test: String,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// Record that a test verifies an item (the test need not have run yet).
+    Link {
+        test: String,
+        key: String,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// Remove a test's link to an item.
+    Unlink {
+        test: String,
+        key: String,
+        #[arg(long)]
+        product: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,6 +1,7 @@
 //! `cairn`: the command-line interface. A thin `main` that calls `run`.
 
 mod cli;
+mod evidence_cmd;
 mod forecast_cmd;
 mod forecast_out;
 mod output;
@@ -311,6 +312,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Report(a) => return register_cmd::report(&cli, a, o),
         Command::Risk(c) => return register_cmd::risk(&cli, c, o),
         Command::Decision(c) => return register_cmd::decision(&cli, c, o),
+        Command::Evidence(c) => return evidence_cmd::evidence(&cli, c, o),
         Command::Serve(a) => return user_cmd::serve(&cli, a),
         Command::User(c) => return user_cmd::user(&cli, c, o),
         Command::Req(c) => return req_cmd::req(&cli, c, o),

@@ -8,6 +8,7 @@ mod harness;
 
 mod audit;
 mod dump;
+mod evidence;
 mod forecast;
 mod items;
 mod links;

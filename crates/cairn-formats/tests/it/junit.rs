@@ -20,7 +20,16 @@ fn read(name: &str) -> Report {
 /// (file, suites, cases, failed, errors, skipped, flaky, warnings): the counts each file
 /// states, where its statements agree with its contents; where they do not, the warnings say
 /// so.
-type Expected = (&'static str, usize, usize, usize, usize, usize, usize, usize);
+type Expected = (
+    &'static str,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+);
 const EXPECTED: &[Expected] = &[
     // States tests=3 failures=2 for one case that failed twice and passed on the third run.
     ("TEST-io.olamy.FlakyTest.xml", 1, 1, 0, 0, 0, 1, 1),

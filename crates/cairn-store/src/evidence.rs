@@ -1,0 +1,325 @@
+//! Test evidence: test cases, the runs that imported their results, and
+//! the items each test verifies.
+
+use crate::StoreError;
+use crate::store::{Store, corrupt, int, parse_key, text};
+use crate::value::{Row, Value};
+use cairn_core::ItemKey;
+use std::collections::{HashMap, HashSet};
+
+/// One result to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewResult {
+    pub case_id: i64,
+    pub outcome: String,
+    pub duration: Option<f64>,
+    pub message: Option<String>,
+    pub flaky: bool,
+}
+
+/// A run: one report file imported for one build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    pub id: i64,
+    pub build: String,
+    pub source: String,
+    pub imported: i64,
+    pub actor: String,
+    /// Results by outcome: (outcome, count).
+    pub outcomes: Vec<(String, u64)>,
+}
+
+/// A test case's latest result (from the most recent run it was in).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatestResult {
+    pub case_id: i64,
+    pub name: String,
+    pub outcome: String,
+    pub duration: Option<f64>,
+    pub message: Option<String>,
+    pub flaky: bool,
+    pub run_id: i64,
+    pub build: String,
+    pub imported: i64,
+}
+
+/// A test-to-item link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestLink {
+    pub case_id: i64,
+    pub name: String,
+    pub item: ItemKey,
+    /// How it was made: `name`, `property` or `explicit`.
+    pub source: String,
+}
+
+impl Store {
+    /// Every test case of a product: name → id.
+    pub fn test_case_ids(&mut self, product: &str) -> Result<HashMap<String, i64>, StoreError> {
+        let rows = self.b.query(
+            "SELECT c.name, c.id FROM test_cases c JOIN products p ON p.id = c.product_id \
+             WHERE p.prefix = ?",
+            &[product.into()],
+        )?;
+        rows.iter()
+            .map(|r| Ok((text(&r[0], "test name")?, int(&r[1], "test id")?)))
+            .collect()
+    }
+
+    /// Add test cases by name (they must be new to the product).
+    pub fn insert_test_cases(
+        &mut self,
+        product: &str,
+        names: &[String],
+        created: i64,
+    ) -> Result<(), StoreError> {
+        let pid = self.product_row_id(product)?;
+        let mut rows = names
+            .iter()
+            .map(|n| -> Row { vec![Value::Int(pid), n.into(), Value::Int(created)] });
+        self.b
+            .bulk_insert("test_cases", &["product_id", "name", "created"], &mut rows)?;
+        Ok(())
+    }
+
+    /// The run of a product's build and report file, created, or emptied
+    /// of its results when it already exists (a report imported again
+    /// replaces its results). Returns its id and whether it existed.
+    pub fn open_run(
+        &mut self,
+        product: &str,
+        build: &str,
+        source: &str,
+        imported: i64,
+        actor: &str,
+    ) -> Result<(i64, bool), StoreError> {
+        let pid = self.product_row_id(product)?;
+        let found = self.b.query(
+            "SELECT id FROM test_runs WHERE product_id = ? AND build = ? AND source = ?",
+            &[Value::Int(pid), build.into(), source.into()],
+        )?;
+        if let Some(r) = found.first() {
+            let id = int(&r[0], "run id")?;
+            self.b.execute(
+                "DELETE FROM test_results WHERE run_id = ?",
+                &[Value::Int(id)],
+            )?;
+            self.b.execute(
+                "UPDATE test_runs SET imported = ?, actor = ? WHERE id = ?",
+                &[Value::Int(imported), actor.into(), Value::Int(id)],
+            )?;
+            return Ok((id, true));
+        }
+        let rows = self.b.query(
+            "INSERT INTO test_runs (product_id, build, source, imported, actor) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+            &[
+                Value::Int(pid),
+                build.into(),
+                source.into(),
+                Value::Int(imported),
+                actor.into(),
+            ],
+        )?;
+        let id = rows
+            .first()
+            .map(|r| int(&r[0], "run id"))
+            .transpose()?
+            .ok_or_else(|| corrupt("no id for the new test run"))?;
+        Ok((id, false))
+    }
+
+    pub fn insert_results(&mut self, run: i64, results: &[NewResult]) -> Result<(), StoreError> {
+        let mut rows = results.iter().map(|r| -> Row {
+            vec![
+                Value::Int(run),
+                Value::Int(r.case_id),
+                (&r.outcome).into(),
+                r.duration.into(),
+                r.message.clone().into(),
+                Value::Int(i64::from(r.flaky)),
+            ]
+        });
+        self.b.bulk_insert(
+            "test_results",
+            &[
+                "run_id", "case_id", "outcome", "duration", "message", "flaky",
+            ],
+            &mut rows,
+        )?;
+        Ok(())
+    }
+
+    /// Row ids of items by key (keys that do not exist are left out).
+    pub fn item_ids(&mut self, keys: &[ItemKey]) -> Result<HashMap<ItemKey, i64>, StoreError> {
+        const CHUNK: usize = 64;
+        let marks = vec!["?"; CHUNK].join(", ");
+        let sql = format!("SELECT key, id FROM items WHERE key IN ({marks})");
+        let mut out = HashMap::new();
+        for chunk in keys.chunks(CHUNK) {
+            let mut params: Vec<Value> = chunk.iter().map(|k| k.to_string().into()).collect();
+            params.resize(CHUNK, Value::Null);
+            for r in self.b.query(&sql, &params)? {
+                out.insert(parse_key(&r[0])?, int(&r[1], "item id")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// (case id, item id) of every test link of a product's tests.
+    pub fn test_link_pairs(&mut self, product: &str) -> Result<HashSet<(i64, i64)>, StoreError> {
+        let rows = self.b.query(
+            "SELECT l.case_id, l.item_id FROM test_links l JOIN test_cases c ON c.id = l.case_id \
+             JOIN products p ON p.id = c.product_id WHERE p.prefix = ?",
+            &[product.into()],
+        )?;
+        rows.iter()
+            .map(|r| Ok((int(&r[0], "case id")?, int(&r[1], "item id")?)))
+            .collect()
+    }
+
+    /// Add test links: (case id, item id, source).
+    pub fn insert_test_links(
+        &mut self,
+        links: &[(i64, i64, &str)],
+        created: i64,
+    ) -> Result<(), StoreError> {
+        let mut rows = links.iter().map(|(c, i, s)| -> Row {
+            vec![
+                Value::Int(*c),
+                Value::Int(*i),
+                (*s).into(),
+                Value::Int(created),
+            ]
+        });
+        self.b.bulk_insert(
+            "test_links",
+            &["case_id", "item_id", "source", "created"],
+            &mut rows,
+        )?;
+        Ok(())
+    }
+
+    /// Remove one test link; false when there was none.
+    pub fn delete_test_link(&mut self, case_id: i64, item: &ItemKey) -> Result<bool, StoreError> {
+        let n = self.b.execute(
+            "DELETE FROM test_links WHERE case_id = ? AND item_id IN (SELECT id FROM items WHERE key = ?)",
+            &[Value::Int(case_id), item.to_string().into()],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Every test link of a product's tests, by test name then item.
+    pub fn test_links(&mut self, product: &str) -> Result<Vec<TestLink>, StoreError> {
+        let rows = self.b.query(
+            "SELECT c.id, c.name, i.key, l.source FROM test_links l \
+             JOIN test_cases c ON c.id = l.case_id JOIN items i ON i.id = l.item_id \
+             JOIN products p ON p.id = c.product_id WHERE p.prefix = ? ORDER BY c.name, i.id",
+            &[product.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(TestLink {
+                    case_id: int(&r[0], "case id")?,
+                    name: text(&r[1], "test name")?,
+                    item: parse_key(&r[2])?,
+                    source: text(&r[3], "link source")?,
+                })
+            })
+            .collect()
+    }
+
+    /// A product's runs, newest first, with their results by outcome.
+    pub fn test_runs(&mut self, product: &str) -> Result<Vec<RunRow>, StoreError> {
+        let rows = self.b.query(
+            "SELECT u.id, u.build, u.source, u.imported, u.actor, r.outcome, COUNT(r.case_id) \
+             FROM test_runs u JOIN products p ON p.id = u.product_id \
+             LEFT JOIN test_results r ON r.run_id = u.id \
+             WHERE p.prefix = ? \
+             GROUP BY u.id, u.build, u.source, u.imported, u.actor, r.outcome \
+             ORDER BY u.id DESC, r.outcome",
+            &[product.into()],
+        )?;
+        let mut out: Vec<RunRow> = Vec::new();
+        for r in &rows {
+            let id = int(&r[0], "run id")?;
+            if out.last().is_none_or(|l| l.id != id) {
+                out.push(RunRow {
+                    id,
+                    build: text(&r[1], "build")?,
+                    source: text(&r[2], "source")?,
+                    imported: int(&r[3], "imported")?,
+                    actor: text(&r[4], "actor")?,
+                    outcomes: Vec::new(),
+                });
+            }
+            if let (Some(o), Some(last)) = (r[5].as_str(), out.last_mut()) {
+                last.outcomes.push((
+                    o.to_string(),
+                    u64::try_from(int(&r[6], "count")?).unwrap_or(0),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every test case of a product with its latest result (cases that
+    /// never ran are left out).
+    pub fn latest_results(&mut self, product: &str) -> Result<Vec<LatestResult>, StoreError> {
+        let rows = self.b.query(
+            "SELECT c.id, c.name, r.outcome, r.duration, r.message, r.flaky, u.id, u.build, u.imported \
+             FROM test_cases c JOIN products p ON p.id = c.product_id \
+             JOIN (SELECT case_id, MAX(run_id) AS run_id FROM test_results GROUP BY case_id) m \
+               ON m.case_id = c.id \
+             JOIN test_results r ON r.case_id = m.case_id AND r.run_id = m.run_id \
+             JOIN test_runs u ON u.id = r.run_id \
+             WHERE p.prefix = ? ORDER BY c.name",
+            &[product.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(LatestResult {
+                    case_id: int(&r[0], "case id")?,
+                    name: text(&r[1], "test name")?,
+                    outcome: text(&r[2], "outcome")?,
+                    duration: r[3].as_f64(),
+                    message: r[4].as_str().map(str::to_string),
+                    flaky: r[5].as_i64() == Some(1),
+                    run_id: int(&r[6], "run id")?,
+                    build: text(&r[7], "build")?,
+                    imported: int(&r[8], "imported")?,
+                })
+            })
+            .collect()
+    }
+
+    /// One test case's results, newest run first.
+    pub fn test_history(&mut self, case_id: i64) -> Result<Vec<HistoryRow>, StoreError> {
+        let rows = self.b.query(
+            "SELECT u.build, u.imported, r.outcome, r.duration, r.message FROM test_results r \
+             JOIN test_runs u ON u.id = r.run_id WHERE r.case_id = ? ORDER BY u.id DESC",
+            &[Value::Int(case_id)],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(HistoryRow {
+                    build: text(&r[0], "build")?,
+                    imported: int(&r[1], "imported")?,
+                    outcome: text(&r[2], "outcome")?,
+                    duration: r[3].as_f64(),
+                    message: r[4].as_str().map(str::to_string),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A test case's result in one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRow {
+    pub build: String,
+    pub imported: i64,
+    pub outcome: String,
+    pub duration: Option<f64>,
+    pub message: Option<String>,
+}
