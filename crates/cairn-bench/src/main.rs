@@ -10,6 +10,7 @@
 mod classify;
 mod forecasting;
 mod generate;
+mod quality;
 mod ranking;
 mod requirements;
 mod server;
@@ -124,6 +125,9 @@ enum Suite {
     /// Stakeholder reports over a 100,000-item product (builds its own
     /// SQLite database; not part of `all`).
     Reports,
+    /// Quality and traceability: JUnit import (builds its own SQLite
+    /// database; not part of `all`).
+    Quality,
     All,
 }
 
@@ -268,6 +272,11 @@ fn run() -> Result<ExitCode> {
     }
     if cli.suite == Suite::Reports {
         reports_suite(&cli, &mut report)?;
+        report.table();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if cli.suite == Suite::Quality {
+        quality_suite(&cli, &mut report)?;
         report.table();
         return Ok(ExitCode::SUCCESS);
     }
@@ -1063,6 +1072,69 @@ fn reports_suite(cli: &Cli, report: &mut Report) -> Result<()> {
             r.added.count,
             r.open_risks,
             if r.forecast_ok { "ok" } else { r.forecast_basis.as_str() }
+        ),
+    });
+    if !cli.keep {
+        drop(app);
+        remove_sqlite(&path)?;
+    }
+    Ok(())
+}
+
+fn quality_suite(cli: &Cli, report: &mut Report) -> Result<()> {
+    const ITEMS: usize = 2_000;
+    let path = cli.dir.join(format!("cairn-bench-quality-{}.db", cli.seed));
+    remove_sqlite(&path)?;
+    let url = format!("sqlite:{}", path.display());
+    let mut app = App::open(&url, "bench")?;
+    app.init()?;
+    app.product_add("PAY", "Payments")?;
+    let mut keys = Vec::new();
+    for n in 0..ITEMS {
+        let it = app.item_add(
+            cairn_app::NewItem {
+                kind: Some(cairn_core::Kind::Story),
+                title: format!("As a merchant, I want refunds case {n}, so that money flows"),
+                ..cairn_app::NewItem::default()
+            },
+            None,
+        )?;
+        keys.push(it.key.to_string());
+    }
+    let (xml, cases) = quality::junit_report(cli.seed, 1 << 20, &keys);
+    let import = |build: String| cairn_app::evidence::EvidenceImport {
+        product: None,
+        build,
+        files: vec![cairn_app::evidence::ReportFile {
+            name: "TEST-bench.xml".into(),
+            text: xml.clone(),
+        }],
+        skip_unknown_keys: false,
+    };
+    // The first import also creates every test and link; later builds
+    // only add results.
+    let t = Instant::now();
+    let first = app.evidence_import(&import("1".into()))?;
+    let first_s = t.elapsed().as_secs_f64();
+    let mut times = Vec::new();
+    for b in 2..=6 {
+        let t = Instant::now();
+        app.evidence_import(&import(b.to_string()))?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "junit_import_1mb",
+        value: median(&mut times) * 1000.0,
+        unit: "ms",
+        target: Some(200.0),
+        detail: format!(
+            "{} bytes, {cases} test cases ({} failed, {} skipped), {} linked to {ITEMS} items by key; a new build of known tests, parse and store, median of 5; the first import (creating the tests and links) took {:.0} ms",
+            xml.len(),
+            first.results.failed,
+            first.results.skipped,
+            first.links_added.len(),
+            first_s * 1000.0
         ),
     });
     if !cli.keep {

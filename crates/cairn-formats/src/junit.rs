@@ -148,6 +148,8 @@ pub fn parse(text: &str) -> Result<Report, FormatError> {
     };
     let doc = Document::parse_with_options(text, opts).map_err(|e| xml_error(text, e))?;
     let root = doc.root_element();
+    let lines = Lines::new(text);
+    let doc = &lines;
     let mut r = Report {
         suites: 0,
         cases: Vec::new(),
@@ -157,17 +159,17 @@ pub fn parse(text: &str) -> Result<Report, FormatError> {
         "testsuites" => {
             for child in root.children().filter(Node::is_element) {
                 match child.tag_name().name() {
-                    "testsuite" => suite(&doc, child, &[], &[], &mut r),
+                    "testsuite" => suite(doc, child, &[], &[], &mut r),
                     // Some runners put cases straight under <testsuites>.
-                    "testcase" => case(&doc, child, &[], &[], &mut r),
+                    "testcase" => case(doc, child, &[], &[], &mut r),
                     _ => {}
                 }
             }
         }
-        "testsuite" => suite(&doc, root, &[], &[], &mut r),
+        "testsuite" => suite(doc, root, &[], &[], &mut r),
         other => {
             return Err(FormatError::at(
-                line_of(&doc, root),
+                line_of(doc, root),
                 format!(
                     "the root element is <{other}>: a JUnit report starts with <testsuites> or <testsuite>"
                 ),
@@ -212,8 +214,24 @@ pub(crate) fn xml_error(text: &str, e: roxmltree::Error) -> FormatError {
     }
 }
 
-fn line_of(doc: &Document, n: Node) -> usize {
-    doc.text_pos_at(n.range().start).row as usize
+/// Lines of nodes by their byte offset, from an index of line starts built
+/// once (roxmltree's own position lookup rescans the text every time).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        Lines(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+}
+
+fn line_of(lines: &Lines, n: Node) -> usize {
+    lines.0.partition_point(|nl| *nl < n.range().start) + 1
 }
 
 fn properties(n: Node) -> Vec<(String, String)> {
@@ -234,7 +252,7 @@ fn properties(n: Node) -> Vec<(String, String)> {
 
 /// Seconds from a `time` attribute: `1.5`, `2,503.1`; `None` (with a warning) when negative or
 /// not a number.
-fn seconds(doc: &Document, n: Node, r: &mut Report) -> Option<f64> {
+fn seconds(doc: &Lines, n: Node, r: &mut Report) -> Option<f64> {
     let raw = n.attribute("time")?;
     let cleaned: String = raw.chars().filter(|c| *c != ',' && *c != '_').collect();
     match cleaned.trim().parse::<f64>() {
@@ -255,7 +273,7 @@ fn count_attr(n: Node, name: &str) -> Option<usize> {
     n.attribute(name).and_then(|v| v.trim().parse().ok())
 }
 
-fn suite(doc: &Document, n: Node, path: &[String], inherited: &[(String, String)], r: &mut Report) {
+fn suite(doc: &Lines, n: Node, path: &[String], inherited: &[(String, String)], r: &mut Report) {
     r.suites += 1;
     let name = n.attribute("name").unwrap_or("").to_string();
     let mut path = path.to_vec();
@@ -333,7 +351,7 @@ fn message_of(n: Node) -> Option<String> {
     })
 }
 
-fn case(doc: &Document, n: Node, path: &[String], inherited: &[(String, String)], r: &mut Report) {
+fn case(doc: &Lines, n: Node, path: &[String], inherited: &[(String, String)], r: &mut Report) {
     let line = line_of(doc, n);
     let name = n.attribute("name").unwrap_or("").trim().to_string();
     if name.is_empty() {
