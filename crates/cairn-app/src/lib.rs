@@ -25,6 +25,7 @@ pub mod report;
 pub mod requirements;
 pub mod roadmap;
 pub mod team;
+pub mod trace;
 pub mod wire;
 pub mod workspace;
 

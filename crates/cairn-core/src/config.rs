@@ -47,6 +47,11 @@ debt = ["task"]
 # trials = 10000
 # not_delivered = ["cancelled"]
 
+# Test evidence: a test whose latest result is older than this many days
+# is stale in the trace matrix.
+# [evidence]
+# stale_after_days = 30
+
 # Custom fields: type is number, text, date or enum (enum needs values).
 # [fields.customer_value]
 # type = "number"
@@ -78,6 +83,30 @@ pub struct Config {
     /// Templates `cairn decompose` proposes from, per requirement class.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub decompose: BTreeMap<String, crate::decompose::Template>,
+    /// When test results go stale (docs/compliance.md).
+    #[serde(default)]
+    pub evidence: EvidenceConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceConfig {
+    /// Days after which a test's latest result no longer counts as
+    /// current evidence.
+    #[serde(default = "default_stale_after_days")]
+    pub stale_after_days: u32,
+}
+
+fn default_stale_after_days() -> u32 {
+    30
+}
+
+impl Default for EvidenceConfig {
+    fn default() -> Self {
+        EvidenceConfig {
+            stale_after_days: default_stale_after_days(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,6 +214,7 @@ impl Default for Config {
                 forecast: ForecastConfig::default(),
                 lint: crate::lint::LintConfig::default(),
                 decompose: BTreeMap::new(),
+                evidence: EvidenceConfig::default(),
             },
         }
     }
@@ -216,6 +246,9 @@ impl Config {
         Calendar::from_config(&self.calendar).map_err(ConfigError::Invalid)?;
         self.forecast.validate().map_err(ConfigError::Invalid)?;
         self.lint.validate().map_err(ConfigError::Invalid)?;
+        if self.evidence.stale_after_days == 0 {
+            return inv("[evidence] stale_after_days must be at least 1".into());
+        }
         crate::decompose::validate(&self.decompose).map_err(ConfigError::Invalid)?;
         if self.forecast.not_delivered != ForecastConfig::default().not_delivered {
             for s in &self.forecast.not_delivered {

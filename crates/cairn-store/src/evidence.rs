@@ -323,3 +323,52 @@ pub struct HistoryRow {
     pub duration: Option<f64>,
     pub message: Option<String>,
 }
+
+/// An item as the trace matrix needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceNode {
+    pub id: i64,
+    pub key: ItemKey,
+    pub kind: String,
+    pub title: String,
+    pub state: String,
+    pub category: String,
+    pub parent: Option<i64>,
+}
+
+impl Store {
+    /// Every item of a product, with only what the trace matrix shows.
+    pub fn trace_nodes(&mut self, product: &str) -> Result<Vec<TraceNode>, StoreError> {
+        let rows = self.b.query(
+            "SELECT i.id, i.key, i.kind, i.title, i.state, i.category, i.parent_id \
+             FROM products p JOIN items i ON i.product_id = p.id WHERE p.prefix = ? ORDER BY i.id",
+            &[product.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(TraceNode {
+                    id: int(&r[0], "item id")?,
+                    key: parse_key(&r[1])?,
+                    kind: text(&r[2], "kind")?,
+                    title: text(&r[3], "title")?,
+                    state: text(&r[4], "state")?,
+                    category: text(&r[5], "category")?,
+                    parent: r[6].as_i64(),
+                })
+            })
+            .collect()
+    }
+
+    /// `implements` links into a product's items: (implementing item id,
+    /// implemented item id).
+    pub fn implements_pairs(&mut self, product: &str) -> Result<Vec<(i64, i64)>, StoreError> {
+        let rows = self.b.query(
+            "SELECT l.src_id, l.dst_id FROM products p JOIN items d ON d.product_id = p.id \
+             JOIN links l ON l.dst_id = d.id WHERE p.prefix = ? AND l.kind = ?",
+            &[product.into(), "implements".into()],
+        )?;
+        rows.iter()
+            .map(|r| Ok((int(&r[0], "src")?, int(&r[1], "dst")?)))
+            .collect()
+    }
+}

@@ -114,6 +114,8 @@ pub enum Command {
     /// The decision log (ADR style): context, options and trade-offs, decision.
     #[command(subcommand)]
     Decision(DecisionCmd),
+    /// The traceability matrix: requirement → work → tests → latest result, and its gaps.
+    Trace(TraceArgs),
     /// Test evidence: JUnit reports per build, tests linked to the items they verify.
     #[command(subcommand)]
     Evidence(EvidenceCmd),
@@ -785,6 +787,28 @@ pub enum TokenCmd {
     List { handle: String },
     /// Revoke a token by its id.
     Revoke { handle: String, id: i64 },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TraceArgs {
+    /// Narrow the requirements (rows), e.g. 'release = "2.0"' or 'label = pci'.
+    #[arg(default_value = "")]
+    pub query: String,
+    /// List the gaps (untested stories, failing, stale and never-run tests, suspect links)
+    /// instead of the requirements.
+    #[arg(long)]
+    pub gaps: bool,
+    /// Exit with status 1 when there is any gap (for CI).
+    #[arg(long)]
+    pub fail_on_gaps: bool,
+    /// Write the matrix to a file: .html (self-contained), .md, .csv or .json.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The web app's address, so item links in an HTML or Markdown file open it.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    #[arg(long)]
+    pub product: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -5,6 +5,7 @@ mod evidence_cmd;
 mod forecast_cmd;
 mod forecast_out;
 mod output;
+mod quality_cmd;
 mod register_cmd;
 mod req_cmd;
 mod user_cmd;
@@ -313,6 +314,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Risk(c) => return register_cmd::risk(&cli, c, o),
         Command::Decision(c) => return register_cmd::decision(&cli, c, o),
         Command::Evidence(c) => return evidence_cmd::evidence(&cli, c, o),
+        Command::Trace(a) => return quality_cmd::trace(&cli, a, o),
         Command::Serve(a) => return user_cmd::serve(&cli, a),
         Command::User(c) => return user_cmd::user(&cli, c, o),
         Command::Req(c) => return req_cmd::req(&cli, c, o),

@@ -19,5 +19,6 @@ mod ranking;
 mod register;
 mod report;
 mod requirements;
+mod trace;
 mod transactions;
 mod workflow;

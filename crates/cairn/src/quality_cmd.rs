@@ -1,0 +1,201 @@
+//! `cairn trace`: the traceability matrix.
+
+use crate::cli::{Cli, Format, TraceArgs};
+use crate::output::{csv_out, json, line, short, table};
+use crate::{Failure, open, usage};
+use cairn_app::trace::{TraceMatrix, TraceRequest};
+use std::io::Write;
+
+const CSV_HEADERS: &[&str] = &[
+    "requirement",
+    "requirement_title",
+    "status",
+    "item",
+    "item_kind",
+    "item_state",
+    "via",
+    "test",
+    "outcome",
+    "build",
+    "ran",
+    "stale",
+];
+
+/// One CSV row per requirement, work item and test: the matrix flat.
+fn csv_rows(m: &TraceMatrix) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for r in &m.rows {
+        let base = |item: Option<(&str, &str, &str, &str)>| {
+            let (k, kind, state, via) = item.unwrap_or(("", "", "", ""));
+            vec![
+                r.key.to_string(),
+                r.title.clone(),
+                r.status.clone(),
+                k.to_string(),
+                kind.to_string(),
+                state.to_string(),
+                via.to_string(),
+            ]
+        };
+        let test = |t: &cairn_app::trace::TestLine| {
+            vec![
+                t.name.clone(),
+                t.outcome.clone(),
+                t.build.clone().unwrap_or_default(),
+                t.ran.clone().unwrap_or_default(),
+                t.stale.to_string(),
+            ]
+        };
+        let empty = || vec![String::new(); 5];
+        let mut n = 0;
+        for t in &r.tests {
+            rows.push([base(None), test(t)].concat());
+            n += 1;
+        }
+        for w in &r.work {
+            let key = w.key.to_string();
+            let item = Some((
+                key.as_str(),
+                w.kind.as_str(),
+                w.state.as_str(),
+                w.via.as_str(),
+            ));
+            if w.tests.is_empty() {
+                rows.push([base(item), empty()].concat());
+            }
+            for t in &w.tests {
+                rows.push([base(item), test(t)].concat());
+            }
+            n += 1;
+        }
+        if n == 0 {
+            rows.push([base(None), empty()].concat());
+        }
+    }
+    rows
+}
+
+pub fn trace(cli: &Cli, a: &TraceArgs, o: &mut dyn Write) -> Result<u8, Failure> {
+    let mut app = open(cli, false)?;
+    let m = app.trace_matrix(&TraceRequest {
+        product: a.product.clone(),
+        query: Some(a.query.clone()).filter(|q| !q.trim().is_empty()),
+    })?;
+    let code = if a.fail_on_gaps && !m.gaps.is_empty() {
+        1
+    } else {
+        0
+    };
+    if let Some(path) = &a.out {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let product_name = app
+            .products()?
+            .into_iter()
+            .find(|p| p.prefix == m.product)
+            .map(|p| p.name)
+            .unwrap_or_else(|| m.product.clone());
+        let base = a.base_url.as_deref();
+        let text = match ext.as_deref() {
+            Some("html") | Some("htm") => cairn_report::doc::to_html(&m.doc(&product_name), base),
+            Some("md") | Some("markdown") => {
+                cairn_report::doc::to_markdown(&m.doc(&product_name), base)
+            }
+            Some("json") => serde_json::to_string_pretty(&m).unwrap_or_default() + "\n",
+            Some("csv") => {
+                let mut buf = Vec::new();
+                csv_out(&mut buf, CSV_HEADERS, csv_rows(&m));
+                String::from_utf8_lossy(&buf).into_owned()
+            }
+            _ => {
+                return Err(usage(format!(
+                    "--out {}: name the file .html, .md, .csv or .json",
+                    path.display()
+                )));
+            }
+        };
+        std::fs::write(path, text).map_err(|e| Failure {
+            code: 3,
+            message: format!("cannot write {}: {e}", path.display()),
+        })?;
+        if !cli.quiet {
+            eprintln!(
+                "wrote {} ({} requirements, {} gaps)",
+                path.display(),
+                m.rows.len(),
+                m.gaps.len()
+            );
+        }
+        return Ok(code);
+    }
+    match cli.format {
+        Format::Json => json(o, &m),
+        Format::Csv if a.gaps => csv_out(
+            o,
+            &["gap", "requirement", "item", "test", "detail"],
+            m.gaps
+                .iter()
+                .map(|g| {
+                    vec![
+                        g.kind.clone(),
+                        g.requirement.to_string(),
+                        g.item.as_ref().map(ToString::to_string).unwrap_or_default(),
+                        g.test.clone().unwrap_or_default(),
+                        g.detail.clone(),
+                    ]
+                })
+                .collect(),
+        ),
+        Format::Csv => csv_out(o, CSV_HEADERS, csv_rows(&m)),
+        Format::Table if a.gaps => {
+            let mut t = table(&["GAP", "REQUIREMENT", "ITEM", "TEST", "DETAIL"]);
+            for g in &m.gaps {
+                t.add_row(vec![
+                    g.kind.clone(),
+                    g.requirement.to_string(),
+                    g.item.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    short(g.test.as_deref().unwrap_or(""), 40),
+                    short(&g.detail, 60),
+                ]);
+            }
+            let _ = writeln!(o, "{t}");
+            line(o, &format!("{} gap(s)", m.gaps.len()));
+        }
+        Format::Table => {
+            let mut t = table(&["REQUIREMENT", "STATUS", "WORK", "TESTS", "TITLE"]);
+            for r in &m.rows {
+                let tests = r.all_tests();
+                let passing = tests
+                    .iter()
+                    .filter(|t| t.outcome == "passed" && !t.stale)
+                    .count();
+                let work: Vec<String> = r.work.iter().map(|w| w.key.to_string()).collect();
+                t.add_row(vec![
+                    r.key.to_string(),
+                    r.status.clone(),
+                    short(&work.join(" "), 40),
+                    format!("{passing}/{}", tests.len()),
+                    short(&r.title, 50),
+                ]);
+            }
+            let _ = writeln!(o, "{t}");
+            let s = &m.summary;
+            line(
+                o,
+                &format!(
+                    "{} requirements: {} verified, {} failing, {} partly verified, {} not tested, {} with no work; {} gap(s) (`cairn trace --gaps`)",
+                    s.requirements,
+                    s.verified,
+                    s.failing,
+                    s.partly,
+                    s.not_tested,
+                    s.no_work,
+                    m.gaps.len()
+                ),
+            );
+        }
+    }
+    Ok(code)
+}
