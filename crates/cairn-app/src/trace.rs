@@ -27,6 +27,8 @@ pub struct TraceRequest {
 /// A test as the matrix shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TestLine {
+    #[serde(skip)]
+    case_id: i64,
     pub name: String,
     /// passed, failed, error, skipped, or "no result" (linked, never run).
     pub outcome: String,
@@ -80,7 +82,7 @@ impl TraceRow {
         self.tests
             .iter()
             .chain(self.work.iter().flat_map(|w| w.tests.iter()))
-            .filter(|t| seen.insert(t.name.as_str()))
+            .filter(|t| seen.insert(t.case_id))
             .collect()
     }
 }
@@ -187,6 +189,7 @@ impl App {
             let name = case_names.get(&case).cloned().unwrap_or_default();
             match results.get(&case) {
                 Some(r) => TestLine {
+                    case_id: case,
                     name,
                     outcome: r.outcome.clone(),
                     build: Some(r.build.clone()),
@@ -195,6 +198,7 @@ impl App {
                     message: r.message.clone(),
                 },
                 None => TestLine {
+                    case_id: case,
                     name,
                     outcome: "no result".into(),
                     build: None,
@@ -204,10 +208,11 @@ impl App {
                 },
             }
         };
+        let lines: HashMap<i64, TestLine> = case_names.keys().map(|c| (*c, line(*c))).collect();
         let tests_for = |item: i64| -> Vec<TestLine> {
             let mut v: Vec<TestLine> = tests_of
                 .get(&item)
-                .map(|cs| cs.iter().map(|c| line(*c)).collect())
+                .map(|cs| cs.iter().filter_map(|c| lines.get(c).cloned()).collect())
                 .unwrap_or_default();
             v.sort_by(|a, b| a.name.cmp(&b.name));
             v
@@ -224,7 +229,7 @@ impl App {
         let mut rows = Vec::new();
         let mut gaps = Vec::new();
         let mut summary = TraceSummary::default();
-        let mut all_tests: HashMap<String, TestLine> = HashMap::new();
+        let mut counted: HashSet<i64> = HashSet::new();
         let reqs: Vec<&TraceNode> = nodes
             .iter()
             .filter(|n| n.kind == Kind::Requirement.as_str())
@@ -328,8 +333,28 @@ impl App {
                     format!("{} ({}) has no test", n.key, n.state),
                 ));
             }
-            let tests: Vec<TestLine> = row.all_tests().into_iter().cloned().collect();
-            if tests.is_empty() && has_work && !untested_story {
+            let (no_tests, any_failing, all_passing) = {
+                let tests = row.all_tests();
+                for t in &tests {
+                    if counted.insert(t.case_id) {
+                        if t.failing() {
+                            summary.failing_tests += 1;
+                        } else if t.outcome == "no result" {
+                            summary.tests_without_result += 1;
+                        } else if t.stale {
+                            summary.stale_tests += 1;
+                        } else if t.outcome == Outcome::Passed.as_str() {
+                            summary.passing_tests += 1;
+                        }
+                    }
+                }
+                (
+                    tests.is_empty(),
+                    tests.iter().any(|t| t.failing()),
+                    tests.iter().all(|t| t.passing()),
+                )
+            };
+            if no_tests && has_work && !untested_story {
                 gaps.push(gap(
                     "untested",
                     None,
@@ -385,11 +410,11 @@ impl App {
             }
             row.status = if !has_work {
                 "no work"
-            } else if tests.is_empty() {
+            } else if no_tests {
                 "not tested"
-            } else if tests.iter().any(|t| t.failing()) {
+            } else if any_failing {
                 "failing"
-            } else if untested_story || !tests.iter().all(|t| t.passing()) {
+            } else if untested_story || !all_passing {
                 "partly verified"
             } else {
                 "verified"
@@ -402,25 +427,11 @@ impl App {
                 "not tested" => summary.not_tested += 1,
                 _ => summary.no_work += 1,
             }
-            for t in tests {
-                all_tests.entry(t.name.clone()).or_insert(t);
-            }
             rows.push(row);
         }
         rows.sort_by_key(|r| r.key.number);
         summary.requirements = rows.len();
-        summary.tests = all_tests.len();
-        for t in all_tests.values() {
-            if t.failing() {
-                summary.failing_tests += 1;
-            } else if t.outcome == "no result" {
-                summary.tests_without_result += 1;
-            } else if t.stale {
-                summary.stale_tests += 1;
-            } else if t.outcome == Outcome::Passed.as_str() {
-                summary.passing_tests += 1;
-            }
-        }
+        summary.tests = counted.len();
         Ok(TraceMatrix {
             product,
             generated: day(now),

@@ -1141,6 +1141,103 @@ fn quality_suite(cli: &Cli, report: &mut Report) -> Result<()> {
         drop(app);
         remove_sqlite(&path)?;
     }
+    trace_matrix_bench(cli, report)
+}
+
+/// The trace matrix over 50,000 requirements, 100,000 stories that
+/// implement them (100,000 links) and 100,000 tests that verify the
+/// stories (100,000 more links), each with a result.
+fn trace_matrix_bench(cli: &Cli, report: &mut Report) -> Result<()> {
+    const REQS: i64 = 50_000;
+    const STORIES: i64 = 100_000;
+    let path = cli.dir.join(format!("cairn-bench-trace-{}.db", cli.seed));
+    remove_sqlite(&path)?;
+    let url = format!("sqlite:{}", path.display());
+    let clock = std::sync::Arc::new(cairn_app::SimClock::new(generate::END));
+    let mut app = App::open_with_clock(&url, "bench", Box::new(clock.clone()))?;
+    app.init()?;
+    app.product_add("PAY", "Payments")?;
+    let t = Instant::now();
+    let (items, links) = quality::trace_items(REQS, STORIES, generate::END);
+    let st = app.store();
+    st.begin()?;
+    st.bulk_begin()?;
+    st.bulk_items(&items)?;
+    st.bulk_links(&links)?;
+    st.bulk_end()?;
+    st.commit()?;
+    let keys: Vec<String> = items
+        .iter()
+        .filter(|i| i.kind == cairn_core::Kind::Story)
+        .map(|i| i.key.to_string())
+        .collect();
+    let (xml, cases) = quality::junit_per_key(cli.seed, &keys);
+    let imported = app.evidence_import(&cairn_app::evidence::EvidenceImport {
+        product: None,
+        build: "1".into(),
+        files: vec![cairn_app::evidence::ReportFile {
+            name: "TEST-all.xml".into(),
+            text: xml,
+        }],
+        skip_unknown_keys: false,
+    })?;
+    eprintln!(
+        "trace data: {} items, {} links, {cases} tests ({} links) in {:.1} s",
+        items.len(),
+        links.len(),
+        imported.links_added.len(),
+        t.elapsed().as_secs_f64()
+    );
+    if cli.trace {
+        let st = app.store();
+        let t = Instant::now();
+        st.trace_nodes("PAY")?;
+        eprintln!("trace nodes: {:.3} s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        st.implements_pairs("PAY")?;
+        eprintln!("implements links: {:.3} s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        st.test_link_pairs("PAY")?;
+        eprintln!("test links: {:.3} s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        st.latest_results("PAY")?;
+        eprintln!("latest results: {:.3} s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        st.test_case_ids("PAY")?;
+        eprintln!("test names: {:.3} s", t.elapsed().as_secs_f64());
+    }
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let m = app.trace_matrix(&cairn_app::trace::TraceRequest::default())?;
+        times.push(t.elapsed().as_secs_f64());
+        last = Some(m);
+    }
+    let m = last.ok_or_else(|| anyhow!("no matrix was made"))?;
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "trace_matrix_50k",
+        value: median(&mut times),
+        unit: "s",
+        target: Some(2.0),
+        detail: format!(
+            "{} requirements, {} links ({} implements, {} test links), {} test results; {} verified, {} failing, {} partly verified; {} gaps; median of 3",
+            m.summary.requirements,
+            links.len() + imported.links_added.len(),
+            links.len(),
+            imported.links_added.len(),
+            imported.results.total(),
+            m.summary.verified,
+            m.summary.failing,
+            m.summary.partly,
+            m.gaps.len()
+        ),
+    });
+    if !cli.keep {
+        drop(app);
+        remove_sqlite(&path)?;
+    }
     Ok(())
 }
 
