@@ -56,6 +56,8 @@ pub struct WorkLine {
     pub kind: String,
     pub title: String,
     pub state: String,
+    /// The state's category: todo, in-progress or done.
+    pub category: String,
     /// "child" (below the requirement) or "implements".
     pub via: String,
     pub tests: Vec<TestLine>,
@@ -66,7 +68,9 @@ pub struct TraceRow {
     pub key: ItemKey,
     pub title: String,
     pub state: String,
-    /// verified, failing, partly verified, not tested, no work.
+    /// verified, in progress (tests pass, work still open), partly
+    /// verified (a started story without a test, or a test stale or never
+    /// run), failing, not tested, no work.
     pub status: String,
     pub work: Vec<WorkLine>,
     /// Tests linked to the requirement itself.
@@ -105,6 +109,8 @@ pub struct TraceSummary {
     pub verified: usize,
     pub failing: usize,
     pub partly: usize,
+    /// Tested so far, with work still open.
+    pub in_progress: usize,
     pub not_tested: usize,
     pub no_work: usize,
     /// Distinct tests in the matrix, and their latest results.
@@ -277,11 +283,19 @@ impl App {
                     }
                 }
             }
+            // Stories started or finished without a test (one not started
+            // yet is not expected to have one).
             let untested_stories: Vec<i64> = work
                 .iter()
-                .filter(|(id, _)| by_id[id].kind == Kind::Story.as_str() && !covered.contains(id))
+                .filter(|(id, _)| {
+                    let n = by_id[id];
+                    n.kind == Kind::Story.as_str() && n.category != "todo" && !covered.contains(id)
+                })
                 .map(|(id, _)| *id)
                 .collect();
+            let open_work = work
+                .iter()
+                .any(|(id, _)| is_work(&by_id[id].kind) && by_id[id].category != "done");
             let work: Vec<WorkLine> = work
                 .into_iter()
                 .map(|(id, via)| {
@@ -291,6 +305,7 @@ impl App {
                         kind: n.kind.clone(),
                         title: n.title.clone(),
                         state: n.state.clone(),
+                        category: n.category.clone(),
                         via: via.into(),
                         tests: tests_for(id),
                     }
@@ -416,6 +431,8 @@ impl App {
                 "failing"
             } else if untested_story || !all_passing {
                 "partly verified"
+            } else if open_work {
+                "in progress"
             } else {
                 "verified"
             }
@@ -424,6 +441,7 @@ impl App {
                 "verified" => summary.verified += 1,
                 "failing" => summary.failing += 1,
                 "partly verified" => summary.partly += 1,
+                "in progress" => summary.in_progress += 1,
                 "not tested" => summary.not_tested += 1,
                 _ => summary.no_work += 1,
             }
@@ -456,9 +474,10 @@ impl TraceMatrix {
             blocks: vec![
                 Block::List(vec![
                     vec![Inline::Text(format!(
-                        "{}: {} verified, {} failing, {} partly verified, {} not tested, {} with no implementing work.",
+                        "{}: {} verified, {} in progress, {} failing, {} partly verified, {} not tested, {} with no implementing work.",
                         plural(s.requirements, "requirement", "requirements"),
                         s.verified,
+                        s.in_progress,
                         s.failing,
                         s.partly,
                         s.not_tested,
@@ -478,7 +497,7 @@ impl TraceMatrix {
                     ))],
                 ]),
                 Block::Note(format!(
-                    "A requirement is verified when work implements it, every story of that work has a test, and every test's latest result passed within {} days. Work is everything below the requirement and every item that implements it.",
+                    "A requirement is verified when its work is done, every story of that work has a test, and every test's latest result passed within {} days. Work is everything below the requirement and every item that implements it; cancelled work does not count.",
                     self.stale_after_days
                 )),
             ],
@@ -566,7 +585,9 @@ impl TraceMatrix {
             }
             for w in &r.work {
                 if w.tests.is_empty() {
-                    if is_work(&w.kind) {
+                    // Tasks and spikes are parts of stories: a missing test
+                    // is shown for stories and bugs only.
+                    if matches!(w.kind.as_str(), "story" | "bug") {
                         push(Some(w), None);
                     }
                 } else {

@@ -185,9 +185,10 @@ pub fn trace(cli: &Cli, a: &TraceArgs, o: &mut dyn Write) -> Result<u8, Failure>
             line(
                 o,
                 &format!(
-                    "{} requirements: {} verified, {} failing, {} partly verified, {} not tested, {} with no work; {} gap(s) (`cairn trace --gaps`)",
+                    "{} requirements: {} verified, {} in progress, {} failing, {} partly verified, {} not tested, {} with no work; {} gap(s) (`cairn trace --gaps`)",
                     s.requirements,
                     s.verified,
+                    s.in_progress,
                     s.failing,
                     s.partly,
                     s.not_tested,

@@ -21,6 +21,20 @@ fn child(fx: &mut Fx, kind: Kind, title: &str, parent: &ItemKey) -> ItemKey {
         .key
 }
 
+fn done(fx: &mut Fx, key: &ItemKey) {
+    fx.app
+        .item_edit(
+            key,
+            Patch {
+                state: Some("done".into()),
+                ..Patch::default()
+            },
+            None,
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{key}: {e}"));
+}
+
 fn junit(fx: &mut Fx, build: &str, cases: &str) {
     fx.app
         .evidence_import(&EvidenceImport {
@@ -83,6 +97,9 @@ fn the_matrix_follows_hierarchy_links_and_results(fx: &mut Fx) {
     let r2 = fx.add(Kind::Requirement, "Refunds shall be fast"); // PAY-8
     let r3 = fx.add(Kind::Requirement, "Refund logs shall be kept a year"); // PAY-9
     let s5 = child(fx, Kind::Story, "As an auditor, I want old logs", &r3); // PAY-10
+    for k in [&s1, &s2, &t1, &s3, &s5] {
+        done(fx, k);
+    }
     junit(
         fx,
         "1",
@@ -175,12 +192,37 @@ fn the_matrix_follows_hierarchy_links_and_results(fx: &mut Fx) {
         gaps(&m)[0],
         ("no-result".into(), r1.to_string(), s6.to_string())
     );
+    // Once it passes, open work keeps the requirement in progress; a
+    // started story with no test is a gap.
+    junit(
+        fx,
+        "3",
+        r#"<testcase classname="log" name="reasons are required"/>"#,
+    );
+    assert_eq!(matrix(fx).rows[0].status, "in progress");
+    let s7 = child(fx, Kind::Story, "As a clerk, I want refund notes", &e1);
+    fx.app
+        .item_edit(
+            &s7,
+            Patch {
+                state: Some("in-progress".into()),
+                ..Patch::default()
+            },
+            None,
+            None,
+        )
+        .unwrap();
+    let m = matrix(fx);
+    assert_eq!(m.rows[0].status, "partly verified");
+    assert!(gaps(&m).contains(&("untested-story".into(), r1.to_string(), s7.to_string())));
+    done(fx, &s6);
+    done(fx, &s7);
 
     // Thirty-one days on, every result is stale.
     fx.advance(31 * DAY);
     let m = matrix(fx);
     assert_eq!(m.rows[2].status, "partly verified");
-    assert_eq!(m.summary.stale_tests, 4);
+    assert_eq!(m.summary.stale_tests, 5);
     assert!(
         m.gaps
             .iter()
@@ -202,4 +244,30 @@ fn the_matrix_follows_hierarchy_links_and_results(fx: &mut Fx) {
     assert!(doc.contains("stale-test"), "{doc}");
 }
 
-both!(the_matrix_follows_hierarchy_links_and_results);
+fn the_demo_matrix_reads_for_an_auditor(fx: &mut Fx) {
+    fx.app.init().unwrap();
+    cairn_app::demo::generate(&mut fx.app, 7, "PAY").unwrap();
+    fx.app.set_clock(Box::new(fx.clock.clone()));
+    let m = matrix(fx);
+    let s = &m.summary;
+    assert_eq!(s.requirements, m.rows.len());
+    assert_eq!(
+        s.verified + s.in_progress + s.failing + s.partly + s.not_tested + s.no_work,
+        s.requirements
+    );
+    assert_eq!(
+        s.failing_tests, 2,
+        "the demo's latest build fails two tests"
+    );
+    assert!(s.stale_tests > 0 && s.passing_tests > 0, "{s:?}");
+    for g in &m.gaps {
+        assert!(m.rows.iter().any(|r| r.key == g.requirement), "{g:?}");
+    }
+    let md = cairn_report::doc::to_markdown(&m.doc("Payments Platform"), None);
+    insta::assert_snapshot!("trace_demo", md);
+}
+
+both!(
+    the_matrix_follows_hierarchy_links_and_results,
+    the_demo_matrix_reads_for_an_auditor
+);
