@@ -1196,3 +1196,110 @@ fn reports_and_the_register_from_the_cli() {
         "{html}"
     );
 }
+
+#[test]
+fn evidence_and_the_trace_matrix_from_the_cli() {
+    let d = demo();
+    let report = d.path().join("TEST-refunds.xml");
+    std::fs::write(
+        &report,
+        r#"<?xml version="1.0"?>
+<testsuite name="refunds" tests="3">
+  <testcase classname="refunds" name="PAY-96 logs every card token read" time="0.2"/>
+  <testcase classname="refunds" name="[PAY-90] shows a clear decline message"><failure message="no message shown"/></testcase>
+  <testcase classname="api" name="sandbox"><properties><property name="requirement" value="PAY-127"/></properties></testcase>
+</testsuite>
+"#,
+    )
+    .unwrap();
+    let out = ok(
+        d.path(),
+        &["evidence", "import", "TEST-refunds.xml", "--build", "1500"],
+    );
+    assert!(
+        out.contains("imported 3 tests of build 1500 into PAY from 1 file: 2 passed, 1 failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("PAY-127 verified by api.sandbox (from its property)"),
+        "{out}"
+    );
+    // Again for the same build: replaced, not doubled.
+    let out = ok(
+        d.path(),
+        &["evidence", "import", "TEST-refunds.xml", "--build", "1500"],
+    );
+    assert!(out.contains("results replaced"), "{out}");
+    let out = ok(
+        d.path(),
+        &[
+            "evidence",
+            "tests",
+            "--outcome",
+            "failed",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(
+        out.contains("refunds.[PAY-90] shows a clear decline message,failed"),
+        "{out}"
+    );
+    // An unknown key refuses the import with the file and line.
+    std::fs::write(
+        d.path().join("bad.xml"),
+        "<testsuite>\n<testcase name=\"PAY-9999 refunds\"/>\n</testsuite>\n",
+    )
+    .unwrap();
+    let r = cairn(
+        d.path(),
+        &["evidence", "import", "bad.xml", "--build", "1501"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("bad.xml:2: test \"PAY-9999 refunds\" names PAY-9999, which is not an item"),
+        "{}",
+        r.stderr
+    );
+    // Hostile XML.
+    std::fs::write(
+        d.path().join("xxe.xml"),
+        "<!DOCTYPE t [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<testsuite name=\"&x;\"/>\n",
+    )
+    .unwrap();
+    let r = cairn(
+        d.path(),
+        &["evidence", "import", "xxe.xml", "--build", "1501"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("xxe.xml: line 1: the report declares a document type"),
+        "{}",
+        r.stderr
+    );
+    // The matrix: a table, gaps for CI, and files.
+    let out = ok(d.path(), &["trace"]);
+    assert!(out.contains("10 requirements:"), "{out}");
+    let r = cairn(d.path(), &["trace", "--gaps", "--fail-on-gaps"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("failing-test"), "{}", r.stdout);
+    for f in ["trace.html", "trace.csv", "trace.md", "trace.json"] {
+        let r = cairn(d.path(), &["trace", "--out", f]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            std::fs::metadata(d.path().join(f)).unwrap().len() > 500,
+            "{f}"
+        );
+    }
+    let csv = std::fs::read_to_string(d.path().join("trace.csv")).unwrap();
+    assert!(
+        csv.starts_with("requirement,requirement_title,status,item"),
+        "{csv}"
+    );
+    let r = cairn(d.path(), &["trace", "--out", "trace.pdf"]);
+    assert_eq!(r.code, 2);
+    let r = cairn(d.path(), &["trace", "kind = = x"]);
+    assert_eq!(r.code, 2);
+}
