@@ -48,6 +48,9 @@ pub struct Patch {
     pub fields: Vec<(String, Option<String>)>,
     pub parent: Option<Option<ItemKey>>,
     pub release: Option<Option<String>>,
+    /// Move into a guarded state even though its gate's rules fail: for
+    /// owners, with a reason, kept in the audit trail.
+    pub override_gate: bool,
 }
 
 /// Where `cairn item move` puts an item.
@@ -301,7 +304,62 @@ impl App {
         if let Some(Some(p)) = &patch.parent {
             self.see(p)?;
         }
-        self.tx(|tx| tx.edit_item(key, patch, expected_version, reason))
+        // The Definition of Ready or of Done guards moves into its states.
+        let mut overridden = None;
+        if let Some(state) = patch.state.clone()
+            && !self.config.gates.guarding(&state).is_empty()
+        {
+            let current = self.item(key)?;
+            let mut probe = current.clone();
+            if let Some(k) = patch.kind {
+                probe.kind = k;
+            }
+            if let Some(e) = patch.estimate {
+                probe.estimate = e;
+            }
+            if let Some(a) = &patch.acceptance {
+                probe.acceptance = a.clone();
+            }
+            if let Some(a) = &patch.assignee {
+                probe.assignee = a.clone();
+            }
+            if let Some(refusal) = self.gate_for_move(&current, &probe, &state)? {
+                if !patch.override_gate {
+                    return Err(AppError::Gate(Box::new(refusal)));
+                }
+                self.need_item(key, Role::Owner, "override a gate")?;
+                if reason.is_none_or(|r| r.trim().is_empty()) {
+                    return invalid(format!(
+                        "overriding the gate needs a reason for the audit trail: --reason \"why {key} may move to {state} anyway\""
+                    ));
+                }
+                overridden = Some(refusal);
+            }
+        }
+        self.tx(|tx| {
+            let item = tx.edit_item(key, patch, expected_version, reason)?;
+            if let Some(r) = &overridden {
+                tx.audit(
+                    "gate.override",
+                    &key.to_string(),
+                    None,
+                    &[
+                        Change::new("gate", (), &r.gate),
+                        Change::new("state", (), &r.state),
+                        Change::new(
+                            "unmet",
+                            (),
+                            r.unmet
+                                .iter()
+                                .map(|u| format!("{}: {}", u.rule, u.detail))
+                                .collect::<Vec<_>>(),
+                        ),
+                    ],
+                    reason,
+                )?;
+            }
+            Ok(item)
+        })
     }
 
     /// Move an item within its product's ranking. Writes one row.

@@ -14,6 +14,7 @@ pub mod dump;
 pub mod evidence;
 pub mod exec;
 pub mod forecast;
+pub mod gates;
 pub mod goals;
 pub mod items;
 pub mod kano;
@@ -99,6 +100,10 @@ pub enum AppError {
     BadCredentials,
     #[error("too many failed sign-ins; try again in {retry_after} seconds")]
     RateLimited { retry_after: i64 },
+    /// A move into a guarded state refused by the Definition of Ready or
+    /// of Done: the unmet rules, each with what to do.
+    #[error("{0}")]
+    Gate(Box<crate::gates::GateRefusal>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -108,6 +113,7 @@ impl AppError {
     /// database and internal failures.
     pub fn exit_code(&self) -> u8 {
         match self {
+            AppError::Gate(_) => 1,
             AppError::Invalid(_)
             | AppError::NotFound(_)
             | AppError::Query { .. }
@@ -125,6 +131,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Invalid(_) => "invalid_input",
+            AppError::Gate(_) => "gate_failed",
             AppError::NotFound(_) | AppError::Store(StoreError::NotFound(_)) => "not_found",
             AppError::Query { .. } => "bad_query",
             AppError::Forbidden(_) => "forbidden",

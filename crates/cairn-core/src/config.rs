@@ -52,6 +52,20 @@ debt = ["task"]
 # [evidence]
 # stale_after_days = 30
 
+# The Definition of Ready and of Done, enforced: a move into a guarded
+# state is refused while a rule fails, unless an owner overrides it with a
+# reason (kept in the audit trail). Rules: acceptance, estimated, assigned,
+# no-lint-errors, no-open-blockers, children-done, tests-passed, traced.
+# [gates.ready]
+# states = ["in-progress"]
+# [gates.ready.rules]
+# story = ["acceptance", "estimated", "no-lint-errors", "no-open-blockers"]
+# [gates.done]
+# states = ["done"]
+# [gates.done.rules]
+# story = ["tests-passed", "children-done"]
+# all = ["children-done"]
+
 # Custom fields: type is number, text, date or enum (enum needs values).
 # [fields.customer_value]
 # type = "number"
@@ -86,6 +100,9 @@ pub struct Config {
     /// When test results go stale (docs/compliance.md).
     #[serde(default)]
     pub evidence: EvidenceConfig,
+    /// The Definition of Ready and of Done (docs/compliance.md).
+    #[serde(default, skip_serializing_if = "crate::gates::GatesConfig::is_empty")]
+    pub gates: crate::gates::GatesConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,6 +232,7 @@ impl Default for Config {
                 lint: crate::lint::LintConfig::default(),
                 decompose: BTreeMap::new(),
                 evidence: EvidenceConfig::default(),
+                gates: crate::gates::GatesConfig::default(),
             },
         }
     }
@@ -246,6 +264,13 @@ impl Config {
         Calendar::from_config(&self.calendar).map_err(ConfigError::Invalid)?;
         self.forecast.validate().map_err(ConfigError::Invalid)?;
         self.lint.validate().map_err(ConfigError::Invalid)?;
+        self.gates
+            .validate(|s| {
+                std::iter::once(&self.workflow)
+                    .chain(self.workflows.values())
+                    .any(|w| w.states.iter().any(|d| d.name == s))
+            })
+            .map_err(ConfigError::Invalid)?;
         if self.evidence.stale_after_days == 0 {
             return inv("[evidence] stale_after_days must be at least 1".into());
         }

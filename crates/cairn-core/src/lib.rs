@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod config;
 pub mod decompose;
+pub mod gates;
 pub mod item;
 pub mod key;
 pub mod kind;

@@ -984,6 +984,10 @@ pub struct PatchBody {
     pub parent: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     pub release: Option<Option<String>>,
+    /// Move into a gated state although its rules fail (owners only,
+    /// with a reason).
+    #[serde(default)]
+    pub override_gate: bool,
     pub reason: Option<String>,
 }
 
@@ -1017,6 +1021,7 @@ impl PatchBody {
                 fields,
                 parent,
                 release: self.release,
+                override_gate: self.override_gate,
             },
             self.reason,
         ))

@@ -90,6 +90,12 @@ impl From<AppError> for ApiError {
                 a
             }
             AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, code, m.clone()),
+            AppError::Gate(r) => {
+                let mut a = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string())
+                    .field("state");
+                a.extra = Some(Box::new(("gate", json!(r))));
+                a
+            }
             AppError::BadCredentials => {
                 ApiError::new(StatusCode::UNAUTHORIZED, code, e.to_string())
             }

@@ -372,3 +372,53 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Tests linked to any of these items, each once, with its latest
+    /// result (none when it never ran).
+    pub fn tests_for_items(&mut self, item_ids: &[i64]) -> Result<Vec<ItemTest>, StoreError> {
+        const CHUNK: usize = 64;
+        let marks = vec!["?"; CHUNK].join(", ");
+        let sql = format!(
+            "SELECT DISTINCT c.id, c.name, r.outcome, u.build FROM test_links l \
+             JOIN test_cases c ON c.id = l.case_id \
+             LEFT JOIN test_results r ON r.case_id = c.id \
+               AND r.run_id = (SELECT MAX(x.run_id) FROM test_results x WHERE x.case_id = c.id) \
+             LEFT JOIN test_runs u ON u.id = r.run_id \
+             WHERE l.item_id IN ({marks}) ORDER BY c.id"
+        );
+        let mut out: Vec<(i64, String, Option<String>, Option<String>)> = Vec::new();
+        for chunk in item_ids.chunks(CHUNK) {
+            let mut params: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
+            params.resize(CHUNK, Value::Int(0));
+            for r in self.b.query(&sql, &params)? {
+                let id = int(&r[0], "case id")?;
+                if !out.iter().any(|o| o.0 == id) {
+                    out.push((
+                        id,
+                        text(&r[1], "test name")?,
+                        r[2].as_str().map(str::to_string),
+                        r[3].as_str().map(str::to_string),
+                    ));
+                }
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|(_, name, outcome, build)| ItemTest {
+                name,
+                outcome,
+                build,
+            })
+            .collect())
+    }
+}
+
+/// A test of an item, with its latest result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemTest {
+    pub name: String,
+    /// `None` when it never ran.
+    pub outcome: Option<String>,
+    pub build: Option<String>,
+}

@@ -116,6 +116,9 @@ pub enum Command {
     Decision(DecisionCmd),
     /// The traceability matrix: requirement → work → tests → latest result, and its gaps.
     Trace(TraceArgs),
+    /// The Definition of Ready and of Done: check items against their rules.
+    #[command(subcommand)]
+    Gate(GateCmd),
     /// Test evidence: JUnit reports per build, tests linked to the items they verify.
     #[command(subcommand)]
     Evidence(EvidenceCmd),
@@ -221,6 +224,10 @@ pub enum ItemCmd {
     State {
         key: String,
         state: String,
+        /// Move although the Definition of Ready or of Done fails (owners only; needs --reason,
+        /// kept in the audit trail).
+        #[arg(long)]
+        override_gate: bool,
         #[command(flatten)]
         common: WriteArgs,
     },
@@ -787,6 +794,24 @@ pub enum TokenCmd {
     List { handle: String },
     /// Revoke a token by its id.
     Revoke { handle: String, id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GateCmd {
+    /// Explain every rule of each gate for items, or for every item of a release. Exits 1 when
+    /// any rule fails.
+    Check {
+        /// Items to check.
+        keys: Vec<String>,
+        /// Check every item of this release.
+        #[arg(long)]
+        release: Option<String>,
+        /// Only this gate: ready or done.
+        #[arg(long)]
+        gate: Option<String>,
+        #[arg(long)]
+        product: Option<String>,
+    },
 }
 
 #[derive(clap::Args, Debug)]

@@ -315,6 +315,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Decision(c) => return register_cmd::decision(&cli, c, o),
         Command::Evidence(c) => return evidence_cmd::evidence(&cli, c, o),
         Command::Trace(a) => return quality_cmd::trace(&cli, a, o),
+        Command::Gate(c) => return quality_cmd::gate(&cli, c, o),
         Command::Serve(a) => return user_cmd::serve(&cli, a),
         Command::User(c) => return user_cmd::user(&cli, c, o),
         Command::Req(c) => return req_cmd::req(&cli, c, o),
@@ -549,10 +550,12 @@ fn item(cli: &Cli, c: &cli::ItemCmd, o: &mut dyn Write) -> Result<u8, Failure> {
         cli::ItemCmd::State {
             key: k,
             state,
+            override_gate,
             common,
         } => {
             let p = Patch {
                 state: Some(state.clone()),
+                override_gate: *override_gate,
                 ..Patch::default()
             };
             let item = app.item_edit(&key(k)?, p, common.if_version, common.reason.as_deref())?;

@@ -1,8 +1,9 @@
-//! `cairn trace`: the traceability matrix.
+//! `cairn trace` (the traceability matrix) and `cairn gate` (the
+//! Definition of Ready and of Done).
 
-use crate::cli::{Cli, Format, TraceArgs};
+use crate::cli::{Cli, Format, GateCmd, TraceArgs};
 use crate::output::{csv_out, json, line, short, table};
-use crate::{Failure, open, usage};
+use crate::{Failure, key, open, usage};
 use cairn_app::trace::{TraceMatrix, TraceRequest};
 use std::io::Write;
 
@@ -199,4 +200,76 @@ pub fn trace(cli: &Cli, a: &TraceArgs, o: &mut dyn Write) -> Result<u8, Failure>
         }
     }
     Ok(code)
+}
+
+pub fn gate(cli: &Cli, c: &GateCmd, o: &mut dyn Write) -> Result<u8, Failure> {
+    let mut app = open(cli, false)?;
+    let GateCmd::Check {
+        keys,
+        release,
+        gate,
+        product,
+    } = c;
+    let gate = match gate {
+        Some(g) => Some(
+            cairn_core::gates::GateName::parse(g)
+                .ok_or_else(|| usage(format!("--gate {g}: use ready or done")))?,
+        ),
+        None => None,
+    };
+    let checks = app.gate_check(&cairn_app::gates::GateCheckRequest {
+        product: product.clone(),
+        keys: keys.iter().map(|k| key(k)).collect::<Result<_, _>>()?,
+        release: release.clone(),
+        gate,
+    })?;
+    let failed = checks.iter().filter(|c| !c.passed).count();
+    match cli.format {
+        Format::Json => json(o, &checks),
+        Format::Csv => csv_out(
+            o,
+            &["item", "gate", "rule", "ok", "detail"],
+            checks
+                .iter()
+                .flat_map(|c| {
+                    c.rules.iter().map(|r| {
+                        vec![
+                            c.key.to_string(),
+                            c.gate.clone(),
+                            r.rule.clone(),
+                            r.ok.to_string(),
+                            r.detail.clone(),
+                        ]
+                    })
+                })
+                .collect(),
+        ),
+        Format::Table => {
+            for c in &checks {
+                let title = cairn_core::gates::GateName::parse(&c.gate)
+                    .map(|g| g.title())
+                    .unwrap_or("gate");
+                line(
+                    o,
+                    &format!(
+                        "{} {} ({} {}): {title} {}",
+                        c.key,
+                        short(&c.title, 60),
+                        c.kind,
+                        c.state,
+                        if c.passed { "met" } else { "NOT met" }
+                    ),
+                );
+                for r in &c.rules {
+                    if r.ok {
+                        line(o, &format!("  ok    {}: {}", r.rule, r.asks));
+                    } else {
+                        line(o, &format!("  FAIL  {}: {}", r.rule, r.detail));
+                    }
+                }
+            }
+            line(o, &format!("{} check(s), {failed} not met", checks.len()));
+        }
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
 }

@@ -10,6 +10,7 @@ mod audit;
 mod dump;
 mod evidence;
 mod forecast;
+mod gates;
 mod items;
 mod links;
 mod prioritise;
