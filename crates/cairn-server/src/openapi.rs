@@ -315,6 +315,7 @@ fn schemas() -> Value {
                 "estimate": { "type": ["number", "null"] }, "acceptance": { "type": "string" },
                 "fields": { "type": "object" }, "parent": { "type": ["string", "null"] },
                 "release": { "type": ["string", "null"] },
+                "override_gate": { "type": "boolean", "description": "Move into a state the Definition of Ready or of Done guards although its rules fail (owners only; needs a reason). Without it such a move is refused with 422 gate_failed, listing the unmet rules in error.gate" },
                 "reason": { "type": "string", "description": "Recorded in the audit trail" }
             }
         },

@@ -1128,7 +1128,47 @@ fn reports_come_as_json_html_and_markdown(s: &TestServer) {
     }
 }
 
+fn gates_refuse_moves_with_a_422(s: &TestServer) {
+    // The workspace gains a Definition of Done (the server reads the
+    // config in every transaction).
+    let mut app = cairn_app::App::open(s.db_url(), "admin").unwrap();
+    let config = format!(
+        "{}\n[gates.done]\nstates = [\"done\"]\n[gates.done.rules]\nstory = [\"tests-passed\"]\n",
+        app.config_text().unwrap()
+    );
+    app.config_apply(&config, Some("definition of done"))
+        .unwrap();
+    drop(app);
+    let dev = Some(s.token("dev"));
+    let key = s.create("PAY", "story", "Refund to a wallet");
+    let (v, _) = s.read(&key);
+    let path = format!("{API}/items/{key}");
+    let r = s.client.patch(
+        &path,
+        dev,
+        &json!({ "state": "done" }),
+        &[("if-match", &etag(v))],
+    );
+    r.expect(422, "gate_failed");
+    assert_eq!(r.body["error"]["field"], "state");
+    assert_eq!(r.body["error"]["gate"]["gate"], "done");
+    assert_eq!(r.body["error"]["gate"]["unmet"][0]["rule"], "tests-passed");
+    assert!(r.message().contains("Definition of Done"), "{}", r.text);
+    // A member may not override; an owner may, with a reason.
+    let body = json!({ "state": "done", "override_gate": true, "reason": "checked by hand" });
+    s.client
+        .patch(&path, dev, &body, &[("if-match", &etag(v))])
+        .expect(403, "forbidden");
+    let owner = Some(s.token("owner"));
+    let r = s
+        .client
+        .patch(&path, owner, &body, &[("if-match", &etag(v))]);
+    r.expect(200, "");
+    assert_eq!(r.body["state"], "done");
+}
+
 both!(
+    gates_refuse_moves_with_a_422,
     create_patch_and_delete_use_etags,
     moves_reorder_the_backlog,
     cursor_pages_see_every_item_once,

@@ -1303,3 +1303,83 @@ fn evidence_and_the_trace_matrix_from_the_cli() {
     let r = cairn(d.path(), &["trace", "kind = = x"]);
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn gates_refuse_moves_and_explain_from_the_cli() {
+    let d = demo();
+    let config = ok(d.path(), &["config", "show"]);
+    std::fs::write(
+        d.path().join("gates.toml"),
+        format!(
+            "{config}\n[gates.done]\nstates = [\"done\"]\n[gates.done.rules]\nstory = [\"tests-passed\", \"children-done\"]\n"
+        ),
+    )
+    .unwrap();
+    ok(d.path(), &["config", "apply", "gates.toml"]);
+    // PAY-14's test fails in the demo's latest build.
+    let r = cairn(d.path(), &["gate", "check", "PAY-14"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("Definition of Done NOT met"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("FAIL  tests-passed"), "{}", r.stdout);
+    let r = cairn(
+        d.path(),
+        &["gate", "check", "--release", "2026.3", "--format", "csv"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.starts_with("item,gate,rule,ok,detail"),
+        "{}",
+        r.stdout
+    );
+    let r = cairn(d.path(), &["gate", "check", "PAY-90", "--gate", "finished"]);
+    assert_eq!(r.code, 2);
+    // A move into done is refused, naming the rule; an override needs a reason.
+    let r = cairn(d.path(), &["item", "state", "PAY-90", "done"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("PAY-90 cannot move to done"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("tests-passed: no test verifies PAY-90"),
+        "{}",
+        r.stderr
+    );
+    let r = cairn(
+        d.path(),
+        &["item", "state", "PAY-90", "done", "--override-gate"],
+    );
+    assert_eq!(r.code, 2);
+    ok(
+        d.path(),
+        &[
+            "item",
+            "state",
+            "PAY-90",
+            "done",
+            "--override-gate",
+            "--reason",
+            "verified in staging",
+        ],
+    );
+    let h = ok(d.path(), &["history", "PAY-90"]);
+    assert!(h.contains("gate.override"), "{h}");
+    // A bad gate config is refused and changes nothing.
+    std::fs::write(
+        d.path().join("bad.toml"),
+        format!("{config}\n[gates.done]\nstates = [\"shipped\"]\n"),
+    )
+    .unwrap();
+    let r = cairn(d.path(), &["config", "apply", "bad.toml"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("`shipped` is not a state"),
+        "{}",
+        r.stderr
+    );
+}
