@@ -21,15 +21,18 @@ pub enum ReportKind {
     Roadmap,
     ReleaseNotes,
     Risks,
+    /// The traceability matrix (docs/compliance.md).
+    Trace,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 5] = [
+    pub const ALL: [ReportKind; 6] = [
         ReportKind::Exec,
         ReportKind::Team,
         ReportKind::Roadmap,
         ReportKind::ReleaseNotes,
         ReportKind::Risks,
+        ReportKind::Trace,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +42,7 @@ impl ReportKind {
             ReportKind::Roadmap => "roadmap",
             ReportKind::ReleaseNotes => "release-notes",
             ReportKind::Risks => "risks",
+            ReportKind::Trace => "trace",
         }
     }
 
@@ -301,6 +305,14 @@ impl App {
             ReportKind::Risks => {
                 let r = self.report_risks(product.as_deref())?;
                 built(&r, r.doc())
+            }
+            ReportKind::Trace => {
+                let p = self.resolve_product(product.as_deref())?;
+                let r = self.trace_matrix(&crate::trace::TraceRequest {
+                    product: Some(p.prefix),
+                    query: scope,
+                })?;
+                built(&r, r.doc(&p.name))
             }
         })
     }

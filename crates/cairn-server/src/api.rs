@@ -578,7 +578,7 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
         .add(
             Op::get(
                 "/reports/{kind}",
-                "A stakeholder report: exec, team, roadmap, release-notes or risks, as JSON, self-contained HTML or Markdown",
+                "A stakeholder report: exec, team, roadmap, release-notes, risks or trace (the traceability matrix), as JSON, self-contained HTML or Markdown",
                 "Reports",
             )
             .params(&REPORT_PARAMS)
@@ -638,7 +638,10 @@ const FORECAST_PARAMS: [P; 6] = [
 ];
 
 const REPORT_PARAMS: [P; 6] = [
-    P::path("kind", "exec, team, roadmap, release-notes or risks."),
+    P::path(
+        "kind",
+        "exec, team, roadmap, release-notes, risks or trace.",
+    ),
     PRODUCT,
     P::query(
         "since",

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// The kinds of report, as they appear in URLs.
-pub const KINDS: [(&str, &str); 5] = [
+pub const KINDS: [(&str, &str); 6] = [
     (
         "exec",
         "For executives: goals, release dates and how they moved, scope changes, risks, decisions",
@@ -29,6 +29,10 @@ pub const KINDS: [(&str, &str); 5] = [
     (
         "risks",
         "The risk register with its heat map and the decisions needed",
+    ),
+    (
+        "trace",
+        "For auditors: each requirement's work, the tests that verify it and their latest results, with the gaps",
     ),
 ];
 

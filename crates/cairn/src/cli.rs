@@ -1006,6 +1006,9 @@ pub enum ReportKind {
     ReleaseNotes,
     /// The risk register with a heat map, trends and the decisions still needed.
     Risks,
+    /// For auditors: the traceability matrix, requirement → work → tests → latest result, with
+    /// its gaps (`--scope` narrows the requirements; `cairn trace` has more options).
+    Trace,
 }
 
 #[derive(Args, Debug)]

@@ -325,6 +325,7 @@ pub fn report(cli: &Cli, a: &ReportArgs, o: &mut dyn Write) -> Result<u8, Failur
         ReportKind::Roadmap => K::Roadmap,
         ReportKind::ReleaseNotes => K::ReleaseNotes,
         ReportKind::Risks => K::Risks,
+        ReportKind::Trace => K::Trace,
     };
     match (&a.release, &a.since) {
         (Some(_), _) if kind != K::ReleaseNotes => {

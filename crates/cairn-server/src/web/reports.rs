@@ -74,6 +74,7 @@ fn label(kind: &str) -> &'static str {
         "team" => "Team report",
         "roadmap" => "Roadmap",
         "release-notes" => "Release notes",
+        "trace" => "Traceability matrix",
         _ => "Risk register",
     }
 }

@@ -1054,7 +1054,7 @@ fn sign_in_is_rate_limited(s: &TestServer) {
 
 fn reports_come_as_json_html_and_markdown(s: &TestServer) {
     let t = Some(s.token("owner"));
-    for kind in ["exec", "team", "roadmap", "release-notes", "risks"] {
+    for kind in ["exec", "team", "roadmap", "release-notes", "risks", "trace"] {
         let r = s.client.get(
             &format!("{API}/reports/{kind}?product=PAY&since=26w"),
             t,

@@ -419,6 +419,7 @@ fn owner_reads_every_report_and_records_the_exec_report() {
         ("roadmap", "roadmap", 1),
         ("release-notes", "release notes", 0),
         ("risks", "Risk register", 1),
+        ("trace", "traceability matrix", 0),
     ] {
         s.goto(&format!("{base}/reports?product=PAY&kind={kind}&since=26w"))
             .unwrap();
@@ -459,7 +460,7 @@ fn owner_reads_every_report_and_records_the_exec_report() {
 fn html_reports_are_self_contained() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("demo.db").display());
-    let (notes, risks, exec, team, roadmap) = {
+    let (notes, risks, exec, team, roadmap, trace) = {
         let mut app = cairn_app::App::open(&url, "tester").unwrap();
         app.init().unwrap();
         cairn_app::demo::generate(&mut app, 7, "PAY").unwrap();
@@ -506,7 +507,11 @@ fn html_reports_are_self_contained() {
             })
             .unwrap()
             .doc();
-        (notes, risks, exec, team, roadmap)
+        let trace = app
+            .trace_matrix(&cairn_app::trace::TraceRequest::default())
+            .unwrap()
+            .doc("Payments Platform");
+        (notes, risks, exec, team, roadmap, trace)
     };
     let driver = Driver::start();
     let s = driver.session().unwrap();
@@ -517,6 +522,7 @@ fn html_reports_are_self_contained() {
         ("report-exec", exec),
         ("report-team", team),
         ("report-roadmap", roadmap),
+        ("report-trace", trace),
     ] {
         let path = shots().join(format!("{name}.html"));
         std::fs::create_dir_all(shots()).unwrap();
