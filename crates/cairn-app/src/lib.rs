@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod baseline;
 pub mod charts;
 pub mod check;
 pub mod comments;

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod baseline;
 pub mod calendar;
 pub mod config;
 pub mod decompose;

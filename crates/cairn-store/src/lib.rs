@@ -8,6 +8,7 @@
 
 mod accounts;
 pub mod backend;
+pub mod baselines;
 pub mod evidence;
 mod migrate;
 pub mod postgres;

@@ -47,6 +47,11 @@ const SQLITE: &[Migration] = &[
         name: "evidence",
         sql: include_str!("../migrations/sqlite/0007_evidence.sql"),
     },
+    Migration {
+        version: 8,
+        name: "baselines",
+        sql: include_str!("../migrations/sqlite/0008_baselines.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -84,6 +89,11 @@ const POSTGRES: &[Migration] = &[
         version: 7,
         name: "evidence",
         sql: include_str!("../migrations/postgres/0007_evidence.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "baselines",
+        sql: include_str!("../migrations/postgres/0008_baselines.sql"),
     },
 ];
 

@@ -119,6 +119,9 @@ pub enum Command {
     /// The Definition of Ready and of Done: check items against their rules.
     #[command(subcommand)]
     Gate(GateCmd),
+    /// Baselines: freeze a scope under a name; diff two baselines, or one against now.
+    #[command(subcommand)]
+    Baseline(BaselineCmd),
     /// Test evidence: JUnit reports per build, tests linked to the items they verify.
     #[command(subcommand)]
     Evidence(EvidenceCmd),
@@ -794,6 +797,46 @@ pub enum TokenCmd {
     List { handle: String },
     /// Revoke a token by its id.
     Revoke { handle: String, id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BaselineCmd {
+    /// Freeze the items a query selects (default: the product's requirements).
+    Create {
+        name: String,
+        /// e.g. 'kind = requirement AND release = "2.0"'.
+        query: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// The product's baselines, oldest first.
+    List {
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// One baseline's items (checked against their hashes).
+    Show {
+        name: String,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// What was added, removed and changed (field by field, old and new) from one baseline to
+    /// another, or to now.
+    Diff {
+        from: String,
+        /// Another baseline (default: the items as they are now).
+        to: Option<String>,
+        /// Write the diff to a file: .html (self-contained), .md or .json.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The web app's address, so item links in the file open it.
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long)]
+        product: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -316,6 +316,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Evidence(c) => return evidence_cmd::evidence(&cli, c, o),
         Command::Trace(a) => return quality_cmd::trace(&cli, a, o),
         Command::Gate(c) => return quality_cmd::gate(&cli, c, o),
+        Command::Baseline(c) => return quality_cmd::baseline(&cli, c, o),
         Command::Serve(a) => return user_cmd::serve(&cli, a),
         Command::User(c) => return user_cmd::user(&cli, c, o),
         Command::Req(c) => return req_cmd::req(&cli, c, o),

@@ -1,7 +1,7 @@
-//! `cairn trace` (the traceability matrix) and `cairn gate` (the
-//! Definition of Ready and of Done).
+//! `cairn trace` (the traceability matrix), `cairn gate` (the Definition
+//! of Ready and of Done) and `cairn baseline`.
 
-use crate::cli::{Cli, Format, GateCmd, TraceArgs};
+use crate::cli::{BaselineCmd, Cli, Format, GateCmd, TraceArgs};
 use crate::output::{csv_out, json, line, short, table};
 use crate::{Failure, key, open, usage};
 use cairn_app::trace::{TraceMatrix, TraceRequest};
@@ -272,4 +272,154 @@ pub fn gate(cli: &Cli, c: &GateCmd, o: &mut dyn Write) -> Result<u8, Failure> {
         }
     }
     Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// Write a document or data to `path`, by its extension.
+fn write_doc(
+    cli: &Cli,
+    path: &std::path::Path,
+    doc: &cairn_report::doc::Doc,
+    data: &impl serde::Serialize,
+    base: Option<&str>,
+) -> Result<(), Failure> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let text = match ext.as_deref() {
+        Some("html") | Some("htm") => cairn_report::doc::to_html(doc, base),
+        Some("md") | Some("markdown") => cairn_report::doc::to_markdown(doc, base),
+        Some("json") => serde_json::to_string_pretty(data).unwrap_or_default() + "\n",
+        _ => {
+            return Err(usage(format!(
+                "--out {}: name the file .html, .md or .json",
+                path.display()
+            )));
+        }
+    };
+    std::fs::write(path, text).map_err(|e| Failure {
+        code: 3,
+        message: format!("cannot write {}: {e}", path.display()),
+    })?;
+    if !cli.quiet {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+pub fn baseline(cli: &Cli, c: &BaselineCmd, o: &mut dyn Write) -> Result<u8, Failure> {
+    let mut app = open(cli, false)?;
+    match c {
+        BaselineCmd::Create {
+            name,
+            query,
+            description,
+            product,
+        } => {
+            let b = app.baseline_create(product.as_deref(), name, query.as_deref(), description)?;
+            match cli.format {
+                Format::Json => json(o, &b),
+                _ if !cli.quiet => line(
+                    o,
+                    &format!(
+                        "baseline \"{}\" of {}: {} items (`{}`), hash {}",
+                        b.name, b.product, b.items, b.query, b.hash
+                    ),
+                ),
+                _ => {}
+            }
+        }
+        BaselineCmd::List { product } => {
+            let bs = app.baselines(product.as_deref())?;
+            match cli.format {
+                Format::Json => json(o, &bs),
+                Format::Csv => csv_out(
+                    o,
+                    &[
+                        "name",
+                        "created",
+                        "actor",
+                        "items",
+                        "query",
+                        "hash",
+                        "description",
+                    ],
+                    bs.iter()
+                        .map(|b| {
+                            vec![
+                                b.name.clone(),
+                                b.created.clone(),
+                                b.actor.clone(),
+                                b.items.to_string(),
+                                b.query.clone(),
+                                b.hash.clone(),
+                                b.description.clone(),
+                            ]
+                        })
+                        .collect(),
+                ),
+                Format::Table => {
+                    let mut t = table(&["NAME", "CREATED", "BY", "ITEMS", "SCOPE", "HASH"]);
+                    for b in &bs {
+                        t.add_row(vec![
+                            b.name.clone(),
+                            b.created.clone(),
+                            b.actor.clone(),
+                            b.items.to_string(),
+                            short(&b.query, 40),
+                            b.hash[..12.min(b.hash.len())].to_string(),
+                        ]);
+                    }
+                    let _ = writeln!(o, "{t}");
+                    line(o, &format!("{} baseline(s)", bs.len()));
+                }
+            }
+        }
+        BaselineCmd::Show { name, product } => {
+            let (b, items) = app.baseline(product.as_deref(), name)?;
+            match cli.format {
+                Format::Json => json(o, &serde_json::json!({ "baseline": b, "items": items })),
+                _ => {
+                    line(
+                        o,
+                        &format!(
+                            "baseline \"{}\" of {}, {} by {}: {} items (`{}`)\nhash {} (every item checked against its own)",
+                            b.name, b.product, b.created, b.actor, b.items, b.query, b.hash
+                        ),
+                    );
+                    let mut t = table(&["KEY", "KIND", "STATE", "TITLE"]);
+                    for f in &items {
+                        t.add_row(vec![
+                            f.key.to_string(),
+                            f.kind.clone(),
+                            f.state.clone(),
+                            short(&f.title, 70),
+                        ]);
+                    }
+                    let _ = writeln!(o, "{t}");
+                }
+            }
+        }
+        BaselineCmd::Diff {
+            from,
+            to,
+            out,
+            base_url,
+            product,
+        } => {
+            let d = app.baseline_diff(product.as_deref(), from, to.as_deref())?;
+            if let Some(path) = out {
+                write_doc(cli, path, &d.doc(), &d, base_url.as_deref())?;
+                return Ok(0);
+            }
+            match cli.format {
+                Format::Json => json(o, &d),
+                _ => {
+                    let doc = d.doc();
+                    crate::output::raw(o, &cairn_report::doc::to_markdown(&doc, None));
+                }
+            }
+        }
+    }
+    Ok(0)
 }

@@ -7,6 +7,7 @@
 mod harness;
 
 mod audit;
+mod baseline;
 mod dump;
 mod evidence;
 mod forecast;
