@@ -285,6 +285,49 @@ impl App {
         })
     }
 
+    /// Check an account's password again (for an electronic signature).
+    /// Failures count towards the same lockout as sign-ins.
+    pub(crate) fn check_password(
+        &mut self,
+        handle: &str,
+        password: &str,
+    ) -> Result<cairn_store::UserRecord> {
+        let handle = handle.trim().to_ascii_lowercase();
+        let now = self.now();
+        let subject = format!("user:{handle}");
+        if self
+            .store
+            .login_attempts_since(&subject, now - LOCKOUT_WINDOW)?
+            >= MAX_FAILURES_PER_USER
+        {
+            return Err(AppError::RateLimited {
+                retry_after: LOCKOUT_WINDOW / 1000,
+            });
+        }
+        let rec = self.store.user(&handle)?;
+        let ok = match &rec {
+            Some(r) => password_matches(password, &r.password_hash) && !r.user.disabled,
+            None => {
+                let _ = password_matches(password, decoy_hash());
+                false
+            }
+        };
+        match rec.filter(|_| ok) {
+            Some(r) => Ok(r),
+            None => {
+                self.store.begin()?;
+                match self.store.add_login_attempt(&subject, now) {
+                    Ok(()) => self.store.commit()?,
+                    Err(e) => {
+                        let _ = self.store.rollback();
+                        return Err(e.into());
+                    }
+                }
+                Err(AppError::BadCredentials)
+            }
+        }
+    }
+
     /// Check a password and start a session. `client` (the peer address)
     /// and the handle are each rate-limited; a refusal says when to retry.
     pub fn sign_in(&mut self, handle: &str, password: &str, client: &str) -> Result<NewSession> {

@@ -26,6 +26,7 @@ pub mod register;
 pub mod report;
 pub mod requirements;
 pub mod roadmap;
+pub mod signature;
 pub mod team;
 pub mod trace;
 pub mod wire;

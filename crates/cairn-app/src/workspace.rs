@@ -18,12 +18,17 @@ pub struct VerifyReport {
     pub head_seq: i64,
     /// The first break, if the chain does not verify.
     pub broken: Option<Break>,
+    /// Electronic signatures checked against their hashes, their audit
+    /// entries and the records they sign.
+    pub signatures: u64,
+    /// What is wrong with them (a record altered outside Cairn, say).
+    pub problems: Vec<String>,
     pub message: String,
 }
 
 impl VerifyReport {
     pub fn ok(&self) -> bool {
-        self.broken.is_none()
+        self.broken.is_none() && self.problems.is_empty()
     }
 }
 
@@ -503,14 +508,34 @@ impl App {
         if broken.is_none() {
             broken = v.finish(head_seq).err();
         }
-        let message = match &broken {
+        let (signatures, problems) = self.verify_signatures()?;
+        let mut message = match &broken {
             None => format!("audit trail intact: {} entries verified", v.checked),
             Some(b) => format!("audit trail broken: {b}"),
         };
+        if signatures > 0 || !problems.is_empty() {
+            if problems.is_empty() {
+                message.push_str(&format!(
+                    "; {signatures} electronic signature{} match their records",
+                    if signatures == 1 { "" } else { "s" }
+                ));
+            } else {
+                message.push_str(&format!(
+                    "\n{} problem{} with electronic signatures:",
+                    problems.len(),
+                    if problems.len() == 1 { "" } else { "s" }
+                ));
+                for p in &problems {
+                    message.push_str(&format!("\n  - {p}"));
+                }
+            }
+        }
         Ok(VerifyReport {
             checked: v.checked,
             head_seq,
             broken,
+            signatures,
+            problems,
             message,
         })
     }

@@ -19,6 +19,7 @@ pub mod lint;
 pub mod rank;
 pub mod ranking;
 pub mod register;
+pub mod signature;
 
 pub use account::{ApiToken, Comment, Membership, Role, User};
 pub use audit::{AuditEntry, Change};

@@ -14,6 +14,7 @@ mod migrate;
 pub mod postgres;
 pub mod register;
 pub mod reports;
+pub mod signatures;
 pub mod sql;
 pub mod sqlite;
 mod store;

@@ -52,6 +52,11 @@ const SQLITE: &[Migration] = &[
         name: "baselines",
         sql: include_str!("../migrations/sqlite/0008_baselines.sql"),
     },
+    Migration {
+        version: 9,
+        name: "signatures",
+        sql: include_str!("../migrations/sqlite/0009_signatures.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -94,6 +99,11 @@ const POSTGRES: &[Migration] = &[
         version: 8,
         name: "baselines",
         sql: include_str!("../migrations/postgres/0008_baselines.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "signatures",
+        sql: include_str!("../migrations/postgres/0009_signatures.sql"),
     },
 ];
 

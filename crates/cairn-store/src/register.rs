@@ -24,7 +24,7 @@ fn small(v: &Value, what: &str) -> Result<u8, StoreError> {
 }
 
 impl Store {
-    fn next_number(&mut self, table: &str) -> Result<i64, StoreError> {
+    pub(crate) fn next_number(&mut self, table: &str) -> Result<i64, StoreError> {
         let rows = self.b.query(
             &format!("SELECT COALESCE(MAX(number), 0) + 1 FROM {table}"),
             &[],

@@ -122,6 +122,18 @@ pub enum Command {
     /// Baselines: freeze a scope under a name; diff two baselines, or one against now.
     #[command(subcommand)]
     Baseline(BaselineCmd),
+    /// Sign an item or a baseline electronically (21 CFR Part 11): your password again, a
+    /// meaning, bound to exactly the content signed.
+    Sign(SignArgs),
+    /// The signatures of an item or a baseline, each valid while the content is unchanged.
+    Signatures {
+        /// An item key (or use --baseline).
+        key: Option<String>,
+        #[arg(long)]
+        baseline: Option<String>,
+        #[arg(long)]
+        product: Option<String>,
+    },
     /// Test evidence: JUnit reports per build, tests linked to the items they verify.
     #[command(subcommand)]
     Evidence(EvidenceCmd),
@@ -797,6 +809,26 @@ pub enum TokenCmd {
     List { handle: String },
     /// Revoke a token by its id.
     Revoke { handle: String, id: i64 },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SignArgs {
+    /// The item to sign (or use --baseline).
+    pub key: Option<String>,
+    /// Sign a baseline instead.
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// authorship, review, approval or responsibility.
+    #[arg(long)]
+    pub meaning: String,
+    #[arg(long, default_value = "")]
+    pub comment: String,
+    /// The account signing (default: the actor). The password is asked for on a terminal, or
+    /// read as one line from stdin.
+    #[arg(long)]
+    pub user: Option<String>,
+    #[arg(long)]
+    pub product: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

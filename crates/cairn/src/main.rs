@@ -317,6 +317,20 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Trace(a) => return quality_cmd::trace(&cli, a, o),
         Command::Gate(c) => return quality_cmd::gate(&cli, c, o),
         Command::Baseline(c) => return quality_cmd::baseline(&cli, c, o),
+        Command::Sign(a) => return quality_cmd::sign(&cli, a, o),
+        Command::Signatures {
+            key: k,
+            baseline,
+            product,
+        } => {
+            return quality_cmd::signatures(
+                &cli,
+                k.as_deref(),
+                baseline.as_deref(),
+                product.as_deref(),
+                o,
+            );
+        }
         Command::Serve(a) => return user_cmd::serve(&cli, a),
         Command::User(c) => return user_cmd::user(&cli, c, o),
         Command::Req(c) => return req_cmd::req(&cli, c, o),

@@ -484,6 +484,8 @@ pub fn verify(o: &mut dyn Write, f: Format, r: &VerifyReport) {
                 checked: u64,
                 head_seq: i64,
                 broken: &'a Option<cairn_core::audit::Break>,
+                signatures: u64,
+                problems: &'a [String],
                 message: &'a str,
             }
             json(
@@ -493,6 +495,8 @@ pub fn verify(o: &mut dyn Write, f: Format, r: &VerifyReport) {
                     checked: r.checked,
                     head_seq: r.head_seq,
                     broken: &r.broken,
+                    signatures: r.signatures,
+                    problems: &r.problems,
                     message: &r.message,
                 },
             );

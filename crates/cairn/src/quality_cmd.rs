@@ -1,7 +1,7 @@
 //! `cairn trace` (the traceability matrix), `cairn gate` (the Definition
 //! of Ready and of Done) and `cairn baseline`.
 
-use crate::cli::{BaselineCmd, Cli, Format, GateCmd, TraceArgs};
+use crate::cli::{BaselineCmd, Cli, Format, GateCmd, SignArgs, TraceArgs};
 use crate::output::{csv_out, json, line, short, table};
 use crate::{Failure, key, open, usage};
 use cairn_app::trace::{TraceMatrix, TraceRequest};
@@ -419,6 +419,126 @@ pub fn baseline(cli: &Cli, c: &BaselineCmd, o: &mut dyn Write) -> Result<u8, Fai
                     crate::output::raw(o, &cairn_report::doc::to_markdown(&doc, None));
                 }
             }
+        }
+    }
+    Ok(0)
+}
+
+fn sign_target(
+    key_arg: Option<&str>,
+    baseline: Option<&str>,
+    product: Option<&str>,
+) -> Result<cairn_app::signature::SignTarget, Failure> {
+    use cairn_app::signature::SignTarget;
+    match (key_arg, baseline) {
+        (Some(k), None) => Ok(SignTarget::Item(key(k)?)),
+        (None, Some(b)) => Ok(SignTarget::Baseline {
+            product: product.map(String::from),
+            name: b.to_string(),
+        }),
+        _ => Err(usage(
+            "name an item (KEY) or a baseline (--baseline NAME), not both",
+        )),
+    }
+}
+
+/// The signer's password, once: from the terminal, or one line of stdin.
+fn signing_password() -> Result<String, Failure> {
+    use std::io::{BufRead, IsTerminal};
+    let p = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password (to sign): ")
+            .map_err(|e| usage(format!("cannot read the password: {e}")))?
+    } else {
+        let mut s = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut s)
+            .map_err(|e| usage(format!("cannot read the password from stdin: {e}")))?;
+        s.trim_end_matches(['\n', '\r']).to_string()
+    };
+    if p.is_empty() {
+        return Err(usage(
+            "signing needs your password: type it when asked, or pipe it in on stdin",
+        ));
+    }
+    Ok(p)
+}
+
+fn show_signature(o: &mut dyn Write, s: &cairn_app::signature::SignatureView) {
+    let at = cairn_core::format_millis(s.signature.signed_at);
+    line(
+        o,
+        &format!(
+            "{} {} — {} ({}), {at}: \"{}\"{}",
+            s.signature.id,
+            if s.valid { "valid" } else { "INVALID" },
+            s.signature.printed_name,
+            s.signature.signer,
+            s.statement,
+            if s.signature.comment.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", s.signature.comment)
+            }
+        ),
+    );
+    line(
+        o,
+        &format!(
+            "    {} {}, content {}{}",
+            s.signature.meaning.as_str(),
+            s.signature.target,
+            &s.signature.content_hash[..16.min(s.signature.content_hash.len())],
+            if s.note.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", s.note)
+            }
+        ),
+    );
+}
+
+pub fn sign(cli: &Cli, a: &SignArgs, o: &mut dyn Write) -> Result<u8, Failure> {
+    let target = sign_target(
+        a.key.as_deref(),
+        a.baseline.as_deref(),
+        a.product.as_deref(),
+    )?;
+    let meaning = cairn_app::signature::meaning(&a.meaning)?;
+    let mut app = open(cli, false)?;
+    let password = signing_password()?;
+    let s = app.sign(&cairn_app::signature::SignRequest {
+        target,
+        meaning,
+        signer: a.user.clone(),
+        password,
+        comment: a.comment.clone(),
+    })?;
+    match cli.format {
+        Format::Json => json(o, &s),
+        _ if !cli.quiet => show_signature(o, &s),
+        _ => {}
+    }
+    Ok(0)
+}
+
+pub fn signatures(
+    cli: &Cli,
+    key_arg: Option<&str>,
+    baseline: Option<&str>,
+    product: Option<&str>,
+    o: &mut dyn Write,
+) -> Result<u8, Failure> {
+    let target = sign_target(key_arg, baseline, product)?;
+    let mut app = open(cli, false)?;
+    let sigs = app.signatures(&target)?;
+    match cli.format {
+        Format::Json => json(o, &sigs),
+        _ => {
+            for s in &sigs {
+                show_signature(o, s);
+            }
+            line(o, &format!("{} signature(s)", sigs.len()));
         }
     }
     Ok(0)

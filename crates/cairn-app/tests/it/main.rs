@@ -21,6 +21,7 @@ mod ranking;
 mod register;
 mod report;
 mod requirements;
+mod signature;
 mod trace;
 mod transactions;
 mod workflow;

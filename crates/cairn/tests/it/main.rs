@@ -1383,3 +1383,108 @@ fn gates_refuse_moves_and_explain_from_the_cli() {
         r.stderr
     );
 }
+
+#[test]
+fn baselines_and_signatures_from_the_cli() {
+    let d = demo();
+    let out = ok(
+        d.path(),
+        &[
+            "baseline",
+            "create",
+            "2026.3 scope",
+            "kind = requirement",
+            "--description",
+            "agreed",
+        ],
+    );
+    assert!(
+        out.contains("baseline \"2026.3 scope\" of PAY: 10 items"),
+        "{out}"
+    );
+    let r = cairn(d.path(), &["baseline", "create", "2026.3 scope"]);
+    assert_eq!(r.code, 2);
+    ok(
+        d.path(),
+        &[
+            "item",
+            "edit",
+            "PAY-1",
+            "--title",
+            "Screen merchants against EU and UN lists",
+        ],
+    );
+    let diff = ok(d.path(), &["baseline", "diff", "2026.3 scope"]);
+    assert!(
+        diff.contains("0 added, 0 removed, 1 changed, 9 unchanged"),
+        "{diff}"
+    );
+    assert!(diff.contains("| PAY-1 | title |"), "{diff}");
+    let r = cairn(
+        d.path(),
+        &["baseline", "diff", "2026.3 scope", "--out", "diff.html"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        std::fs::read_to_string(d.path().join("diff.html"))
+            .unwrap()
+            .contains("<table")
+    );
+    // Sign with the password on stdin.
+    let r = cairn_stdin(
+        d.path(),
+        &["user", "add", "freya", "--name", "Freya Nilsen"],
+        "a long passphrase\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = cairn_stdin(
+        d.path(),
+        &["sign", "PAY-93", "--meaning", "approval", "--user", "freya"],
+        "wrong\n",
+    );
+    assert_eq!(r.code, 2);
+    let r = cairn_stdin(
+        d.path(),
+        &["sign", "PAY-93", "--meaning", "approval", "--user", "freya"],
+        "a long passphrase\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("S-1 valid — Freya Nilsen (freya)"),
+        "{}",
+        r.stdout
+    );
+    let r = cairn_stdin(
+        d.path(),
+        &[
+            "sign",
+            "--baseline",
+            "2026.3 scope",
+            "--meaning",
+            "review",
+            "--user",
+            "freya",
+        ],
+        "a long passphrase\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = cairn(d.path(), &["sign", "PAY-93", "--meaning", "ok"]);
+    assert_eq!(r.code, 2);
+    ok(
+        d.path(),
+        &[
+            "item",
+            "edit",
+            "PAY-93",
+            "--title",
+            "Log and review card data access",
+        ],
+    );
+    let out = ok(d.path(), &["signatures", "PAY-93"]);
+    assert!(out.contains("S-1 INVALID"), "{out}");
+    let out = ok(d.path(), &["audit", "verify"]);
+    assert!(
+        out.contains("2 electronic signatures match their records"),
+        "{out}"
+    );
+}
