@@ -598,6 +598,36 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
             report_record,
         )
         .add(
+            Op::get("/baselines", "The product's baselines, oldest first", "Quality")
+                .param(PRODUCT)
+                .returns("object"),
+            baseline_list,
+        )
+        .add(
+            Op::post(
+                "/baselines",
+                "Freeze the items a query selects under a name (never changed afterwards)",
+                "Quality",
+            )
+            .body("NewBaseline")
+            .created("Baseline")
+            .role("member"),
+            baseline_create,
+        )
+        .add(
+            Op::get(
+                "/baselines/diff",
+                "What was added, removed and changed, field by field, from one baseline to another or to now; JSON, self-contained HTML or Markdown",
+                "Quality",
+            )
+            .param(PRODUCT)
+            .param(P::query("from", "The baseline to compare from."))
+            .param(P::query("to", "Another baseline (default: the items as they are now)."))
+            .param(P::query("format", "json (default), html or md."))
+            .returns("object"),
+            baseline_diff,
+        )
+        .add(
             Op::get(
                 "/audit/verify",
                 "Check the audit trail's hash chain (admins)",
@@ -705,6 +735,100 @@ async fn report_get(
             )
                 .into_response(),
             _ => axum::Json(v).into_response(),
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewBaselineBody {
+    pub product: Option<String>,
+    pub name: String,
+    pub query: Option<String>,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct BaselineParams {
+    pub product: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub format: Option<String>,
+}
+
+async fn baseline_list(
+    State(s): State<AppState>,
+    c: Creds,
+    Q(p): Q<BaselineParams>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let bs = app.baselines(p.product.as_deref())?;
+        Ok(axum::Json(json!({ "baselines": bs })).into_response())
+    })
+    .await
+}
+
+async fn baseline_create(
+    State(s): State<AppState>,
+    c: Creds,
+    Body(b): Body<NewBaselineBody>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let out = app.baseline_create(
+            b.product.as_deref(),
+            &b.name,
+            b.query.as_deref(),
+            &b.description,
+        )?;
+        Ok((StatusCode::CREATED, axum::Json(out)).into_response())
+    })
+    .await
+}
+
+async fn baseline_diff(
+    State(s): State<AppState>,
+    c: Creds,
+    Q(p): Q<BaselineParams>,
+) -> ApiResult<Response> {
+    let format = p.format.clone().unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "html" | "md") {
+        return Err(ApiError::bad_input(
+            "format",
+            format!("`{format}` is not a format; use json, html or md"),
+        ));
+    }
+    let from = p
+        .from
+        .clone()
+        .filter(|f| !f.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_input("from", "name the baseline to compare from"))?;
+    c.call(&s, None, move |app, _| {
+        let d = app.baseline_diff(
+            p.product.as_deref(),
+            &from,
+            p.to.as_deref().filter(|t| !t.trim().is_empty()),
+        )?;
+        Ok(match format.as_str() {
+            "html" => {
+                let mut r = (
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    cairn_report::doc::to_html(&d.doc(), None),
+                )
+                    .into_response();
+                r.headers_mut().insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(crate::reports::REPORT_CSP),
+                );
+                r
+            }
+            "md" => (
+                [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+                cairn_report::doc::to_markdown(&d.doc(), None),
+            )
+                .into_response(),
+            _ => axum::Json(d).into_response(),
         })
     })
     .await

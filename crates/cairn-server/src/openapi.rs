@@ -383,6 +383,23 @@ fn schemas() -> Value {
             "type": "object",
             "properties": { "token": { "$ref": "#/components/schemas/Token" }, "secret": { "type": "string", "description": "Shown once" } }
         },
+        "NewBaseline": {
+            "type": "object", "required": ["name"], "additionalProperties": false,
+            "properties": {
+                "product": { "type": "string" }, "name": { "type": "string" },
+                "query": { "type": "string", "description": "The items to freeze (default: kind = requirement)" },
+                "description": { "type": "string" }
+            }
+        },
+        "Baseline": {
+            "type": "object",
+            "properties": {
+                "product": { "type": "string" }, "name": { "type": "string" }, "query": { "type": "string" },
+                "description": { "type": "string" }, "created": { "type": "string" }, "actor": { "type": "string" },
+                "hash": { "type": "string", "description": "SHA-256 over its items' content hashes" },
+                "items": { "type": "integer" }
+            }
+        },
         "ProductList": { "type": "object", "properties": { "products": { "type": "array", "items": {
             "type": "object",
             "properties": { "prefix": { "type": "string" }, "name": { "type": "string" }, "role": { "type": "string" } }

@@ -3,6 +3,7 @@
 //! binary. Every page has its own URL; every change is a form that works
 //! without script, and the script only makes it quicker.
 
+mod baselines;
 mod layout;
 mod pages;
 mod reports;
@@ -41,6 +42,10 @@ pub fn routes() -> Router<AppState> {
         .route("/plan", get(pages::plan))
         .route("/reports", get(reports::reports))
         .route("/reports/exec/record", post(reports::record))
+        .route(
+            "/baselines",
+            get(baselines::baselines).post(baselines::create),
+        )
         .route("/items/new", get(pages::new_item_form))
         .route("/items", post(pages::create_item))
         .route("/items/{key}", get(pages::item_page))

@@ -1167,7 +1167,63 @@ fn gates_refuse_moves_with_a_422(s: &TestServer) {
     assert_eq!(r.body["state"], "done");
 }
 
+fn baselines_are_made_and_compared(s: &TestServer) {
+    let dev = Some(s.token("dev"));
+    let r = s.client.post(
+        &format!("{API}/baselines"),
+        dev,
+        &json!({ "product": "PAY", "name": "v1 stories", "query": "kind = story" }),
+        &[],
+    );
+    r.expect(201, "");
+    assert_eq!(r.body["hash"].as_str().unwrap().len(), 64);
+    // The same name again, an empty scope, a bad query: 400.
+    for body in [
+        json!({ "product": "PAY", "name": "v1 stories" }),
+        json!({ "product": "PAY", "name": "none", "query": "kind = spike" }),
+        json!({ "product": "PAY", "name": "bad", "query": "kind = = x" }),
+    ] {
+        let r = s.client.post(&format!("{API}/baselines"), dev, &body, &[]);
+        assert_eq!(r.status, 400, "{body}: {}", r.text);
+    }
+    s.create("PAY", "story", "Refund to a gift card");
+    let r = s.client.get(
+        &format!("{API}/baselines/diff?product=PAY&from=v1%20stories"),
+        dev,
+        &[],
+    );
+    r.expect(200, "");
+    assert_eq!(r.body["diff"]["added"].as_array().unwrap().len(), 1);
+    let r = s.client.get(
+        &format!("{API}/baselines/diff?product=PAY&from=v1%20stories&format=html"),
+        dev,
+        &[],
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        r.header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let r = s
+        .client
+        .get(&format!("{API}/baselines/diff?product=PAY"), dev, &[]);
+    r.expect(400, "invalid_input");
+    assert_eq!(r.body["error"]["field"], "from");
+    let r = s.client.get(
+        &format!("{API}/baselines/diff?product=PAY&from=v9"),
+        dev,
+        &[],
+    );
+    r.expect(404, "not_found");
+    let r = s
+        .client
+        .get(&format!("{API}/baselines?product=PAY"), dev, &[]);
+    assert_eq!(r.body["baselines"][0]["name"], "v1 stories");
+}
+
 both!(
+    baselines_are_made_and_compared,
     gates_refuse_moves_with_a_422,
     create_patch_and_delete_use_etags,
     moves_reorder_the_backlog,

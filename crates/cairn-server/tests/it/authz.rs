@@ -78,6 +78,9 @@ const TABLE: &[(&str, &str, &str, Scope)] = &[
     ("get", "/plan/critical-path", "stakeholder", Product),
     ("get", "/reports/{kind}", "stakeholder", Product),
     ("post", "/reports/exec/record", "member", Product),
+    ("get", "/baselines", "stakeholder", Product),
+    ("post", "/baselines", "member", Product),
+    ("get", "/baselines/diff", "stakeholder", Product),
     ("get", "/audit/verify", "admin", Global),
 ];
 
@@ -168,6 +171,14 @@ impl Fixtures {
 }
 
 /// Build the request for one operation, as `user`, naming product `p`.
+/// A number never handed out before in this process: names that must not
+/// repeat across the matrix's many requests.
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
 fn request(
     s: &TestServer,
     fx: &mut Fixtures,
@@ -256,6 +267,27 @@ fn request(
             None,
         ),
         ("get", "/reports/{kind}") => (format!("/reports/exec?product={p}"), None),
+        ("get", "/baselines") => (format!("/baselines?product={p}"), None),
+        ("post", "/baselines") => (
+            "/baselines".into(),
+            Some(
+                json!({ "product": p, "name": format!("scope {}", unique()), "query": "kind = story" }),
+            ),
+        ),
+        ("get", "/baselines/diff") => {
+            let b = format!("diff base {}", unique());
+            let r = s.client.post(
+                &format!("{API}/baselines"),
+                Some(s.token("admin")),
+                &json!({ "product": p, "name": b, "query": "kind = story" }),
+                &[],
+            );
+            assert_eq!(r.status, 201, "baseline for the diff: {}", r.text);
+            (
+                format!("/baselines/diff?product={p}&from={}", b.replace(' ', "%20")),
+                None,
+            )
+        }
         ("post", "/reports/exec/record") => (format!("/reports/exec/record?product={p}"), None),
         (_, path) if path.contains("{key}") => (path.replace("{key}", story(p)), None),
         (_, path) => {

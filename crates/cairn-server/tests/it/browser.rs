@@ -394,6 +394,47 @@ fn stakeholder_reads_and_comments_but_cannot_edit() {
 }
 
 /// The Reports page shows each report inside the app, with its charts and
+/// An owner freezes a baseline from the Baselines page, adds a story, and
+/// sees it in the comparison with now.
+#[test]
+fn owner_freezes_a_baseline_and_sees_what_changed() {
+    let srv = TestServer::start(Backend::Sqlite, "browser::baselines");
+    let base = srv.base_url().to_string();
+    let driver = Driver::start();
+    let s = driver.session().unwrap();
+    s.set_viewport_size(1280, 900).unwrap();
+    sign_in(&s, &base, "owner");
+    s.goto(&format!("{base}/baselines?product=PAY")).unwrap();
+    s.wait_for("main h1", WAIT).unwrap();
+    check_page(&s, "baselines: empty");
+    s.find("#nb-name")
+        .unwrap()
+        .send_keys("sprint 12 stories")
+        .unwrap();
+    s.find("#nb-query")
+        .unwrap()
+        .send_keys("kind = story")
+        .unwrap();
+    s.find("form.new-baseline button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    let notice = s.wait_for("p.notice", WAIT).unwrap().text().unwrap();
+    assert!(notice.contains("sprint 12 stories"), "{notice}");
+    let h = s.wait_for(".report h1", WAIT).unwrap().text().unwrap();
+    assert!(h.contains("compared with now"), "{h}");
+    // A story is added; the comparison lists it.
+    srv.create("PAY", "story", "Refund to a gift card");
+    s.goto(&format!(
+        "{base}/baselines?product=PAY&from=sprint%2012%20stories"
+    ))
+    .unwrap();
+    let text = s.wait_for(".report", WAIT).unwrap().text().unwrap();
+    assert!(text.contains("1 added"), "{text}");
+    check_page(&s, "baselines: diff");
+    shot(&s, "baselines-diff");
+}
+
 /// links to items; an owner records the exec report as sent.
 #[test]
 fn owner_reads_every_report_and_records_the_exec_report() {
