@@ -5,6 +5,7 @@
 //! - [`markdown`]: requirement intake from Markdown documents.
 //! - [`csv_req`]: requirement intake from CSV files.
 //! - [`junit`]: JUnit XML test reports from any runner.
+//! - [`reqif`]: ReqIF 1.x requirement interchange documents.
 //!
 //! The crate is pure: it never touches files, network, clock or randomness; callers pass text
 //! in and get records or errors with positions back. No parser panics on any input (property
@@ -18,6 +19,7 @@ pub mod gherkin;
 pub mod junit;
 pub mod markdown;
 mod record;
+pub mod reqif;
 
 pub use error::FormatError;
 pub use record::{RequirementRecord, TITLE_MAX};

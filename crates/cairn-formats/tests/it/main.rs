@@ -6,3 +6,4 @@ mod gherkin;
 mod junit;
 mod markdown;
 mod props;
+mod reqif;

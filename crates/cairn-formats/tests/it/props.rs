@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use cairn_formats::{csv_req, gherkin, junit, markdown};
+use cairn_formats::{csv_req, gherkin, junit, markdown, reqif};
 
 /// Text built from the pieces the parsers care about, so that the interesting paths are taken
 /// far more often than with uniformly random strings.
@@ -53,6 +53,13 @@ fn structured() -> impl Strategy<Value = String> {
         ),
         Just("<![CDATA[x]]>&amp;&lol;&#0;".to_string()),
         Just("<!DOCTYPE x [<!ENTITY a \"b\">]>".to_string()),
+        Just("<REQ-IF><CORE-CONTENT><REQ-IF-CONTENT>".to_string()),
+        Just("<SPEC-OBJECTS><SPEC-OBJECT IDENTIFIER=\"a\"><VALUES>".to_string()),
+        Just("<ATTRIBUTE-VALUE-XHTML><DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>d</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION><THE-VALUE><div>t<br/>u</div></THE-VALUE></ATTRIBUTE-VALUE-XHTML>".to_string()),
+        Just("</VALUES></SPEC-OBJECT></SPEC-OBJECTS>".to_string()),
+        Just("<SPEC-RELATIONS><SPEC-RELATION IDENTIFIER=\"r\"><SOURCE><SPEC-OBJECT-REF>a</SPEC-OBJECT-REF></SOURCE><TARGET><SPEC-OBJECT-REF>b</SPEC-OBJECT-REF></TARGET></SPEC-RELATION></SPEC-RELATIONS>".to_string()),
+        Just("<SPECIFICATIONS><SPECIFICATION IDENTIFIER=\"s\"><CHILDREN><SPEC-HIERARCHY IDENTIFIER=\"h\"><OBJECT><SPEC-OBJECT-REF>a</SPEC-OBJECT-REF></OBJECT></SPEC-HIERARCHY></CHILDREN></SPECIFICATION></SPECIFICATIONS>".to_string()),
+        Just("</REQ-IF-CONTENT></CORE-CONTENT></REQ-IF>".to_string()),
         "[ -~\u{e9}\u{1F600}\t]{0,12}",
     ];
     prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
@@ -63,6 +70,10 @@ fn check_all(text: &str) {
     let _ = gherkin::parse_acceptance(text);
     let _ = markdown::parse_markdown(text);
     let _ = csv_req::parse_csv(text);
+    if let Ok(r) = reqif::parse(text) {
+        let reqs = r.requirements();
+        assert_eq!(reqs.len(), r.objects.len());
+    }
     if let Ok(r) = junit::parse(text) {
         let lines = text.split('\n').count();
         for c in &r.cases {
