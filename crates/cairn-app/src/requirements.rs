@@ -27,6 +27,8 @@ use std::collections::HashMap;
 pub enum ReqFormat {
     Markdown,
     Csv,
+    /// ReqIF 1.x (DOORS, Polarion, Jama, Capella, RMF exports).
+    ReqIf,
 }
 
 impl ReqFormat {
@@ -37,6 +39,8 @@ impl ReqFormat {
             Some(ReqFormat::Markdown)
         } else if lower.ends_with(".csv") {
             Some(ReqFormat::Csv)
+        } else if lower.ends_with(".reqif") {
+            Some(ReqFormat::ReqIf)
         } else {
             None
         }
@@ -69,6 +73,14 @@ pub struct ImportReport {
     pub removed: Vec<ReqChange>,
     /// Items newly marked suspect by this import.
     pub suspects: Vec<Suspect>,
+    /// Relations the document states (ReqIF spec relations), made into
+    /// `relates` links: (from, to).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links_added: Vec<(String, String)>,
+    /// What the parser noticed without stopping (ReqIF references to
+    /// types the file does not define, say), as `line N: message`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A suspect mark with titles, for `cairn suspect list`.
@@ -132,17 +144,61 @@ pub fn document_name(path: &str) -> String {
     p.trim_start_matches("./").to_string()
 }
 
+/// A parsed requirements document.
+pub struct Parsed {
+    pub records: Vec<RequirementRecord>,
+    /// Relations between records, by their external ids: (from, to).
+    pub relations: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+}
+
 /// Parse a requirements document. Errors name the document and line.
 pub fn parse_document(
     document: &str,
     text: &str,
     format: ReqFormat,
 ) -> Result<Vec<RequirementRecord>> {
-    let parsed = match format {
-        ReqFormat::Markdown => cairn_formats::markdown::parse_markdown(text),
-        ReqFormat::Csv => cairn_formats::csv_req::parse_csv(text),
+    Ok(parse_full(document, text, format)?.records)
+}
+
+/// Parse a requirements document with its relations and warnings.
+pub fn parse_full(document: &str, text: &str, format: ReqFormat) -> Result<Parsed> {
+    let bad = |e: cairn_formats::FormatError| {
+        AppError::Invalid(format!("{document}: {e}; nothing was imported"))
     };
-    parsed.map_err(|e| AppError::Invalid(format!("{document}: {e}; nothing was imported")))
+    Ok(match format {
+        ReqFormat::Markdown => Parsed {
+            records: cairn_formats::markdown::parse_markdown(text).map_err(bad)?,
+            relations: Vec::new(),
+            warnings: Vec::new(),
+        },
+        ReqFormat::Csv => Parsed {
+            records: cairn_formats::csv_req::parse_csv(text).map_err(bad)?,
+            relations: Vec::new(),
+            warnings: Vec::new(),
+        },
+        ReqFormat::ReqIf => {
+            let r = cairn_formats::reqif::parse(text).map_err(bad)?;
+            if r.objects.is_empty() {
+                return crate::invalid(format!(
+                    "{document}: the ReqIF document holds no spec objects; nothing was imported"
+                ));
+            }
+            Parsed {
+                records: r.requirements(),
+                relations: r
+                    .relations
+                    .iter()
+                    .map(|l| (l.source.clone(), l.target.clone()))
+                    .collect(),
+                warnings: r
+                    .warnings
+                    .iter()
+                    .map(|w| format!("line {}: {}", w.line, w.message))
+                    .collect(),
+            }
+        }
+    })
 }
 
 impl App {
@@ -156,14 +212,54 @@ impl App {
     ) -> Result<ImportReport> {
         self.require_init()?;
         let document = document_name(path);
-        let records = parse_document(&document, text, format)?;
+        let parsed = parse_full(&document, text, format)?;
         let product = self.resolve_product(product)?;
         self.need(
             &product.prefix,
             cairn_core::Role::Owner,
             "import requirements",
         )?;
-        self.tx(|tx| import(tx, &document, &records, &product.prefix))
+        self.tx(|tx| {
+            let mut report = import(tx, &document, &parsed.records, &product.prefix)?;
+            // The document's relations, as links between its requirements.
+            let keys: HashMap<&str, &str> = report
+                .added
+                .iter()
+                .chain(&report.updated)
+                .chain(&report.unchanged)
+                .filter_map(|c| c.ext_id.as_deref().map(|x| (x, c.key.as_str())))
+                .collect();
+            let mut added = Vec::new();
+            for (from, to) in &parsed.relations {
+                let (Some(a), Some(b)) = (keys.get(from.as_str()), keys.get(to.as_str())) else {
+                    continue;
+                };
+                let (Ok(src), Ok(dst)) = (a.parse::<ItemKey>(), b.parse::<ItemKey>()) else {
+                    continue;
+                };
+                if src == dst {
+                    continue;
+                }
+                let link = cairn_core::Link {
+                    src,
+                    kind: cairn_core::LinkKind::Relates,
+                    dst,
+                };
+                if tx.store.insert_link(&link, tx.now)? {
+                    tx.audit(
+                        "link.add",
+                        &link.src.to_string(),
+                        Some(&link.dst.to_string()),
+                        &[Change::new(link.kind.as_str(), (), link.dst.to_string())],
+                        Some(&format!("imported from {document}")),
+                    )?;
+                    added.push((link.src.to_string(), link.dst.to_string()));
+                }
+            }
+            report.links_added = added;
+            report.warnings = parsed.warnings.clone();
+            Ok(report)
+        })
     }
 
     /// Every suspect mark, with titles.
@@ -343,6 +439,8 @@ fn import(
         unchanged: Vec::new(),
         removed: Vec::new(),
         suspects: Vec::new(),
+        links_added: Vec::new(),
+        warnings: Vec::new(),
     };
     let heading = |rec: &RequirementRecord| rec.heading_path.join(" > ");
     for (r, rec) in records.iter().enumerate() {

@@ -694,6 +694,7 @@ pub enum ReqCmd {
 pub enum ReqFormatArg {
     Md,
     Csv,
+    Reqif,
 }
 
 #[derive(Subcommand, Debug)]

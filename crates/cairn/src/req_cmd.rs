@@ -37,9 +37,10 @@ pub fn req(cli: &Cli, c: &ReqCmd, o: &mut dyn Write) -> Result<u8, Failure> {
             let format = match doc_format {
                 Some(ReqFormatArg::Md) => ReqFormat::Markdown,
                 Some(ReqFormatArg::Csv) => ReqFormat::Csv,
+                Some(ReqFormatArg::Reqif) => ReqFormat::ReqIf,
                 None => ReqFormat::from_path(&name).ok_or_else(|| {
                     usage(format!(
-                        "{name}: cannot tell the format from the file name; name it .md or .csv, or pass --as md|csv"
+                        "{name}: cannot tell the format from the file name; name it .md, .csv or .reqif, or pass --as md|csv|reqif"
                     ))
                 })?,
             };
@@ -117,6 +118,23 @@ fn import_report(o: &mut dyn Write, f: Format, r: &ImportReport) {
             r.suspects.len()
         ),
     );
+    if !r.links_added.is_empty() {
+        line(
+            o,
+            &format!(
+                "{} relation(s) linked: {}",
+                r.links_added.len(),
+                r.links_added
+                    .iter()
+                    .map(|(a, b)| format!("{a} relates {b}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    for w in &r.warnings {
+        eprintln!("warning: {}: {w}", r.document);
+    }
     let mut t = table(&["change", "key", "line", "id", "matched by", "title"]);
     let mut any = false;
     for (what, v) in groups {

@@ -407,4 +407,66 @@ both!(
     bad_documents_import_nothing,
     lint_finds_story_problems_with_spans_and_gherkin_lines,
     dupes_and_decompose,
+    reqif_files_import_whole,
 );
+
+const REQIF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/reqif");
+
+/// Every DOORS and RMF export in ../shared/data/reqif imports with every
+/// spec object and relation; again, it changes nothing; a file with a
+/// dangling relation imports nothing.
+fn reqif_files_import_whole(fx: &mut Fx) {
+    fx.workspace();
+    let mut names: Vec<String> = std::fs::read_dir(REQIF)
+        .unwrap_or_else(|e| panic!("{REQIF} is missing ({e}); it lives in shared/data/reqif"))
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".reqif"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 9);
+    let mut objects = 0;
+    let mut links = 0;
+    for n in &names {
+        let text = std::fs::read_to_string(format!("{REQIF}/{n}")).unwrap();
+        let doc = cairn_formats::reqif::parse(&text).unwrap();
+        let r = fx
+            .app
+            .req_import(n, &text, ReqFormat::ReqIf, None)
+            .unwrap_or_else(|e| panic!("{n}: {e}"));
+        assert_eq!(r.added.len(), doc.objects.len(), "{n}");
+        assert_eq!(r.links_added.len(), doc.relations.len(), "{n}");
+        assert_eq!(!r.warnings.is_empty(), !doc.warnings.is_empty(), "{n}");
+        objects += doc.objects.len();
+        links += doc.relations.len();
+    }
+    assert_eq!((objects, links), (13, 1));
+    assert_eq!(q(&mut fx.app, "kind = requirement").len(), 13);
+    assert_eq!(scalar(&mut fx.app, "SELECT COUNT(*) FROM links"), 1);
+    // Again: matched by identifier, nothing changes.
+    for n in &names {
+        let text = std::fs::read_to_string(format!("{REQIF}/{n}")).unwrap();
+        let r = fx.app.req_import(n, &text, ReqFormat::ReqIf, None).unwrap();
+        assert!(
+            r.added.is_empty() && r.updated.is_empty() && r.links_added.is_empty(),
+            "{n}"
+        );
+    }
+    // A relation to a spec object the file does not contain: nothing at all.
+    let text =
+        std::fs::read_to_string(format!("{REQIF}/org.eclipse.rmf-01_specRelationTest.reqif"))
+            .unwrap();
+    let target = cairn_formats::reqif::parse(&text).unwrap().relations[0]
+        .target
+        .clone();
+    let bad = text.replacen(&format!(">{target}<"), ">missing-object<", 1);
+    let audit = audit_count(&mut fx.app);
+    let e = fx
+        .app
+        .req_import("broken.reqif", &bad, ReqFormat::ReqIf, None)
+        .unwrap_err();
+    assert!(e.to_string().starts_with("broken.reqif: line "), "{e}");
+    assert!(e.to_string().contains("missing-object"), "{e}");
+    assert!(e.to_string().contains("nothing was imported"), "{e}");
+    assert_eq!(audit_count(&mut fx.app), audit);
+}
