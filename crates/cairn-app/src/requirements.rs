@@ -262,6 +262,92 @@ impl App {
         })
     }
 
+    /// Requirements as a ReqIF document: (the document, how many). Items
+    /// that came from a ReqIF file keep its identifiers, so the tool they
+    /// came from recognises them; the rest get `cairn-KEY`.
+    pub fn req_export(
+        &mut self,
+        product: Option<&str>,
+        query: Option<&str>,
+    ) -> Result<(String, usize)> {
+        self.require_init()?;
+        let product = self.resolve_product(product)?;
+        let q = query
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .unwrap_or("kind = requirement");
+        let compiled = self.compile_query(&format!(
+            "product = {} AND ({q}) ORDER BY key",
+            product.prefix
+        ))?;
+        let items = self.tx(|tx| crate::forecast::all(tx.store, &compiled))?;
+        if items.is_empty() {
+            return crate::invalid(format!(
+                "`{q}` matches no item of {}: there is nothing to export",
+                product.prefix
+            ));
+        }
+        let mut ext: HashMap<ItemKey, String> = HashMap::new();
+        for s in self.store.sources(None)? {
+            if s.document.to_ascii_lowercase().ends_with(".reqif")
+                && let Some(id) = s.ext_id
+            {
+                ext.insert(s.key, id);
+            }
+        }
+        let mut used = std::collections::HashSet::new();
+        let mut ids: HashMap<ItemKey, String> = HashMap::new();
+        for i in &items {
+            let id = ext
+                .get(&i.key)
+                .filter(|id| !used.contains(*id))
+                .cloned()
+                .unwrap_or_else(|| format!("cairn-{}", i.key));
+            used.insert(id.clone());
+            ids.insert(i.key.clone(), id);
+        }
+        let mut objects = Vec::new();
+        for i in &items {
+            let children = items
+                .iter()
+                .filter(|c| c.parent.as_ref() == Some(&i.key))
+                .map(|c| ids[&c.key].clone())
+                .collect();
+            objects.push(cairn_formats::reqif::OutObject {
+                id: ids[&i.key].clone(),
+                title: i.title.clone(),
+                text: if i.description.trim().is_empty() {
+                    i.title.clone()
+                } else {
+                    i.description.clone()
+                },
+                foreign_id: i.key.to_string(),
+                last_change: cairn_core::format_millis(i.updated),
+                children,
+            });
+        }
+        let mut relations = Vec::new();
+        for (l, _) in self.store.links(None)? {
+            if let (Some(a), Some(b)) = (ids.get(&l.src), ids.get(&l.dst)) {
+                relations.push((
+                    format!("cairn-link-{}-{}-{}", l.src, l.kind, l.dst),
+                    l.kind.as_str().to_string(),
+                    a.clone(),
+                    b.clone(),
+                ));
+            }
+        }
+        let n = objects.len();
+        let doc = cairn_formats::reqif::OutDocument {
+            title: format!("{} requirements", product.name),
+            specification: format!("{} requirements", product.name),
+            created: cairn_core::format_millis(self.now()),
+            objects,
+            relations,
+        };
+        Ok((cairn_formats::reqif::write(&doc), n))
+    }
+
     /// Every suspect mark, with titles.
     pub fn suspect_list(&mut self) -> Result<Vec<SuspectView>> {
         self.require_init()?;

@@ -708,3 +708,232 @@ mod tests {
         assert_eq!(r.requirements().len(), 2);
     }
 }
+
+/// A requirement to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutObject {
+    /// The spec object's IDENTIFIER (kept stable across exports).
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    /// The requirement's key in the exporting tool (`ReqIF.ForeignID`).
+    pub foreign_id: String,
+    /// When it last changed (RFC 3339).
+    pub last_change: String,
+    /// Identifiers of the objects below it in the specification.
+    pub children: Vec<String>,
+}
+
+/// A document to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutDocument {
+    pub title: String,
+    pub specification: String,
+    /// When written (RFC 3339).
+    pub created: String,
+    pub objects: Vec<OutObject>,
+    /// (identifier, relation type name, source object id, target object id)
+    pub relations: Vec<(String, String, String, String)>,
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Write a ReqIF 1.2 document (the 2011 namespace): one spec object type with
+/// `ReqIF.Name` (string), `ReqIF.Text` (XHTML, one paragraph per line) and
+/// `ReqIF.ForeignID` (string); one specification whose hierarchy follows each
+/// object's children (objects nobody lists as a child are its top level); one
+/// relation type per relation name.
+pub fn write(d: &OutDocument) -> String {
+    use std::fmt::Write as _;
+    let mut x = String::new();
+    let c = esc(&d.created);
+    let _ = write!(
+        x,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<REQ-IF xmlns=\"http://www.omg.org/spec/ReqIF/20110401/reqif.xsd\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n  <THE-HEADER>\n    <REQ-IF-HEADER IDENTIFIER=\"cairn-header\">\n      <CREATION-TIME>{c}</CREATION-TIME>\n      <REQ-IF-TOOL-ID>Cairn</REQ-IF-TOOL-ID>\n      <REQ-IF-VERSION>1.0</REQ-IF-VERSION>\n      <SOURCE-TOOL-ID>Cairn</SOURCE-TOOL-ID>\n      <TITLE>{}</TITLE>\n    </REQ-IF-HEADER>\n  </THE-HEADER>\n  <CORE-CONTENT>\n    <REQ-IF-CONTENT>\n",
+        esc(&d.title)
+    );
+    let _ = write!(
+        x,
+        "      <DATATYPES>\n        <DATATYPE-DEFINITION-STRING IDENTIFIER=\"cairn-dt-string\" LAST-CHANGE=\"{c}\" LONG-NAME=\"String\" MAX-LENGTH=\"100000\"/>\n        <DATATYPE-DEFINITION-XHTML IDENTIFIER=\"cairn-dt-xhtml\" LAST-CHANGE=\"{c}\" LONG-NAME=\"XHTML\"/>\n      </DATATYPES>\n      <SPEC-TYPES>\n        <SPEC-OBJECT-TYPE IDENTIFIER=\"cairn-type-requirement\" LAST-CHANGE=\"{c}\" LONG-NAME=\"Requirement\">\n          <SPEC-ATTRIBUTES>\n"
+    );
+    for (id, name, kind) in [
+        ("cairn-attr-name", "ReqIF.Name", "STRING"),
+        ("cairn-attr-text", "ReqIF.Text", "XHTML"),
+        ("cairn-attr-foreign-id", "ReqIF.ForeignID", "STRING"),
+    ] {
+        let dt = if kind == "STRING" {
+            "cairn-dt-string"
+        } else {
+            "cairn-dt-xhtml"
+        };
+        let _ = write!(
+            x,
+            "            <ATTRIBUTE-DEFINITION-{kind} IDENTIFIER=\"{id}\" LAST-CHANGE=\"{c}\" LONG-NAME=\"{name}\">\n              <TYPE><DATATYPE-DEFINITION-{kind}-REF>{dt}</DATATYPE-DEFINITION-{kind}-REF></TYPE>\n            </ATTRIBUTE-DEFINITION-{kind}>\n"
+        );
+    }
+    x.push_str("          </SPEC-ATTRIBUTES>\n        </SPEC-OBJECT-TYPE>\n");
+    let _ = writeln!(
+        x,
+        "        <SPECIFICATION-TYPE IDENTIFIER=\"cairn-type-specification\" LAST-CHANGE=\"{c}\" LONG-NAME=\"Specification\"/>"
+    );
+    let mut rel_types: Vec<&str> = d.relations.iter().map(|r| r.1.as_str()).collect();
+    rel_types.sort_unstable();
+    rel_types.dedup();
+    let rel_type_id = |name: &str| format!("cairn-type-relation-{}", esc(name));
+    for t in &rel_types {
+        let _ = writeln!(
+            x,
+            "        <SPEC-RELATION-TYPE IDENTIFIER=\"{}\" LAST-CHANGE=\"{c}\" LONG-NAME=\"{}\"/>",
+            rel_type_id(t),
+            esc(t)
+        );
+    }
+    x.push_str("      </SPEC-TYPES>\n      <SPEC-OBJECTS>\n");
+    for o in &d.objects {
+        let paras: String = o
+            .text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| format!("<xhtml:p>{}</xhtml:p>", esc(l.trim())))
+            .collect();
+        let _ = write!(
+            x,
+            "        <SPEC-OBJECT IDENTIFIER=\"{}\" LAST-CHANGE=\"{}\">\n          <TYPE><SPEC-OBJECT-TYPE-REF>cairn-type-requirement</SPEC-OBJECT-TYPE-REF></TYPE>\n          <VALUES>\n            <ATTRIBUTE-VALUE-STRING THE-VALUE=\"{}\"><DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>cairn-attr-name</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION></ATTRIBUTE-VALUE-STRING>\n            <ATTRIBUTE-VALUE-XHTML><DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>cairn-attr-text</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION><THE-VALUE><xhtml:div>{paras}</xhtml:div></THE-VALUE></ATTRIBUTE-VALUE-XHTML>\n            <ATTRIBUTE-VALUE-STRING THE-VALUE=\"{}\"><DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>cairn-attr-foreign-id</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION></ATTRIBUTE-VALUE-STRING>\n          </VALUES>\n        </SPEC-OBJECT>\n",
+            esc(&o.id),
+            esc(&o.last_change),
+            esc(&o.title),
+            esc(&o.foreign_id)
+        );
+    }
+    x.push_str("      </SPEC-OBJECTS>\n      <SPEC-RELATIONS>\n");
+    for (id, t, s, tg) in &d.relations {
+        let _ = write!(
+            x,
+            "        <SPEC-RELATION IDENTIFIER=\"{}\" LAST-CHANGE=\"{c}\">\n          <TYPE><SPEC-RELATION-TYPE-REF>{}</SPEC-RELATION-TYPE-REF></TYPE>\n          <SOURCE><SPEC-OBJECT-REF>{}</SPEC-OBJECT-REF></SOURCE>\n          <TARGET><SPEC-OBJECT-REF>{}</SPEC-OBJECT-REF></TARGET>\n        </SPEC-RELATION>\n",
+            esc(id),
+            rel_type_id(t),
+            esc(s),
+            esc(tg)
+        );
+    }
+    let _ = write!(
+        x,
+        "      </SPEC-RELATIONS>\n      <SPECIFICATIONS>\n        <SPECIFICATION IDENTIFIER=\"cairn-specification\" LAST-CHANGE=\"{c}\" LONG-NAME=\"{}\">\n          <TYPE><SPECIFICATION-TYPE-REF>cairn-type-specification</SPECIFICATION-TYPE-REF></TYPE>\n          <CHILDREN>\n",
+        esc(&d.specification)
+    );
+    let by_id: HashMap<&str, &OutObject> = d.objects.iter().map(|o| (o.id.as_str(), o)).collect();
+    let is_child: HashSet<&str> = d
+        .objects
+        .iter()
+        .flat_map(|o| o.children.iter().map(String::as_str))
+        .filter(|c| by_id.contains_key(c))
+        .collect();
+    fn node(
+        x: &mut String,
+        o: &OutObject,
+        by_id: &HashMap<&str, &OutObject>,
+        depth: usize,
+        seen: &mut HashSet<String>,
+    ) {
+        use std::fmt::Write as _;
+        if !seen.insert(o.id.clone()) {
+            return;
+        }
+        let pad = "  ".repeat(6 + depth);
+        let _ = write!(
+            x,
+            "{pad}<SPEC-HIERARCHY IDENTIFIER=\"{}-node\" LAST-CHANGE=\"{}\">\n{pad}  <OBJECT><SPEC-OBJECT-REF>{}</SPEC-OBJECT-REF></OBJECT>\n",
+            esc(&o.id),
+            esc(&o.last_change),
+            esc(&o.id)
+        );
+        let kids: Vec<&&OutObject> = o
+            .children
+            .iter()
+            .filter_map(|c| by_id.get(c.as_str()))
+            .collect();
+        if !kids.is_empty() {
+            let _ = writeln!(x, "{pad}  <CHILDREN>");
+            for k in kids {
+                node(x, k, by_id, depth + 2, seen);
+            }
+            let _ = writeln!(x, "{pad}  </CHILDREN>");
+        }
+        let _ = writeln!(x, "{pad}</SPEC-HIERARCHY>");
+    }
+    let mut seen = HashSet::new();
+    for o in d
+        .objects
+        .iter()
+        .filter(|o| !is_child.contains(o.id.as_str()))
+    {
+        node(&mut x, o, &by_id, 0, &mut seen);
+    }
+    x.push_str("          </CHILDREN>\n        </SPECIFICATION>\n      </SPECIFICATIONS>\n    </REQ-IF-CONTENT>\n  </CORE-CONTENT>\n</REQ-IF>\n");
+    x
+}
+
+#[cfg(test)]
+mod write_tests {
+    use super::*;
+
+    #[test]
+    fn written_documents_read_back_the_same() {
+        let d = OutDocument {
+            title: "Payments & refunds".into(),
+            specification: "PAY requirements".into(),
+            created: "2026-11-23T10:00:00Z".into(),
+            objects: vec![
+                OutObject {
+                    id: "cairn-PAY-1".into(),
+                    title: "Refunds <partial>".into(),
+                    text: "The clerk shall refund part of a payment.\nWithin 180 days & no fee."
+                        .into(),
+                    foreign_id: "PAY-1".into(),
+                    last_change: "2026-11-20T10:00:00Z".into(),
+                    children: vec!["cairn-PAY-2".into()],
+                },
+                OutObject {
+                    id: "cairn-PAY-2".into(),
+                    title: "Refund \"reasons\"".into(),
+                    text: "Every refund shall carry a reason.".into(),
+                    foreign_id: "PAY-2".into(),
+                    last_change: "2026-11-21T10:00:00Z".into(),
+                    children: vec![],
+                },
+            ],
+            relations: vec![(
+                "cairn-rel-1".into(),
+                "relates".into(),
+                "cairn-PAY-2".into(),
+                "cairn-PAY-1".into(),
+            )],
+        };
+        let text = write(&d);
+        let r = parse(&text).unwrap();
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        assert_eq!(r.title.as_deref(), Some("Payments & refunds"));
+        let reqs = r.requirements();
+        assert_eq!(reqs.len(), 2);
+        assert_eq!(reqs[0].title, "Refunds <partial>");
+        assert_eq!(reqs[0].text, d.objects[0].text);
+        assert_eq!(reqs[1].title, "Refund \"reasons\"");
+        assert_eq!(
+            reqs[1].heading_path,
+            vec!["PAY requirements", "Refunds <partial>"]
+        );
+        assert_eq!(r.relations[0].type_name.as_deref(), Some("relates"));
+        assert_eq!(
+            (
+                r.relations[0].source.as_str(),
+                r.relations[0].target.as_str()
+            ),
+            ("cairn-PAY-2", "cairn-PAY-1")
+        );
+    }
+}

@@ -666,18 +666,29 @@ pub struct SprintArgs {
 #[derive(Subcommand, Debug)]
 pub enum ReqCmd {
     /// Import requirements from a Markdown document (numbered items and
-    /// "shall"/"must" sentences under headings) or a CSV file (a text
-    /// column, optional id, title and section). Importing the same file
-    /// again updates the requirements it holds and marks items linked to
-    /// changed ones suspect.
+    /// "shall"/"must" sentences under headings), a CSV file (a text
+    /// column, optional id, title and section) or a ReqIF file. Importing
+    /// the same file again updates the requirements it holds and marks
+    /// items linked to changed ones suspect.
     Import {
         file: PathBuf,
         /// The product new requirements go into (default: the only product).
         #[arg(long)]
         product: Option<String>,
-        /// The document format, when the file name does not say (.md, .csv).
+        /// The document format, when the file name does not say (.md, .csv, .reqif).
         #[arg(long = "as", id = "doc_format", value_enum)]
         doc_format: Option<ReqFormatArg>,
+    },
+    /// Export requirements as ReqIF 1.2, for DOORS, Polarion, Jama or Capella: title, text
+    /// and key of each, their hierarchy and the links between them.
+    Export {
+        /// Which items (default: kind = requirement).
+        query: Option<String>,
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        product: Option<String>,
     },
     /// Classify requirements as functional or non-functional, with the NFR
     /// class (security, performance, usability, ...) and a confidence.

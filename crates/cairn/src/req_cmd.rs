@@ -51,6 +51,26 @@ pub fn req(cli: &Cli, c: &ReqCmd, o: &mut dyn Write) -> Result<u8, Failure> {
                 import_report(o, fmt, &r);
             }
         }
+        ReqCmd::Export {
+            query,
+            out,
+            product,
+        } => {
+            let mut app = open(cli, false)?;
+            let (text, n) = app.req_export(product.as_deref(), query.as_deref())?;
+            match out {
+                Some(p) => {
+                    std::fs::write(p, &text).map_err(|e| Failure {
+                        code: 3,
+                        message: format!("cannot write {}: {e}", p.display()),
+                    })?;
+                    if !cli.quiet {
+                        eprintln!("wrote {} ({n} requirements)", p.display());
+                    }
+                }
+                None => crate::output::raw(o, &text),
+            }
+        }
         ReqCmd::Classify { query, text } => {
             let rows = match text {
                 Some(t) => {

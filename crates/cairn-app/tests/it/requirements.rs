@@ -408,6 +408,7 @@ both!(
     lint_finds_story_problems_with_spans_and_gherkin_lines,
     dupes_and_decompose,
     reqif_files_import_whole,
+    reqif_export_then_import_gives_the_same_requirements,
 );
 
 const REQIF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/reqif");
@@ -469,4 +470,84 @@ fn reqif_files_import_whole(fx: &mut Fx) {
     assert!(e.to_string().contains("missing-object"), "{e}");
     assert!(e.to_string().contains("nothing was imported"), "{e}");
     assert_eq!(audit_count(&mut fx.app), audit);
+}
+
+/// Import every shared ReqIF file, export the product, import the export
+/// into another product: the same requirements (titles and texts) and the
+/// same relations come back, and a second import of the export changes
+/// nothing.
+fn reqif_export_then_import_gives_the_same_requirements(fx: &mut Fx) {
+    fx.workspace();
+    let mut names: Vec<String> = std::fs::read_dir(REQIF)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".reqif"))
+        .collect();
+    names.sort();
+    for n in &names {
+        let text = std::fs::read_to_string(format!("{REQIF}/{n}")).unwrap();
+        fx.app.req_import(n, &text, ReqFormat::ReqIf, None).unwrap();
+    }
+    // And one written in Cairn, with a relation and a parent.
+    let a = fx.add(
+        Kind::Requirement,
+        "Refunds shall be partial or full & <fast>",
+    );
+    let b = fx.add(Kind::Requirement, "Refund reasons shall be kept");
+    fx.app.link(&b, "relates", &a, None).unwrap();
+    let (xml, n) = fx.app.req_export(Some("PAY"), None).unwrap();
+    assert_eq!(n, 15);
+    fx.app.product_add("RT", "Round trip").unwrap();
+    let r = fx
+        .app
+        .req_import("pay-export.reqif", &xml, ReqFormat::ReqIf, Some("RT"))
+        .unwrap();
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(r.added.len(), 15);
+    let content = |app: &mut cairn_app::App, p: &str| {
+        let mut v: Vec<(String, String)> = app
+            .query_items(
+                &format!("product = {p} AND kind = requirement"),
+                cairn_store::Page {
+                    limit: 1000,
+                    offset: 0,
+                },
+            )
+            .unwrap()
+            .into_iter()
+            .map(|i| {
+                let text = if i.description.is_empty() {
+                    i.title.clone()
+                } else {
+                    i.description.clone()
+                };
+                (i.title, text)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(content(&mut fx.app, "PAY"), content(&mut fx.app, "RT"));
+    let links = |app: &mut cairn_app::App, p: &str| {
+        scalar(
+            app,
+            &format!(
+                "SELECT COUNT(*) FROM links l JOIN items s ON s.id = l.src_id JOIN products x ON x.id = s.product_id WHERE x.prefix = '{p}'"
+            ),
+        )
+    };
+    assert_eq!(links(&mut fx.app, "PAY"), 2);
+    assert_eq!(links(&mut fx.app, "RT"), 2);
+    let again = fx
+        .app
+        .req_import("pay-export.reqif", &xml, ReqFormat::ReqIf, Some("RT"))
+        .unwrap();
+    assert!(again.added.is_empty() && again.updated.is_empty());
+    // Items from a ReqIF file keep its identifiers in the export.
+    assert!(
+        xml.contains("_1_173759ff-cc02-4b85-8c95-457b785181b9"),
+        "DOORS identifiers are kept"
+    );
+    assert!(fx.app.req_export(Some("PAY"), Some("kind = bug")).is_err());
 }

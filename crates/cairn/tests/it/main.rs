@@ -1488,3 +1488,40 @@ fn baselines_and_signatures_from_the_cli() {
         "{out}"
     );
 }
+
+#[test]
+fn reqif_import_and_export_from_the_cli() {
+    let d = workspace();
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/reqif/org.eclipse.rmf-01_specRelationTest.reqif"
+    );
+    let out = ok(d.path(), &["req", "import", sample]);
+    assert!(out.contains("2 added"), "{out}");
+    assert!(
+        out.contains("1 relation(s) linked: PAY-1 relates PAY-2")
+            || out.contains("relation(s) linked"),
+        "{out}"
+    );
+    let r = cairn(d.path(), &["req", "export", "--out", "pay.reqif"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    ok(d.path(), &["product", "add", "RT", "Round trip"]);
+    let out = ok(d.path(), &["req", "import", "pay.reqif", "--product", "RT"]);
+    assert!(
+        out.contains("2 added") && out.contains("relation(s) linked"),
+        "{out}"
+    );
+    // A dangling relation: exit 2, the relation named, nothing imported.
+    let text = std::fs::read_to_string(d.path().join("pay.reqif")).unwrap();
+    let bad = text.replacen(
+        "<TARGET><SPEC-OBJECT-REF>",
+        "<TARGET><SPEC-OBJECT-REF>gone-",
+        1,
+    );
+    std::fs::write(d.path().join("bad.reqif"), bad).unwrap();
+    let r = cairn(d.path(), &["req", "import", "bad.reqif", "--product", "RT"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("dangling reference"), "{}", r.stderr);
+    let r = cairn(d.path(), &["req", "export", "kind = bug"]);
+    assert_eq!(r.code, 2);
+}
