@@ -937,3 +937,105 @@ mod write_tests {
         );
     }
 }
+
+/// The most a `.reqifz` archive's ReqIF document may unpack to (a guard against ZIP bombs).
+pub const MAX_UNZIPPED: u64 = 256 * 1024 * 1024;
+
+/// The ReqIF document inside a `.reqifz` archive (a ZIP holding one `.reqif` file, and
+/// perhaps images it refers to): its name in the archive and its text.
+pub fn unzip_reqifz(bytes: &[u8]) -> Result<(String, String), FormatError> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
+        FormatError::whole(format!(
+            "not a .reqifz archive (a ZIP file holding a .reqif document): {e}"
+        ))
+    })?;
+    let names: Vec<String> = z
+        .file_names()
+        .filter(|n| n.to_ascii_lowercase().ends_with(".reqif"))
+        .map(str::to_string)
+        .collect();
+    let name = match names.as_slice() {
+        [one] => one.clone(),
+        [] => {
+            return Err(FormatError::whole(
+                "the archive holds no .reqif document; nothing was imported",
+            ));
+        }
+        many => {
+            return Err(FormatError::whole(format!(
+                "the archive holds {} ReqIF documents ({}); unpack it and import them one at a time",
+                many.len(),
+                many.join(", ")
+            )));
+        }
+    };
+    let entry = z
+        .by_name(&name)
+        .map_err(|e| FormatError::whole(format!("cannot read {name} in the archive: {e}")))?;
+    if entry.size() > MAX_UNZIPPED {
+        return Err(FormatError::whole(format!(
+            "{name} unpacks to {} bytes, more than the {} allowed; nothing was imported",
+            entry.size(),
+            MAX_UNZIPPED
+        )));
+    }
+    let mut buf = Vec::new();
+    entry
+        .take(MAX_UNZIPPED + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| FormatError::whole(format!("cannot unpack {name}: {e}")))?;
+    if buf.len() as u64 > MAX_UNZIPPED {
+        return Err(FormatError::whole(format!(
+            "{name} unpacks to more than {MAX_UNZIPPED} bytes; nothing was imported"
+        )));
+    }
+    let text = String::from_utf8(buf).map_err(|e| {
+        FormatError::whole(format!(
+            "{name} is not UTF-8 text (byte {}); ReqIF documents are UTF-8 XML",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok((name, text))
+}
+
+/// A `.reqifz` archive holding one ReqIF document.
+pub fn zip_reqifz(name: &str, text: &str) -> Result<Vec<u8>, FormatError> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let fail =
+        |e: &dyn std::fmt::Display| FormatError::whole(format!("cannot write the archive: {e}"));
+    w.start_file(name, opts).map_err(|e| fail(&e))?;
+    w.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
+    let c = w.finish().map_err(|e| fail(&e))?;
+    Ok(c.into_inner())
+}
+
+#[cfg(test)]
+mod zip_tests {
+    use super::*;
+
+    #[test]
+    fn archives_round_trip_and_odd_ones_are_refused() {
+        let z = zip_reqifz("pay.reqif", "<REQ-IF/>").unwrap();
+        assert_eq!(
+            unzip_reqifz(&z).unwrap(),
+            ("pay.reqif".to_string(), "<REQ-IF/>".to_string())
+        );
+        assert!(
+            unzip_reqifz(b"not a zip")
+                .unwrap_err()
+                .message
+                .contains("not a .reqifz")
+        );
+        let other = zip_reqifz("notes.txt", "x").unwrap();
+        assert!(
+            unzip_reqifz(&other)
+                .unwrap_err()
+                .message
+                .contains("no .reqif")
+        );
+    }
+}

@@ -34,17 +34,27 @@ pub fn req(cli: &Cli, c: &ReqCmd, o: &mut dyn Write) -> Result<u8, Failure> {
             doc_format,
         } => {
             let name = file.display().to_string();
+            let zipped = name.to_ascii_lowercase().ends_with(".reqifz");
             let format = match doc_format {
                 Some(ReqFormatArg::Md) => ReqFormat::Markdown,
                 Some(ReqFormatArg::Csv) => ReqFormat::Csv,
                 Some(ReqFormatArg::Reqif) => ReqFormat::ReqIf,
+                None if zipped => ReqFormat::ReqIf,
                 None => ReqFormat::from_path(&name).ok_or_else(|| {
                     usage(format!(
-                        "{name}: cannot tell the format from the file name; name it .md, .csv or .reqif, or pass --as md|csv|reqif"
+                        "{name}: cannot tell the format from the file name; name it .md, .csv, .reqif or .reqifz, or pass --as md|csv|reqif"
                     ))
                 })?,
             };
-            let text = read(file)?;
+            let text = if zipped {
+                let bytes =
+                    std::fs::read(file).map_err(|e| usage(format!("cannot read {name}: {e}")))?;
+                cairn_formats::reqif::unzip_reqifz(&bytes)
+                    .map_err(|e| usage(format!("{name}: {e}")))?
+                    .1
+            } else {
+                read(file)?
+            };
             let mut app = open(cli, false)?;
             let r = app.req_import(&name, &text, format, product.as_deref())?;
             if !cli.quiet {
@@ -60,7 +70,24 @@ pub fn req(cli: &Cli, c: &ReqCmd, o: &mut dyn Write) -> Result<u8, Failure> {
             let (text, n) = app.req_export(product.as_deref(), query.as_deref())?;
             match out {
                 Some(p) => {
-                    std::fs::write(p, &text).map_err(|e| Failure {
+                    let zipped = p
+                        .extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| e.eq_ignore_ascii_case("reqifz"));
+                    let bytes = if zipped {
+                        let inner = p
+                            .file_stem()
+                            .and_then(|s| s.to_str())
+                            .map(|s| format!("{s}.reqif"))
+                            .unwrap_or_else(|| "requirements.reqif".into());
+                        cairn_formats::reqif::zip_reqifz(&inner, &text).map_err(|e| Failure {
+                            code: 3,
+                            message: e.to_string(),
+                        })?
+                    } else {
+                        text.into_bytes()
+                    };
+                    std::fs::write(p, &bytes).map_err(|e| Failure {
                         code: 3,
                         message: format!("cannot write {}: {e}", p.display()),
                     })?;
