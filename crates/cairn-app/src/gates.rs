@@ -183,6 +183,26 @@ impl App {
                         check(rule, bad.is_empty(), bad.join("; "))
                     }
                 }
+                Rule::Approved => {
+                    let now = cairn_core::baseline::Frozen::of(item).hash();
+                    let sigs = self.store.signatures_of("item", &key.to_string())?;
+                    let approvals: Vec<_> = sigs
+                        .iter()
+                        .filter(|s| s.meaning == cairn_core::signature::Meaning::Approval)
+                        .collect();
+                    let valid = approvals
+                        .iter()
+                        .any(|s| s.content_hash == now && s.compute_hash() == s.hash);
+                    check(
+                        rule,
+                        valid,
+                        if approvals.is_empty() {
+                            format!("nobody has approved {key}: `cairn sign {key} --meaning approval`")
+                        } else {
+                            format!("{key} changed after its approval ({}); it needs approving again: `cairn sign {key} --meaning approval`", approvals.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", "))
+                        },
+                    )
+                }
                 Rule::Traced => {
                     let mut traced = false;
                     let mut node = Some(item.clone());

@@ -55,7 +55,8 @@ debt = ["task"]
 # The Definition of Ready and of Done, enforced: a move into a guarded
 # state is refused while a rule fails, unless an owner overrides it with a
 # reason (kept in the audit trail). Rules: acceptance, estimated, assigned,
-# no-lint-errors, no-open-blockers, children-done, tests-passed, traced.
+# no-lint-errors, no-open-blockers, children-done, tests-passed, traced,
+# approved.
 # [gates.ready]
 # states = ["in-progress"]
 # [gates.ready.rules]

@@ -37,6 +37,9 @@ pub enum Rule {
     TestsPassed,
     /// It traces to a requirement: below one, or linked by `implements`.
     Traced,
+    /// A valid electronic signature with the meaning "approval": signed,
+    /// and unchanged since.
+    Approved,
 }
 
 impl Rule {
@@ -49,6 +52,7 @@ impl Rule {
         Rule::ChildrenDone,
         Rule::TestsPassed,
         Rule::Traced,
+        Rule::Approved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +65,7 @@ impl Rule {
             Rule::ChildrenDone => "children-done",
             Rule::TestsPassed => "tests-passed",
             Rule::Traced => "traced",
+            Rule::Approved => "approved",
         }
     }
 
@@ -79,6 +84,7 @@ impl Rule {
             Rule::ChildrenDone => "every child is done",
             Rule::TestsPassed => "tests verify it and all passed in their latest run",
             Rule::Traced => "it traces to a requirement",
+            Rule::Approved => "someone approved it (a signature) and it has not changed since",
         }
     }
 }

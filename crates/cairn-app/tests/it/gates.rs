@@ -262,7 +262,61 @@ fn gate_checks_cover_a_release_and_bad_configs_are_refused(fx: &mut Fx) {
     }
 }
 
+fn done_needs_a_valid_approval(fx: &mut Fx) {
+    fx.workspace();
+    let base = cairn_core::config::DEFAULT_CONFIG.to_string();
+    fx.app
+        .config_apply(
+            &format!("{base}\n[gates.done]\nstates = [\"done\"]\n[gates.done.rules]\nall = [\"approved\"]\n"),
+            None,
+        )
+        .unwrap();
+    fx.app
+        .user_add("freya", "Freya Nilsen", None, "a long passphrase", false)
+        .unwrap();
+    let s = story(
+        fx,
+        "As a clerk, I want refund notes, so that audits are quick",
+        AC,
+        Some(2.0),
+    );
+    let e = state(fx, &s, "done", false, None).unwrap_err();
+    assert!(e.to_string().contains("nobody has approved"), "{e}");
+    let approve = |fx: &mut Fx| {
+        fx.app
+            .sign(&cairn_app::signature::SignRequest {
+                target: cairn_app::signature::SignTarget::Item(s.clone()),
+                meaning: cairn_core::signature::Meaning::Approval,
+                signer: Some("freya".into()),
+                password: "a long passphrase".into(),
+                comment: String::new(),
+            })
+            .unwrap()
+    };
+    approve(fx);
+    // Changed after approval: it needs approving again.
+    fx.app
+        .item_edit(
+            &s,
+            Patch {
+                title: Some("As a clerk, I want refund notes, so that audits take minutes".into()),
+                ..Patch::default()
+            },
+            None,
+            None,
+        )
+        .unwrap();
+    let e = state(fx, &s, "done", false, None).unwrap_err();
+    assert!(
+        e.to_string().contains("changed after its approval (S-1)"),
+        "{e}"
+    );
+    approve(fx);
+    state(fx, &s, "done", false, None).unwrap();
+}
+
 both!(
+    done_needs_a_valid_approval,
     moves_are_refused_until_the_rules_hold,
     owners_override_with_a_reason,
     gate_checks_cover_a_release_and_bad_configs_are_refused,

@@ -1525,7 +1525,10 @@ fn reqif_import_and_export_from_the_cli() {
     let r = cairn(d.path(), &["req", "export", "kind = bug"]);
     assert_eq!(r.code, 2);
     // Zipped: .reqifz out and in.
-    let r = cairn(d.path(), &["req", "export", "--out", "pay.reqifz", "--product", "PAY"]);
+    let r = cairn(
+        d.path(),
+        &["req", "export", "--out", "pay.reqifz", "--product", "PAY"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     ok(d.path(), &["product", "add", "ZIP", "Zipped"]);
     let out = ok(
@@ -1534,7 +1537,10 @@ fn reqif_import_and_export_from_the_cli() {
     );
     assert!(out.contains("2 added"), "{out}");
     std::fs::write(d.path().join("junk.reqifz"), "not a zip").unwrap();
-    let r = cairn(d.path(), &["req", "import", "junk.reqifz", "--product", "PAY"]);
+    let r = cairn(
+        d.path(),
+        &["req", "import", "junk.reqifz", "--product", "PAY"],
+    );
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("junk.reqifz: not a .reqifz archive"),
