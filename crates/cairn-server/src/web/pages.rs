@@ -417,6 +417,9 @@ pub struct StateForm {
     version: i64,
     state: String,
     back: Option<String>,
+    /// An owner's override of a failing gate, with its reason.
+    override_gate: Option<String>,
+    reason: Option<String>,
 }
 
 pub async fn set_state(
@@ -432,11 +435,13 @@ pub async fn set_state(
     };
     let patch = Patch {
         state: Some(f.state),
+        override_gate: f.override_gate.is_some(),
         ..Patch::default()
     };
     let version = f.version;
+    let reason = f.reason.filter(|r| !r.trim().is_empty());
     c.call(&s, f.csrf, move |app, _| {
-        Ok(app.item_edit(&key, patch, Some(version), None)?)
+        Ok(app.item_edit(&key, patch, Some(version), reason.as_deref())?)
     })
     .await?;
     Ok(Redirect::to(&back).into_response())
@@ -484,6 +489,14 @@ pub async fn item_page(State(s): State<AppState>, c: Creds, Path(key): Path<Stri
             .map(|s| s.name.clone())
             .collect();
         let edit = can_edit(caller, &product);
+        // Owners may move past a failing Definition of Ready or of Done.
+        let gated: Vec<String> = states
+            .iter()
+            .filter(|s| !app.config().gates.guarding(s).is_empty())
+            .cloned()
+            .collect();
+        let can_override = !gated.is_empty()
+            && caller.access.role(&product) == Some(cairn_core::Role::Owner);
         let it = &v.item;
         let body = html! {
             main #main .item {
@@ -502,6 +515,24 @@ pub async fn item_page(State(s): State<AppState>, c: Creds, Path(key): Path<Stri
                                 @for st in &states { option value=(st) selected[*st == it.state] { (st) } }
                             }
                             button type="submit" { "Move" }
+                        }
+                    }
+                }
+                @if can_override {
+                    details .override {
+                        summary { "Override a gate (owners)" }
+                        form method="post" action=(format!("/items/{}/state", it.key)) {
+                            (csrf_field(caller))
+                            input type="hidden" name="version" value=(it.version);
+                            input type="hidden" name="override_gate" value="1";
+                            p .hint { "Moves the item although its Definition of Ready or of Done fails. The reason and every unmet rule go into the audit trail." }
+                            label for="ov-state" { "Move to " }
+                            select #ov-state name="state" {
+                                @for st in &gated { option value=(st) { (st) } }
+                            }
+                            label for="ov-reason" { "Reason" }
+                            input #ov-reason name="reason" type="text" required;
+                            button type="submit" { "Override and move" }
                         }
                     }
                 }

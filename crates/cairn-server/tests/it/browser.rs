@@ -394,6 +394,54 @@ fn stakeholder_reads_and_comments_but_cannot_edit() {
 }
 
 /// The Reports page shows each report inside the app, with its charts and
+/// With a Definition of Done, the web app refuses a move into done with
+/// the unmet rule; an owner overrides it with a reason.
+#[test]
+fn owner_overrides_a_failing_gate_from_the_item_page() {
+    let srv = TestServer::start(Backend::Sqlite, "browser::gates");
+    let mut app = cairn_app::App::open(srv.db_url(), "admin").unwrap();
+    let config = format!(
+        "{}\n[gates.done]\nstates = [\"done\"]\n[gates.done.rules]\nstory = [\"tests-passed\"]\n",
+        app.config_text().unwrap()
+    );
+    app.config_apply(&config, None).unwrap();
+    drop(app);
+    let key = srv.create("PAY", "story", "Refund to a wallet");
+    let base = srv.base_url().to_string();
+    let driver = Driver::start();
+    let s = driver.session().unwrap();
+    s.set_viewport_size(1280, 900).unwrap();
+    sign_in(&s, &base, "owner");
+    s.goto(&format!("{base}/items/{key}")).unwrap();
+    s.wait_for("#state-select", WAIT).unwrap();
+    s.execute(
+        "document.querySelector('#state-select').value = 'done'; document.querySelector('#state-select').form.submit();",
+        vec![],
+    )
+    .unwrap();
+    let body = s.wait_for("main", WAIT).unwrap().text().unwrap();
+    assert!(body.contains("cannot move to done"), "{body}");
+    assert!(body.contains("tests-passed"), "{body}");
+    // The refusal is a 422, which the browser logs; that is expected here.
+    let logged = s.browser_log();
+    assert!(logged.iter().all(|(_, m)| m.contains("422")), "{logged:?}");
+    s.goto(&format!("{base}/items/{key}")).unwrap();
+    s.find("details.override summary").unwrap().click().unwrap();
+    s.find("#ov-reason")
+        .unwrap()
+        .send_keys("verified by hand in staging")
+        .unwrap();
+    check_page(&s, "item: override");
+    shot(&s, "item-override");
+    s.find("details.override button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    s.wait_for(".item-head .state", WAIT).unwrap();
+    let (_, item) = srv.read(&key);
+    assert_eq!(item["state"], "done");
+}
+
 /// An owner freezes a baseline from the Baselines page, adds a story, and
 /// sees it in the comparison with now.
 #[test]
