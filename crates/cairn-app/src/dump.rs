@@ -33,7 +33,90 @@ enum Record {
     Comment(CommentRec),
     Risk(Box<cairn_core::Risk>),
     Decision(Box<cairn_core::Decision>),
+    Snapshot(SnapshotRec),
+    Test(TestRec),
+    TestRun(TestRunRec),
+    Baseline(Box<BaselineRec>),
+    Signature(Box<SignatureRec>),
     Audit(AuditRec),
+}
+
+/// A recorded report's snapshot (migration 0006).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotRec {
+    product: String,
+    kind: String,
+    day: String,
+    created: String,
+    actor: String,
+    data: String,
+}
+
+/// A test case and the items it verifies (migration 0007).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestRec {
+    product: String,
+    name: String,
+    created: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    verifies: Vec<TestLinkRec>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestLinkRec {
+    item: String,
+    source: String,
+    created: String,
+}
+
+/// One report file of one build, with its results (migration 0007).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestRunRec {
+    product: String,
+    build: String,
+    source: String,
+    imported: String,
+    actor: String,
+    results: Vec<ResultRec>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResultRec {
+    test: String,
+    outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    duration: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    flaky: bool,
+}
+
+/// A baseline with its frozen items (migration 0008).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaselineRec {
+    product: String,
+    name: String,
+    query: String,
+    description: String,
+    created: String,
+    actor: String,
+    hash: String,
+    items: Vec<cairn_core::baseline::Frozen>,
+}
+
+/// An electronic signature (migration 0009).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignatureRec {
+    product: String,
+    signature: cairn_core::signature::Signature,
 }
 
 /// A comment on an item (migration 0004).
@@ -318,7 +401,12 @@ fn section(r: &Record) -> u8 {
         | Record::Suspect(_)
         | Record::Comment(_)
         | Record::Risk(_)
-        | Record::Decision(_) => 8,
+        | Record::Decision(_)
+        | Record::Snapshot(_)
+        | Record::Test(_)
+        | Record::TestRun(_)
+        | Record::Baseline(_)
+        | Record::Signature(_) => 8,
         Record::Audit(_) => 9,
     }
 }
@@ -470,6 +558,107 @@ impl App {
             write_rec(w, &Record::Decision(Box::new(d)))?;
             n += 1;
         }
+        for (product, kind, s) in store.all_snapshots()? {
+            write_rec(
+                w,
+                &Record::Snapshot(SnapshotRec {
+                    product,
+                    kind,
+                    day: s.day,
+                    created: format_millis(s.created),
+                    actor: s.actor,
+                    data: s.data,
+                }),
+            )?;
+            n += 1;
+        }
+        let links = store.all_test_links()?;
+        for c in store.all_test_cases()? {
+            let verifies = links
+                .iter()
+                .filter(|l| l.0 == c.id)
+                .map(|l| TestLinkRec {
+                    item: l.1.to_string(),
+                    source: l.2.clone(),
+                    created: format_millis(l.3),
+                })
+                .collect();
+            write_rec(
+                w,
+                &Record::Test(TestRec {
+                    product: c.product,
+                    name: c.name,
+                    created: format_millis(c.created),
+                    verifies,
+                }),
+            )?;
+            n += 1;
+        }
+        for r in store.all_test_runs()? {
+            write_rec(
+                w,
+                &Record::TestRun(TestRunRec {
+                    product: r.product,
+                    build: r.build,
+                    source: r.source,
+                    imported: format_millis(r.imported),
+                    actor: r.actor,
+                    results: r
+                        .results
+                        .into_iter()
+                        .map(|x| ResultRec {
+                            test: x.test,
+                            outcome: x.outcome,
+                            duration: x.duration,
+                            message: x.message,
+                            flaky: x.flaky,
+                        })
+                        .collect(),
+                }),
+            )?;
+            n += 1;
+        }
+        let mut prefixes: Vec<String> = store.products()?.into_iter().map(|p| p.prefix).collect();
+        prefixes.sort();
+        for p in &prefixes {
+            for b in store.baselines(p)? {
+                let mut items = Vec::new();
+                for (data, _) in store.baseline_items(b.id)? {
+                    items.push(
+                        serde_json::from_str::<cairn_core::baseline::Frozen>(&data).map_err(|e| {
+                            AppError::Invalid(format!(
+                                "baseline \"{}\" holds an unreadable item ({e}); it was changed outside Cairn",
+                                b.name
+                            ))
+                        })?,
+                    );
+                }
+                items.sort_by(|x, y| {
+                    (&x.key.prefix, x.key.number).cmp(&(&y.key.prefix, y.key.number))
+                });
+                write_rec(
+                    w,
+                    &Record::Baseline(Box::new(BaselineRec {
+                        product: b.product,
+                        name: b.name,
+                        query: b.query,
+                        description: b.description,
+                        created: format_millis(b.created),
+                        actor: b.actor,
+                        hash: b.hash,
+                        items,
+                    })),
+                )?;
+                n += 1;
+            }
+        }
+        for (product, signature) in store.all_signatures()? {
+            write_rec(
+                w,
+                &Record::Signature(Box::new(SignatureRec { product, signature })),
+            )?;
+            n += 1;
+        }
         let mut after = 0;
         loop {
             let batch = store.audit_after(after, 10_000)?;
@@ -517,6 +706,11 @@ impl App {
             let mut comments: Vec<(ItemKey, String, String, i64)> = Vec::new();
             let mut risks: Vec<cairn_core::Risk> = Vec::new();
             let mut decisions: Vec<cairn_core::Decision> = Vec::new();
+            let mut snapshots: Vec<SnapshotRec> = Vec::new();
+            let mut tests: Vec<TestRec> = Vec::new();
+            let mut runs: Vec<TestRunRec> = Vec::new();
+            let mut baselines: Vec<BaselineRec> = Vec::new();
+            let mut signatures: Vec<SignatureRec> = Vec::new();
             let mut current = 0u8;
             let mut lineno = 0u64;
             let mut buf = String::new();
@@ -697,6 +891,58 @@ impl App {
                         let key = known_key(&keys, &r.item, "comment").map_err(at)?;
                         comments.push((key, r.author, r.body, time(&r.created).map_err(at)?));
                     }
+                    Record::Snapshot(r) => {
+                        if !products.contains(&r.product) {
+                            return Err(at(format!("report snapshot of unknown product {}", r.product)));
+                        }
+                        time(&r.created).map_err(at)?;
+                        snapshots.push(r);
+                    }
+                    Record::Test(r) => {
+                        if !products.contains(&r.product) {
+                            return Err(at(format!("test of unknown product {}", r.product)));
+                        }
+                        time(&r.created).map_err(at)?;
+                        for l in &r.verifies {
+                            known_key(&keys, &l.item, "test link").map_err(at)?;
+                            time(&l.created).map_err(at)?;
+                        }
+                        tests.push(r);
+                    }
+                    Record::TestRun(r) => {
+                        time(&r.imported).map_err(at)?;
+                        for x in &r.results {
+                            if !tests.iter().any(|t| t.product == r.product && t.name == x.test) {
+                                return Err(at(format!(
+                                    "a result for test \"{}\", which no test record before it names",
+                                    x.test
+                                )));
+                            }
+                        }
+                        runs.push(r);
+                    }
+                    Record::Baseline(b) => {
+                        if !products.contains(&b.product) {
+                            return Err(at(format!("baseline of unknown product {}", b.product)));
+                        }
+                        time(&b.created).map_err(at)?;
+                        if cairn_core::baseline::baseline_hash(&b.items) != b.hash {
+                            return Err(at(format!(
+                                "baseline \"{}\": its items do not match its hash; the dump was altered after export",
+                                b.name
+                            )));
+                        }
+                        baselines.push(*b);
+                    }
+                    Record::Signature(s) => {
+                        if s.signature.compute_hash() != s.signature.hash {
+                            return Err(at(format!(
+                                "signature {}: its fields do not match its hash; the dump was altered after export",
+                                s.signature.id
+                            )));
+                        }
+                        signatures.push(*s);
+                    }
                     Record::Audit(a) => {
                         let e = AuditEntry {
                             seq: a.seq,
@@ -759,6 +1005,83 @@ impl App {
                     d.created,
                     d.updated,
                 )?;
+            }
+            let t = |s: &str| time(s).map_err(AppError::Invalid);
+            for r in &snapshots {
+                tx.store.save_snapshot(
+                    &r.product,
+                    &r.kind,
+                    &cairn_store::reports::Snapshot {
+                        day: r.day.clone(),
+                        created: t(&r.created)?,
+                        actor: r.actor.clone(),
+                        data: r.data.clone(),
+                    },
+                )?;
+            }
+            for r in &tests {
+                tx.store.insert_test_case(&r.product, &r.name, t(&r.created)?)?;
+            }
+            let mut case_ids: std::collections::HashMap<(String, String), i64> =
+                std::collections::HashMap::new();
+            let mut test_products: Vec<&str> = tests.iter().map(|r| r.product.as_str()).collect();
+            test_products.sort_unstable();
+            test_products.dedup();
+            for p in test_products {
+                for (name, id) in tx.store.test_case_ids(p)? {
+                    case_ids.insert((p.to_string(), name), id);
+                }
+            }
+            for r in &tests {
+                let case = case_ids[&(r.product.clone(), r.name.clone())];
+                for l in &r.verifies {
+                    let key: ItemKey = l.item.parse().map_err(|_| {
+                        AppError::Invalid(format!("test link to {}, which is not a key", l.item))
+                    })?;
+                    let ids = tx.store.item_ids(std::slice::from_ref(&key))?;
+                    let item = ids.get(&key).copied().ok_or_else(|| {
+                        AppError::Invalid(format!("test link to {key}, which is not in the dump"))
+                    })?;
+                    tx.store
+                        .insert_test_links(&[(case, item, l.source.as_str())], t(&l.created)?)?;
+                }
+            }
+            for r in &runs {
+                let (run, _) =
+                    tx.store
+                        .open_run(&r.product, &r.build, &r.source, t(&r.imported)?, &r.actor)?;
+                let rows: Vec<cairn_store::evidence::NewResult> = r
+                    .results
+                    .iter()
+                    .map(|x| cairn_store::evidence::NewResult {
+                        case_id: case_ids[&(r.product.clone(), x.test.clone())],
+                        outcome: x.outcome.clone(),
+                        duration: x.duration,
+                        message: x.message.clone(),
+                        flaky: x.flaky,
+                    })
+                    .collect();
+                tx.store.insert_results(run, &rows)?;
+            }
+            for b in &baselines {
+                let rows: Vec<(String, String, String)> = b
+                    .items
+                    .iter()
+                    .map(|f| (f.key.to_string(), f.canonical(), f.hash()))
+                    .collect();
+                tx.store.insert_baseline(&cairn_store::baselines::NewBaseline {
+                    product: &b.product,
+                    name: &b.name,
+                    query: &b.query,
+                    description: &b.description,
+                    created: t(&b.created)?,
+                    actor: &b.actor,
+                    hash: &b.hash,
+                    items: &rows,
+                })?;
+            }
+            for sr in &signatures {
+                tx.store.insert_signature(&sr.product, &sr.signature)?;
             }
             // The restored chain is the record: adding an entry here would make
             // export → import → export differ from the original dump.

@@ -422,3 +422,128 @@ pub struct ItemTest {
     pub outcome: Option<String>,
     pub build: Option<String>,
 }
+
+/// A test case as the dump keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRow {
+    pub id: i64,
+    pub product: String,
+    pub name: String,
+    pub created: i64,
+}
+
+/// A run with its results, as the dump keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunDump {
+    pub product: String,
+    pub build: String,
+    pub source: String,
+    pub imported: i64,
+    pub actor: String,
+    /// By test name.
+    pub results: Vec<ResultDump>,
+}
+
+/// One result of a run, by test name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultDump {
+    pub test: String,
+    pub outcome: String,
+    pub duration: Option<f64>,
+    pub message: Option<String>,
+    pub flaky: bool,
+}
+
+impl Store {
+    /// Every test case, by product and name (byte order).
+    pub fn all_test_cases(&mut self) -> Result<Vec<CaseRow>, StoreError> {
+        let rows = self.b.query(
+            "SELECT c.id, p.prefix, c.name, c.created FROM test_cases c JOIN products p ON p.id = c.product_id",
+            &[],
+        )?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok(CaseRow {
+                    id: int(&r[0], "case id")?,
+                    product: text(&r[1], "product")?,
+                    name: text(&r[2], "test name")?,
+                    created: int(&r[3], "created")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by(|a, b| (&a.product, &a.name).cmp(&(&b.product, &b.name)));
+        Ok(out)
+    }
+
+    /// Every test link: (case id, item key, source, created).
+    pub fn all_test_links(&mut self) -> Result<Vec<(i64, ItemKey, String, i64)>, StoreError> {
+        let rows = self.b.query(
+            "SELECT l.case_id, i.key, l.source, l.created FROM test_links l JOIN items i ON i.id = l.item_id",
+            &[],
+        )?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    int(&r[0], "case id")?,
+                    parse_key(&r[1])?,
+                    text(&r[2], "source")?,
+                    int(&r[3], "created")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by(|a, b| (a.0, &a.1.prefix, a.1.number).cmp(&(b.0, &b.1.prefix, b.1.number)));
+        Ok(out)
+    }
+
+    /// Every run with its results, oldest run first.
+    pub fn all_test_runs(&mut self) -> Result<Vec<RunDump>, StoreError> {
+        let runs = self.b.query(
+            "SELECT u.id, p.prefix, u.build, u.source, u.imported, u.actor FROM test_runs u \
+             JOIN products p ON p.id = u.product_id ORDER BY u.id",
+            &[],
+        )?;
+        let mut out = Vec::new();
+        for r in &runs {
+            let id = int(&r[0], "run id")?;
+            let res = self.b.query(
+                "SELECT c.name, t.outcome, t.duration, t.message, t.flaky FROM test_results t \
+                 JOIN test_cases c ON c.id = t.case_id WHERE t.run_id = ?",
+                &[Value::Int(id)],
+            )?;
+            let mut results = res
+                .iter()
+                .map(|x| {
+                    Ok(ResultDump {
+                        test: text(&x[0], "test name")?,
+                        outcome: text(&x[1], "outcome")?,
+                        duration: x[2].as_f64(),
+                        message: x[3].as_str().map(str::to_string),
+                        flaky: x[4].as_i64() == Some(1),
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            results.sort_by(|a, b| a.test.cmp(&b.test));
+            out.push(RunDump {
+                product: text(&r[1], "product")?,
+                build: text(&r[2], "build")?,
+                source: text(&r[3], "source")?,
+                imported: int(&r[4], "imported")?,
+                actor: text(&r[5], "actor")?,
+                results,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Add one test case with its own creation time (dump import).
+    pub fn insert_test_case(
+        &mut self,
+        product: &str,
+        name: &str,
+        created: i64,
+    ) -> Result<(), StoreError> {
+        self.insert_test_cases(product, &[name.to_string()], created)
+    }
+}

@@ -181,3 +181,32 @@ fn title_in(changes: &str) -> Option<String> {
         })
     })
 }
+
+impl Store {
+    /// Every recorded report snapshot: (product, kind, snapshot), in byte
+    /// order of product, kind and day (for the dump).
+    pub fn all_snapshots(&mut self) -> Result<Vec<(String, String, Snapshot)>, StoreError> {
+        let rows = self.b.query(
+            "SELECT p.prefix, s.kind, s.day, s.created, s.actor, s.data FROM report_snapshots s \
+             JOIN products p ON p.id = s.product_id",
+            &[],
+        )?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    text(&r[0], "product")?,
+                    text(&r[1], "kind")?,
+                    Snapshot {
+                        day: text(&r[2], "day")?,
+                        created: int(&r[3], "created")?,
+                        actor: text(&r[4], "actor")?,
+                        data: text(&r[5], "data")?,
+                    },
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by(|a, b| (&a.0, &a.1, &a.2.day).cmp(&(&b.0, &b.1, &b.2.day)));
+        Ok(out)
+    }
+}

@@ -219,6 +219,58 @@ pub fn rich_workspace(fx: &mut Fx) {
             None,
         )
         .unwrap();
+    // Verification: test evidence over two builds, a baseline, a signature,
+    // and a recorded exec report.
+    fx.advance(MINUTE);
+    for (build, outcome) in [("41", "<failure message=\"off by a cent\"/>"), ("42", "")] {
+        fx.app
+            .evidence_import(&cairn_app::evidence::EvidenceImport {
+                product: Some("PAY".into()),
+                build: build.into(),
+                files: vec![cairn_app::evidence::ReportFile {
+                    name: "TEST-refunds.xml".into(),
+                    text: format!(
+                        "<testsuite name=\"r\"><testcase classname=\"refunds\" name=\"PAY-3 partial\" time=\"0.25\">{outcome}</testcase><testcase classname=\"refunds\" name=\"ünïcode &amp; more\"><skipped/></testcase></testsuite>"
+                    ),
+                }],
+                skip_unknown_keys: false,
+            })
+            .unwrap();
+        fx.advance(MINUTE);
+    }
+    fx.app
+        .evidence_link(Some("PAY"), "refunds.ünïcode & more", &k("PAY-1"))
+        .unwrap();
+    fx.app
+        .baseline_create(
+            Some("PAY"),
+            "v1 scope",
+            Some("kind IN (requirement, story)"),
+            "agreed",
+        )
+        .unwrap();
+    fx.app
+        .user_add("ann", "Ann Lee", None, "a long passphrase", false)
+        .unwrap();
+    fx.app
+        .sign(&cairn_app::signature::SignRequest {
+            target: cairn_app::signature::SignTarget::Item(k("PAY-1")),
+            meaning: cairn_core::signature::Meaning::Approval,
+            signer: Some("ann".into()),
+            password: "a long passphrase".into(),
+            comment: "scope agreed".into(),
+        })
+        .unwrap();
+    let r = fx
+        .app
+        .report_exec(&cairn_app::exec::ExecRequest {
+            product: Some("PAY".into()),
+            since: fx.app.today() - chrono::Days::new(14),
+            scope: None,
+            seed: 1,
+        })
+        .unwrap();
+    fx.app.record_exec(&r).unwrap();
 }
 
 pub fn export(app: &mut App) -> String {
@@ -360,6 +412,18 @@ fn round_trip(from: Backend, to: Backend) {
     }
     let r = dst.app.audit_verify(&mut |_| {}).unwrap();
     assert!(r.ok(), "{}", r.message);
+    assert_eq!(r.signatures, 1);
+    // Verification records read back the same.
+    assert_eq!(
+        format!("{:?}", dst.app.evidence_tests(Some("PAY"), None).unwrap()),
+        format!("{:?}", src.app.evidence_tests(Some("PAY"), None).unwrap())
+    );
+    assert_eq!(
+        dst.app.baseline(Some("PAY"), "v1 scope").unwrap(),
+        src.app.baseline(Some("PAY"), "v1 scope").unwrap()
+    );
+    let sig = cairn_app::signature::SignTarget::Item(k("PAY-1"));
+    assert!(dst.app.signatures(&sig).unwrap()[0].valid);
 
     // And back into a fresh database of the first backend.
     let mut back = Fx::new(from, &name);
