@@ -6,11 +6,10 @@
 //! behind Cairn's back is refused rather than trusted.
 
 use crate::report::{human_date, plural};
-use crate::{App, AppError, Result, invalid};
+use crate::{App, AppError, Result, day, invalid};
 use cairn_core::Role;
 use cairn_core::audit::Change;
 use cairn_core::baseline::{Diff, Frozen, baseline_hash, diff};
-use cairn_core::calendar::date_of;
 use cairn_report::doc::{Block, Doc, Inline, Section};
 use cairn_store::baselines::NewBaseline;
 use serde::Serialize;
@@ -41,10 +40,6 @@ pub struct BaselineDiff {
     pub to: Option<BaselineInfo>,
     pub generated: String,
     pub diff: Diff,
-}
-
-fn day(ms: i64) -> String {
-    date_of(ms).format("%Y-%m-%d").to_string()
 }
 
 fn info(r: cairn_store::baselines::BaselineRow) -> BaselineInfo {

@@ -8,9 +8,8 @@
 //! property that no longer mentions a key leaves the link until it is
 //! unlinked.
 
-use crate::{App, AppError, Result, invalid};
+use crate::{App, AppError, Result, day, invalid};
 use cairn_core::audit::Change;
-use cairn_core::calendar::date_of;
 use cairn_core::key::keys_in;
 use cairn_core::{ItemKey, Role};
 use cairn_formats::junit::{self, Outcome};
@@ -164,10 +163,6 @@ fn counts_of(outcomes: &[(String, u64)]) -> OutcomeCounts {
         }
     }
     c
-}
-
-fn day(ms: i64) -> String {
-    date_of(ms).format("%Y-%m-%d").to_string()
 }
 
 /// A test case as imported: the worst of its results when a report holds
@@ -481,19 +476,24 @@ impl App {
             .collect())
     }
 
-    fn test_case_id(&mut self, product: &str, name: &str) -> Result<Option<i64>> {
-        Ok(self.store.test_case_ids(product)?.get(name).copied())
+    /// A test's row id by its name, or a message saying how to find names.
+    fn test_case_id(&mut self, product: &str, name: &str) -> Result<i64> {
+        self.store
+            .test_case_ids(product)?
+            .get(name)
+            .copied()
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "{product} has no test named \"{name}\"; list them with `cairn evidence tests`"
+                ))
+            })
     }
 
     /// One test: what it verifies and its result in every build.
     pub fn evidence_test(&mut self, product: Option<&str>, name: &str) -> Result<TestDetail> {
         self.require_init()?;
         let product = self.resolve_product(product)?.prefix;
-        let id = self.test_case_id(&product, name)?.ok_or_else(|| {
-            AppError::NotFound(format!(
-                "{product} has no test named \"{name}\"; list them with `cairn evidence tests`"
-            ))
-        })?;
+        let id = self.test_case_id(&product, name)?;
         let verifies = self
             .store
             .test_links(&product)?
@@ -581,11 +581,7 @@ impl App {
         let product = self.resolve_product(product)?.prefix;
         self.need(&product, Role::Member, "unlink tests")?;
         let name = test.trim();
-        let id = self.test_case_id(&product, name)?.ok_or_else(|| {
-            AppError::NotFound(format!(
-                "{product} has no test named \"{name}\"; list them with `cairn evidence tests`"
-            ))
-        })?;
+        let id = self.test_case_id(&product, name)?;
         self.tx(|tx| {
             if !tx.store.delete_test_link(id, key)? {
                 return invalid(format!("test \"{name}\" does not verify {key}"));

@@ -80,6 +80,13 @@ impl<T: Clock> Clock for Arc<T> {
     }
 }
 
+/// An instant's day on the UTC calendar, as YYYY-MM-DD.
+pub(crate) fn day(ms: Millis) -> String {
+    cairn_core::calendar::date_of(ms)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// Bad input: says what was wrong and how to fix it.

@@ -9,8 +9,7 @@
 //! any item of its work. Cancelled work (a done state that does not
 //! count as delivered) implements nothing.
 
-use crate::{App, Result};
-use cairn_core::calendar::date_of;
+use crate::{App, Result, day};
 use cairn_core::{ItemKey, Kind};
 use cairn_formats::junit::Outcome;
 use cairn_store::evidence::{LatestResult, TraceNode};
@@ -137,10 +136,6 @@ fn is_work(kind: &str) -> bool {
         Kind::parse(kind),
         Some(Kind::Story | Kind::Task | Kind::Bug | Kind::Spike | Kind::Debt)
     )
-}
-
-fn day(ms: i64) -> String {
-    date_of(ms).format("%Y-%m-%d").to_string()
 }
 
 impl App {

@@ -51,7 +51,8 @@ pub struct ReportParams {
     pub format: Option<String>,
 }
 
-fn nonempty(s: &Option<String>) -> Option<String> {
+/// A trimmed value, when there is one.
+pub(crate) fn nonempty(s: &Option<String>) -> Option<String> {
     s.as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())

@@ -88,47 +88,22 @@ pub fn trace(cli: &Cli, a: &TraceArgs, o: &mut dyn Write) -> Result<u8, Failure>
         0
     };
     if let Some(path) = &a.out {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
         let product_name = app
             .products()?
             .into_iter()
             .find(|p| p.prefix == m.product)
             .map(|p| p.name)
             .unwrap_or_else(|| m.product.clone());
-        let base = a.base_url.as_deref();
-        let text = match ext.as_deref() {
-            Some("html") | Some("htm") => cairn_report::doc::to_html(&m.doc(&product_name), base),
-            Some("md") | Some("markdown") => {
-                cairn_report::doc::to_markdown(&m.doc(&product_name), base)
-            }
-            Some("json") => serde_json::to_string_pretty(&m).unwrap_or_default() + "\n",
-            Some("csv") => {
-                let mut buf = Vec::new();
-                csv_out(&mut buf, CSV_HEADERS, csv_rows(&m));
-                String::from_utf8_lossy(&buf).into_owned()
-            }
-            _ => {
-                return Err(usage(format!(
-                    "--out {}: name the file .html, .md, .csv or .json",
-                    path.display()
-                )));
-            }
-        };
-        std::fs::write(path, text).map_err(|e| Failure {
-            code: 3,
-            message: format!("cannot write {}: {e}", path.display()),
-        })?;
-        if !cli.quiet {
-            eprintln!(
-                "wrote {} ({} requirements, {} gaps)",
-                path.display(),
-                m.rows.len(),
-                m.gaps.len()
-            );
-        }
+        let mut csv = Vec::new();
+        csv_out(&mut csv, CSV_HEADERS, csv_rows(&m));
+        write_doc(
+            cli,
+            path,
+            &m.doc(&product_name),
+            &m,
+            Some(String::from_utf8_lossy(&csv).into_owned()),
+            a.base_url.as_deref(),
+        )?;
         return Ok(code);
     }
     match cli.format {
@@ -274,12 +249,14 @@ pub fn gate(cli: &Cli, c: &GateCmd, o: &mut dyn Write) -> Result<u8, Failure> {
     Ok(if failed > 0 { 1 } else { 0 })
 }
 
-/// Write a document or data to `path`, by its extension.
+/// Write a document or data to `path`, by its extension: .html, .md,
+/// .json, or .csv when a CSV form is given.
 fn write_doc(
     cli: &Cli,
     path: &std::path::Path,
     doc: &cairn_report::doc::Doc,
     data: &impl serde::Serialize,
+    csv: Option<String>,
     base: Option<&str>,
 ) -> Result<(), Failure> {
     let ext = path
@@ -290,10 +267,12 @@ fn write_doc(
         Some("html") | Some("htm") => cairn_report::doc::to_html(doc, base),
         Some("md") | Some("markdown") => cairn_report::doc::to_markdown(doc, base),
         Some("json") => serde_json::to_string_pretty(data).unwrap_or_default() + "\n",
+        Some("csv") if csv.is_some() => csv.unwrap_or_default(),
         _ => {
             return Err(usage(format!(
-                "--out {}: name the file .html, .md or .json",
-                path.display()
+                "--out {}: name the file .html, .md{} or .json",
+                path.display(),
+                if csv.is_some() { ", .csv" } else { "" }
             )));
         }
     };
@@ -409,7 +388,7 @@ pub fn baseline(cli: &Cli, c: &BaselineCmd, o: &mut dyn Write) -> Result<u8, Fai
         } => {
             let d = app.baseline_diff(product.as_deref(), from, to.as_deref())?;
             if let Some(path) = out {
-                write_doc(cli, path, &d.doc(), &d, base_url.as_deref())?;
+                write_doc(cli, path, &d.doc(), &d, None, base_url.as_deref())?;
                 return Ok(0);
             }
             match cli.format {

@@ -2,8 +2,10 @@
 //! another or against now (with downloads), and, for members, a form that
 //! freezes a new one.
 
+use super::pages::enc;
 use super::{Page, WebResult};
 use crate::auth::Creds;
+use crate::reports::nonempty;
 use crate::state::AppState;
 use axum::extract::{Form, Query, State};
 use axum::response::{IntoResponse, Redirect};
@@ -22,25 +24,6 @@ pub struct BaselineForm {
     query: Option<String>,
     description: Option<String>,
     created: Option<String>,
-}
-
-fn enc(s: &str) -> String {
-    let mut o = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            o.push(b as char);
-        } else {
-            o.push_str(&format!("%{b:02X}"));
-        }
-    }
-    o
-}
-
-fn nonempty(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(String::from)
 }
 
 pub async fn baselines(

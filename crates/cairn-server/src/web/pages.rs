@@ -87,7 +87,8 @@ fn url(path: &str, params: &[(&str, &str)]) -> String {
     s
 }
 
-fn enc(v: &str) -> String {
+/// Percent-encode a query-string value.
+pub(super) fn enc(v: &str) -> String {
     let mut out = String::new();
     for b in v.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

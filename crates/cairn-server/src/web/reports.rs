@@ -3,6 +3,7 @@
 //! Markdown, JSON), and for the exec report a button that records it as
 //! sent so the next one says what moved.
 
+use super::pages::enc;
 use super::{Page, WebResult};
 use crate::auth::Creds;
 use crate::error::ApiError;
@@ -77,19 +78,6 @@ fn label(kind: &str) -> &'static str {
         "trace" => "Traceability matrix",
         _ => "Risk register",
     }
-}
-
-/// Percent-encode a query-string value.
-fn enc(s: &str) -> String {
-    let mut o = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            o.push(b as char);
-        } else {
-            o.push_str(&format!("%{b:02X}"));
-        }
-    }
-    o
 }
 
 pub async fn reports(
