@@ -14,6 +14,7 @@ pub mod demo;
 pub mod dump;
 pub mod evidence;
 pub mod exec;
+pub mod feedback;
 pub mod forecast;
 pub mod gates;
 pub mod goals;

@@ -334,6 +334,18 @@ fn load(
         },
     )?;
     items.sort_by(|a, b| a.key.cmp(&b.key));
+    if cairn_core::ranking::reads_demand(&config.ranking) {
+        // Demand from customer feedback is read as number fields, so a
+        // model input or criterion can name `demand.customers` like any
+        // field (docs/feedback.md).
+        let scores = crate::feedback::demand_scores(store, config, product, now)?;
+        for it in &mut items {
+            for (name, v) in crate::feedback::demand_field_values(scores.get(&it.key.to_string())) {
+                it.fields
+                    .insert(name.to_string(), cairn_core::FieldValue::Number(v));
+            }
+        }
+    }
     let n = items.len();
     let index: HashMap<&ItemKey, u32> = items
         .iter()

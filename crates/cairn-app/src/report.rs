@@ -23,16 +23,19 @@ pub enum ReportKind {
     Risks,
     /// The traceability matrix (docs/compliance.md).
     Trace,
+    /// Customer feedback: themes, demand, segments, the inbox (docs/feedback.md).
+    Feedback,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 6] = [
+    pub const ALL: [ReportKind; 7] = [
         ReportKind::Exec,
         ReportKind::Team,
         ReportKind::Roadmap,
         ReportKind::ReleaseNotes,
         ReportKind::Risks,
         ReportKind::Trace,
+        ReportKind::Feedback,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +46,16 @@ impl ReportKind {
             ReportKind::ReleaseNotes => "release-notes",
             ReportKind::Risks => "risks",
             ReportKind::Trace => "trace",
+            ReportKind::Feedback => "feedback",
+        }
+    }
+
+    /// The period a report covers when none is asked for: two weeks, and
+    /// 26 weeks for feedback, whose themes and trends need months.
+    pub fn default_since(self) -> &'static str {
+        match self {
+            ReportKind::Feedback => "26w",
+            _ => "2w",
         }
     }
 
@@ -312,6 +325,12 @@ impl App {
                     product: Some(p.prefix),
                     query: scope,
                 })?;
+                built(&r, r.doc(&p.name))
+            }
+            ReportKind::Feedback => {
+                let p = self.resolve_product(product.as_deref())?;
+                let since = req.since.format("%Y-%m-%d").to_string();
+                let r = self.feedback_insights(Some(&p.prefix), Some(&since))?;
                 built(&r, r.doc(&p.name))
             }
         })

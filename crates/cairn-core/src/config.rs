@@ -52,6 +52,17 @@ debt = ["task"]
 # [evidence]
 # stale_after_days = 30
 
+# Customer feedback: products whose public intake form is on, how many
+# submissions one address may make per hour, the half-life of
+# recency-weighted demand, extra sources, and how similar feedback must be
+# to share a theme.
+# [feedback]
+# intake = ["PAY"]
+# intake_per_hour = 5
+# half_life_days = 90
+# sources = ["partner-portal"]
+# theme_threshold = 0.4
+
 # The Definition of Ready and of Done, enforced: a move into a guarded
 # state is refused while a rule fails, unless an owner overrides it with a
 # reason (kept in the audit trail). Rules: acceptance, estimated, assigned,
@@ -104,6 +115,10 @@ pub struct Config {
     /// The Definition of Ready and of Done (docs/compliance.md).
     #[serde(default, skip_serializing_if = "crate::gates::GatesConfig::is_empty")]
     pub gates: crate::gates::GatesConfig,
+    /// Customer feedback: the public intake form, demand recency, sources
+    /// and themes (docs/feedback.md).
+    #[serde(default)]
+    pub feedback: crate::feedback::FeedbackConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -234,6 +249,7 @@ impl Default for Config {
                 decompose: BTreeMap::new(),
                 evidence: EvidenceConfig::default(),
                 gates: crate::gates::GatesConfig::default(),
+                feedback: crate::feedback::FeedbackConfig::default(),
             },
         }
     }
@@ -272,6 +288,7 @@ impl Config {
                     .any(|w| w.states.iter().any(|d| d.name == s))
             })
             .map_err(ConfigError::Invalid)?;
+        self.feedback.validate().map_err(ConfigError::Invalid)?;
         if self.evidence.stale_after_days == 0 {
             return inv("[evidence] stale_after_days must be at least 1".into());
         }

@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod calendar;
 pub mod config;
 pub mod decompose;
+pub mod feedback;
 pub mod gates;
 pub mod item;
 pub mod key;
@@ -25,6 +26,7 @@ pub use account::{ApiToken, Comment, Membership, Role, User};
 pub use audit::{AuditEntry, Change};
 pub use calendar::Calendar;
 pub use config::{Config, ConfigError, FieldDecl, FieldType, StateDecl, Workflow};
+pub use feedback::{Customer, Feedback, FeedbackConfig, Importance};
 pub use item::{
     FieldValue, Goal, Item, KeyResult, Link, LinkEnd, Person, Product, Release, RequirementSource,
     Suspect,

@@ -271,6 +271,18 @@ pub fn check_role_field(
             )),
         };
     }
+    if field.starts_with("demand.") {
+        return match ty {
+            RoleType::Number { .. } if crate::feedback::is_demand_field(field) => Ok(()),
+            RoleType::Number { .. } => Err(format!(
+                "`{role}` reads `{field}`, which is not a demand measure; use one of {}",
+                demand_names()
+            )),
+            RoleType::Enum(_) => Err(format!(
+                "`{role}` needs an enum field; `{field}` is a demand measure (a number)"
+            )),
+        };
+    }
     let Some(decl) = fields.get(field) else {
         let want = match ty {
             RoleType::Number { .. } => "type = \"number\"".to_string(),
@@ -300,6 +312,27 @@ pub fn check_role_field(
         }
         _ => Ok(()),
     }
+}
+
+fn demand_names() -> String {
+    crate::feedback::DEMAND_FIELDS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Does any model input or criterion read a demand measure?
+pub fn reads_demand(r: &RankingConfig) -> bool {
+    r.inputs
+        .values()
+        .any(|f| f.get_ref().starts_with("demand."))
+        || r.weighted.iter().chain(r.feasibility.iter()).any(|c| {
+            c.get_ref()
+                .field
+                .as_deref()
+                .is_some_and(|f| f.starts_with("demand."))
+        })
 }
 
 impl Criterion {
@@ -355,6 +388,18 @@ impl Criterion {
                 let Some(name) = &self.field else {
                     return Err("needs `field = \"...\"` (a number or enum field), or `source = \"goals\"` or `\"estimate\"`".into());
                 };
+                if name.starts_with("demand.") {
+                    if !crate::feedback::is_demand_field(name) {
+                        return Err(format!(
+                            "`{name}` is not a demand measure; use one of {}",
+                            demand_names()
+                        ));
+                    }
+                    if !self.map.is_empty() {
+                        return Err(format!("`{name}` is a number: use min and max, not map"));
+                    }
+                    return range();
+                }
                 let Some(decl) = fields.get(name) else {
                     return Err(format!(
                         "field `{name}` is not declared; add [fields.{name}] with type \"number\" or \"enum\""

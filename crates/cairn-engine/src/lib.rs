@@ -3,6 +3,7 @@
 
 pub mod classify;
 pub mod decompose;
+pub mod demand;
 pub mod flow;
 pub mod forecast;
 pub mod graph;
@@ -14,3 +15,4 @@ pub mod score;
 pub mod similarity;
 pub mod story;
 pub mod text;
+pub mod themes;

@@ -119,6 +119,32 @@ impl Corpus {
             .collect()
     }
 
+    /// The terms a group of documents has in common, as written: those
+    /// found in at least half of them (and in two or more), by their summed
+    /// weight.
+    pub fn group_terms(&self, docs: &[usize], limit: usize) -> Vec<String> {
+        let mut sum: HashMap<u32, (u32, f64)> = HashMap::new();
+        for &d in docs {
+            for &(id, w) in self.docs.get(d).map_or(&[][..], |v| v.as_slice()) {
+                let e = sum.entry(id).or_insert((0, 0.0));
+                e.0 += 1;
+                e.1 += f64::from(w);
+            }
+        }
+        let need = (docs.len() as u32).div_ceil(2).max(2);
+        let mut common: Vec<(u32, f64)> = sum
+            .into_iter()
+            .filter(|(_, (n, _))| *n >= need)
+            .map(|(id, (_, w))| (id, w))
+            .collect();
+        common.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        common
+            .into_iter()
+            .take(limit)
+            .map(|(id, _)| self.surface[id as usize].clone())
+            .collect()
+    }
+
     /// Every pair of documents with cosine ≥ `threshold`, most similar first.
     pub fn pairs(&self, threshold: f64) -> Vec<Pair> {
         let t = threshold.clamp(1e-6, 1.0);

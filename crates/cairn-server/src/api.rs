@@ -675,7 +675,7 @@ const REPORT_PARAMS: [P; 6] = [
     PRODUCT,
     P::query(
         "since",
-        "Start of the period: YYYY-MM-DD or a span such as 2w (default 2w).",
+        "Start of the period: YYYY-MM-DD or a span such as 2w (default 2w; 26w for feedback).",
     ),
     P::query(
         "scope",

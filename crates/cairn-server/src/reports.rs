@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// The kinds of report, as they appear in URLs.
-pub const KINDS: [(&str, &str); 6] = [
+pub const KINDS: [(&str, &str); 7] = [
     (
         "exec",
         "For executives: goals, release dates and how they moved, scope changes, risks, decisions",
@@ -34,12 +34,16 @@ pub const KINDS: [(&str, &str); 6] = [
         "trace",
         "For auditors: each requirement's work, the tests that verify it and their latest results, with the gaps",
     ),
+    (
+        "feedback",
+        "Customer feedback: top themes by demand, the most demanded items, segments and the inbox",
+    ),
 ];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ReportParams {
     pub product: Option<String>,
-    /// A date (YYYY-MM-DD) or a span such as 2w (default 2w).
+    /// A date (YYYY-MM-DD) or a span such as 2w (default 2w; 26w for feedback).
     pub since: Option<String>,
     /// A query narrowing the items.
     pub scope: Option<String>,
@@ -80,8 +84,11 @@ pub fn build(
     let k = ReportKind::parse(kind)
         .ok_or_else(|| ApiError::not_found(format!("there is no report `{kind}`")))?;
     let since_text = nonempty(&p.since);
-    let since = parse_since(since_text.as_deref().unwrap_or("2w"), app.today())
-        .map_err(|e| ApiError::bad_input("since", e))?;
+    let since = parse_since(
+        since_text.as_deref().unwrap_or(k.default_since()),
+        app.today(),
+    )
+    .map_err(|e| ApiError::bad_input("since", e))?;
     let release = nonempty(&p.release);
     match (&release, &since_text) {
         (Some(_), _) if k != ReportKind::ReleaseNotes => {

@@ -10,6 +10,7 @@ mod accounts;
 pub mod backend;
 pub mod baselines;
 pub mod evidence;
+pub mod feedback;
 mod migrate;
 pub mod postgres;
 pub mod register;

@@ -57,6 +57,11 @@ const SQLITE: &[Migration] = &[
         name: "signatures",
         sql: include_str!("../migrations/sqlite/0009_signatures.sql"),
     },
+    Migration {
+        version: 10,
+        name: "feedback",
+        sql: include_str!("../migrations/sqlite/0010_feedback.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -104,6 +109,11 @@ const POSTGRES: &[Migration] = &[
         version: 9,
         name: "signatures",
         sql: include_str!("../migrations/postgres/0009_signatures.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "feedback",
+        sql: include_str!("../migrations/postgres/0010_feedback.sql"),
     },
 ];
 

@@ -122,6 +122,10 @@ pub enum Command {
     /// Baselines: freeze a scope under a name; diff two baselines, or one against now.
     #[command(subcommand)]
     Baseline(BaselineCmd),
+    /// Customer feedback: capture, link to items (with suggestions), merge duplicates, themes,
+    /// demand per item, who to tell when it ships, insights.
+    #[command(subcommand)]
+    Feedback(FeedbackCmd),
     /// Sign an item or a baseline electronically (21 CFR Part 11): your password again, a
     /// meaning, bound to exactly the content signed.
     Sign(SignArgs),
@@ -1096,6 +1100,9 @@ pub enum ReportKind {
     /// For auditors: the traceability matrix, requirement → work → tests → latest result, with
     /// its gaps (`--scope` narrows the requirements; `cairn trace` has more options).
     Trace,
+    /// Customer feedback: top themes by demand and their trend, the most demanded items, the
+    /// breakdown by segment, and the inbox of unlinked feedback (default period: 26 weeks).
+    Feedback,
 }
 
 #[derive(Args, Debug)]
@@ -1103,7 +1110,7 @@ pub struct ReportArgs {
     #[arg(value_enum)]
     pub kind: ReportKind,
     /// Start of the period: a date (YYYY-MM-DD) or a span back from today
-    /// (2w, 10d). Default: 2 weeks.
+    /// (2w, 10d). Default: 2 weeks (26 weeks for feedback).
     #[arg(long)]
     pub since: Option<String>,
     /// Release notes of one release instead of a period.
@@ -1129,4 +1136,174 @@ pub struct ReportArgs {
     /// The web app's address, so item links open it (e.g. https://cairn.example.com).
     #[arg(long, env = "CAIRN_URL")]
     pub base_url: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct FeedbackFields {
+    /// support, sales, interview, survey, app-review, intake, email, other (or one added
+    /// under [feedback] sources). Default: other.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// The record's id in the source system (a ticket number, a CRM note id).
+    #[arg(long)]
+    pub source_id: Option<String>,
+    /// The customer's organisation.
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// The person who asked (name or address).
+    #[arg(long)]
+    pub requester: Option<String>,
+    /// The day it was given (YYYY-MM-DD). Default: today.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// nice-to-have, important or critical. Default: nice-to-have.
+    #[arg(long)]
+    pub importance: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FeedbackCmd {
+    /// Record feedback; prints the items it most likely asks for.
+    Add {
+        text: String,
+        #[command(flatten)]
+        fields: FeedbackFields,
+        /// The customer's segment (kept on the customer).
+        #[arg(long)]
+        segment: Option<String>,
+        /// The customer's revenue weight (kept on the customer).
+        #[arg(long)]
+        revenue: Option<f64>,
+        /// An item it asks for (repeatable).
+        #[arg(long = "item", value_name = "KEY")]
+        items: Vec<String>,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// Feedback, newest first.
+    List {
+        /// Only feedback linked to no item (the inbox).
+        #[arg(long)]
+        unlinked: bool,
+        /// Only feedback given on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        /// Include records merged into others as duplicates.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// One piece of feedback, its duplicates, and the items it most likely asks for.
+    Show { id: String },
+    /// Change feedback.
+    Edit {
+        id: String,
+        #[arg(long)]
+        text: Option<String>,
+        #[command(flatten)]
+        fields: FeedbackFields,
+        /// Refuse unless the feedback is still at this version.
+        #[arg(long)]
+        if_version: Option<i64>,
+    },
+    /// Link feedback to the items it asks for.
+    Link {
+        id: String,
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
+    /// Remove links.
+    Unlink {
+        id: String,
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
+    /// Merge a duplicate into another record: its customer and vote count there.
+    Merge { duplicate: String, into: String },
+    /// The items a piece of feedback (or a text) most likely asks for, with the words they share.
+    Suggest {
+        /// A feedback id (or give --text).
+        id: Option<String>,
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// Import feedback from CSV. Columns are matched by name (text, source, source id,
+    /// customer, segment, revenue, requester, date, importance, items) or mapped with --map.
+    /// A row whose source id was imported before updates that record. Any bad row and nothing
+    /// is imported.
+    Import {
+        file: std::path::PathBuf,
+        /// FIELD=COLUMN, e.g. --map text=Comment (repeatable).
+        #[arg(long = "map")]
+        map: Vec<String>,
+        /// The source of rows without a source column. Default: other.
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// Themes: similar feedback grouped, with the words they share and their demand.
+    Themes {
+        /// Only feedback given on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only feedback linked to no item (the inbox).
+        #[arg(long)]
+        unlinked: bool,
+        /// How alike (0.05 to 1) feedback must be to share a theme. Default: [feedback]
+        /// theme_threshold (0.4).
+        #[arg(long)]
+        threshold: Option<f64>,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// Demand per item: requests, unique customers, revenue-weighted and recent demand.
+    Demand {
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// Who to tell that what they asked for is done: CSV or JSON with --format, or a table.
+    Tell {
+        /// Only these done items (repeatable).
+        #[arg(long = "item", value_name = "KEY")]
+        items: Vec<String>,
+        /// Only the items of this release.
+        #[arg(long)]
+        release: Option<String>,
+        /// List those already told too.
+        #[arg(long)]
+        all: bool,
+        /// Mark everyone listed as told.
+        #[arg(long)]
+        mark: bool,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// Insights: top themes by demand and their trend, the most demanded items, segments and
+    /// the inbox.
+    Insights {
+        /// Start of the period (YYYY-MM-DD). Default: 180 days ago.
+        #[arg(long)]
+        since: Option<String>,
+        /// Write the insights to a file: .html, .md or .json.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// Customers with their segment and revenue weight.
+    Customers,
+    /// Set a customer's segment or revenue weight.
+    Customer {
+        name: String,
+        #[arg(long)]
+        segment: Option<String>,
+        #[arg(long)]
+        revenue: Option<f64>,
+    },
 }

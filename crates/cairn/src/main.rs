@@ -2,6 +2,7 @@
 
 mod cli;
 mod evidence_cmd;
+mod feedback_cmd;
 mod forecast_cmd;
 mod forecast_out;
 mod output;
@@ -314,6 +315,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Risk(c) => return register_cmd::risk(&cli, c, o),
         Command::Decision(c) => return register_cmd::decision(&cli, c, o),
         Command::Evidence(c) => return evidence_cmd::evidence(&cli, c, o),
+        Command::Feedback(c) => return feedback_cmd::feedback(&cli, c, o),
         Command::Trace(a) => return quality_cmd::trace(&cli, a, o),
         Command::Gate(c) => return quality_cmd::gate(&cli, c, o),
         Command::Baseline(c) => return quality_cmd::baseline(&cli, c, o),

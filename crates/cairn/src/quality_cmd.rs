@@ -251,7 +251,7 @@ pub fn gate(cli: &Cli, c: &GateCmd, o: &mut dyn Write) -> Result<u8, Failure> {
 
 /// Write a document or data to `path`, by its extension: .html, .md,
 /// .json, or .csv when a CSV form is given.
-fn write_doc(
+pub(crate) fn write_doc(
     cli: &Cli,
     path: &std::path::Path,
     doc: &cairn_report::doc::Doc,

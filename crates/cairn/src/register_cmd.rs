@@ -318,7 +318,6 @@ fn since(s: &str, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, Failure
 pub fn report(cli: &Cli, a: &ReportArgs, o: &mut dyn Write) -> Result<u8, Failure> {
     use cairn_app::report::{ReportKind as K, ReportRequest};
     let mut app = open(cli, false)?;
-    let since_date = since(a.since.as_deref().unwrap_or("2w"), app.today())?;
     let kind = match a.kind {
         ReportKind::Exec => K::Exec,
         ReportKind::Team => K::Team,
@@ -326,7 +325,12 @@ pub fn report(cli: &Cli, a: &ReportArgs, o: &mut dyn Write) -> Result<u8, Failur
         ReportKind::ReleaseNotes => K::ReleaseNotes,
         ReportKind::Risks => K::Risks,
         ReportKind::Trace => K::Trace,
+        ReportKind::Feedback => K::Feedback,
     };
+    let since_date = since(
+        a.since.as_deref().unwrap_or(kind.default_since()),
+        app.today(),
+    )?;
     match (&a.release, &a.since) {
         (Some(_), _) if kind != K::ReleaseNotes => {
             return Err(usage(

@@ -76,6 +76,7 @@ fn label(kind: &str) -> &'static str {
         "roadmap" => "Roadmap",
         "release-notes" => "Release notes",
         "trace" => "Traceability matrix",
+        "feedback" => "Customer feedback",
         _ => "Risk register",
     }
 }
