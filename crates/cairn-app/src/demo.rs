@@ -882,6 +882,7 @@ fn build(
     clock.set(end - DAY / 2);
     register(app, clock, end, prefix)?;
     evidence(app, clock, end, prefix)?;
+    feedback(app, clock, end, prefix)?;
     let (audit_entries, _) = app.store().audit_head()?;
     Ok(DemoSummary {
         prefix: prefix.to_string(),
@@ -1333,4 +1334,475 @@ fn kr(d: &str, target: f64, current: f64, unit: &str) -> KeyResult {
         current,
         unit: (!unit.is_empty()).then(|| unit.to_string()),
     }
+}
+
+/// Customers of the demo product: (organisation, segment, revenue weight
+/// in annual revenue).
+const CUSTOMERS: &[(&str, &str, f64)] = &[
+    ("Northwind Traders", "enterprise", 480_000.0),
+    ("Contoso Retail", "enterprise", 350_000.0),
+    ("Kestrel Health", "enterprise", 300_000.0),
+    ("Wide World Importers", "enterprise", 260_000.0),
+    ("Fabrikam Outdoor", "mid-market", 120_000.0),
+    ("Orbit Games", "mid-market", 110_000.0),
+    ("Tailspin Travel", "mid-market", 95_000.0),
+    ("Alpine Gear", "mid-market", 70_000.0),
+    ("Pinecrest Pharmacy", "smb", 15_000.0),
+    ("Lumen Books", "smb", 12_000.0),
+    ("Bluebird Bakery", "smb", 8_000.0),
+    ("Harbor Coffee", "smb", 6_000.0),
+];
+
+/// Demo feedback: (days ago, source, source id, customer, requester,
+/// importance, text, a phrase of the title of the item it asks for).
+type DemoFeedback = (
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const FEEDBACK: &[DemoFeedback] = &[
+    (
+        170,
+        "sales",
+        "CRM-2201",
+        "Northwind Traders",
+        "dana.ops@northwind.test",
+        "critical",
+        "We lose disputes because our evidence PDFs are bigger than 2 MB and the upload refuses them.",
+        "Dispute evidence upload rejects files",
+    ),
+    (
+        150,
+        "support",
+        "ZD-40112",
+        "Contoso Retail",
+        "li.wei@contoso.test",
+        "important",
+        "Uploading dispute evidence fails for scanned receipts over 2 MB. Please raise the upload limit.",
+        "Dispute evidence upload rejects files",
+    ),
+    (
+        96,
+        "support",
+        "ZD-40877",
+        "Alpine Gear",
+        "ops@alpinegear.test",
+        "important",
+        "Our dispute evidence upload keeps failing: the files are photos of signed delivery notes, around 4 MB each.",
+        "Dispute evidence upload rejects files",
+    ),
+    (
+        40,
+        "interview",
+        "INT-07",
+        "Kestrel Health",
+        "r.okafor@kestrel.test",
+        "critical",
+        "We need to upload evidence for a dispute straight from the dashboard, with the deadline next to it.",
+        "upload evidence for a dispute",
+    ),
+    (
+        165,
+        "app-review",
+        "GP-88121",
+        "",
+        "angry_shopper_42",
+        "important",
+        "The 3-D Secure challenge window is cut off on my phone, I cannot reach the confirm button.",
+        "3-D Secure challenge window is cut off",
+    ),
+    (
+        120,
+        "support",
+        "ZD-40533",
+        "Orbit Games",
+        "payments@orbitgames.test",
+        "critical",
+        "Mobile shoppers abandon checkout because the 3-D Secure challenge does not fit small screens.",
+        "3-D Secure challenge window is cut off",
+    ),
+    (
+        35,
+        "support",
+        "ZD-41360",
+        "Tailspin Travel",
+        "c.berg@tailspin.test",
+        "important",
+        "Small screens cut off the 3-D Secure challenge window; our conversion on mobile dropped.",
+        "3-D Secure challenge window is cut off",
+    ),
+    (
+        160,
+        "sales",
+        "CRM-2230",
+        "Wide World Importers",
+        "it@wwi.test",
+        "important",
+        "Our developers need a sandbox to create test payments before we can sign the contract.",
+        "create test payments in a sandbox",
+    ),
+    (
+        88,
+        "interview",
+        "INT-03",
+        "Orbit Games",
+        "dev@orbitgames.test",
+        "important",
+        "A proper sandbox with test cards and test payments would save our developers weeks.",
+        "create test payments in a sandbox",
+    ),
+    (
+        21,
+        "support",
+        "ZD-41502",
+        "Lumen Books",
+        "tech@lumenbooks.test",
+        "nice-to-have",
+        "Is there a sandbox where I can make test payments without real money?",
+        "create test payments in a sandbox",
+    ),
+    (
+        140,
+        "support",
+        "ZD-40390",
+        "Fabrikam Outdoor",
+        "dev@fabrikam.test",
+        "important",
+        "When our endpoint was down we missed webhooks. Let us replay webhooks from the dashboard.",
+        "replay webhooks from the dashboard",
+    ),
+    (
+        61,
+        "survey",
+        "NPS-Q3-118",
+        "Orbit Games",
+        "dev@orbitgames.test",
+        "nice-to-have",
+        "Replaying failed webhooks from the dashboard would make debugging our endpoint much easier.",
+        "replay webhooks from the dashboard",
+    ),
+    (
+        130,
+        "support",
+        "ZD-40450",
+        "Northwind Traders",
+        "dana.ops@northwind.test",
+        "critical",
+        "A dispute expired unanswered because nobody saw its deadline. Show every dispute's deadline.",
+        "see every dispute's deadline",
+    ),
+    (
+        50,
+        "sales",
+        "CRM-2307",
+        "Contoso Retail",
+        "li.wei@contoso.test",
+        "important",
+        "Our support team needs to see dispute deadlines so none expires without an answer.",
+        "see every dispute's deadline",
+    ),
+    (
+        110,
+        "support",
+        "ZD-40610",
+        "Tailspin Travel",
+        "finance@tailspin.test",
+        "critical",
+        "Payout statements round JPY amounts to two decimals, so they never reconcile with our bank.",
+        "rounds currency amounts to two decimals for JPY",
+    ),
+    (
+        44,
+        "email",
+        "MAIL-5521",
+        "Wide World Importers",
+        "ap@wwi.test",
+        "important",
+        "The statement shows yen with decimals and our reconciliation breaks every payout.",
+        "rounds currency amounts to two decimals for JPY",
+    ),
+    (
+        75,
+        "app-review",
+        "AS-55120",
+        "",
+        "marta.k",
+        "nice-to-have",
+        "When my bank declines the payment the message is just 'error'. Tell me whether to try another card.",
+        "clear message when my bank declines",
+    ),
+    (
+        28,
+        "support",
+        "ZD-41420",
+        "Harbor Coffee",
+        "owner@harborcoffee.test",
+        "important",
+        "Customers call us confused when a card is declined; the checkout should give a clear decline message.",
+        "clear message when my bank declines",
+    ),
+    (
+        200,
+        "sales",
+        "CRM-2101",
+        "Contoso Retail",
+        "li.wei@contoso.test",
+        "critical",
+        "Apple Pay on the web is a must for our holiday season checkout.",
+        "pay with Apple Pay on the web",
+    ),
+    (
+        185,
+        "interview",
+        "INT-01",
+        "Bluebird Bakery",
+        "hello@bluebird.test",
+        "nice-to-have",
+        "Our shoppers keep asking to pay with Apple Pay on the website.",
+        "pay with Apple Pay on the web",
+    ),
+    (
+        190,
+        "sales",
+        "CRM-2140",
+        "Alpine Gear",
+        "ops@alpinegear.test",
+        "important",
+        "Dutch customers expect iDEAL at checkout; without it we cannot launch in the Netherlands.",
+        "pay by iDEAL",
+    ),
+    (
+        180,
+        "support",
+        "ZD-39870",
+        "Pinecrest Pharmacy",
+        "manager@pinecrest.test",
+        "important",
+        "We need to refund part of a card payment when only one item of an order is returned.",
+        "refund part of a card payment",
+    ),
+    (
+        55,
+        "support",
+        "ZD-41010",
+        "Lumen Books",
+        "tech@lumenbooks.test",
+        "nice-to-have",
+        "The links in the weekly email report are broken, they go to a login error.",
+        "Weekly email report has broken links",
+    ),
+    (
+        70,
+        "email",
+        "MAIL-5410",
+        "Kestrel Health",
+        "finance@kestrel.test",
+        "important",
+        "Please show refunds and disputes next to sales so our net revenue is clear in one view.",
+        "see refunds and disputes next to sales",
+    ),
+    (
+        33,
+        "interview",
+        "INT-09",
+        "Fabrikam Outdoor",
+        "cfo@fabrikam.test",
+        "important",
+        "Our CFO wants net revenue: sales minus refunds and disputes, in the same dashboard.",
+        "see refunds and disputes next to sales",
+    ),
+    (
+        100,
+        "support",
+        "ZD-40701",
+        "Orbit Games",
+        "dev@orbitgames.test",
+        "important",
+        "Sandbox payments show up in our live reports and confuse the finance team.",
+        "Sandbox payments appear in live reports",
+    ),
+    // The inbox: asks the backlog has no item for yet.
+    (
+        150,
+        "sales",
+        "CRM-2215",
+        "Contoso Retail",
+        "li.wei@contoso.test",
+        "critical",
+        "Our shoppers want to pay later with Klarna. Buy now, pay later is table stakes in retail.",
+        "",
+    ),
+    (
+        95,
+        "survey",
+        "NPS-Q3-044",
+        "Fabrikam Outdoor",
+        "ecom@fabrikam.test",
+        "important",
+        "Buy now pay later (Klarna or Afterpay) at checkout would lift our basket size.",
+        "",
+    ),
+    (
+        47,
+        "interview",
+        "INT-08",
+        "Alpine Gear",
+        "ops@alpinegear.test",
+        "important",
+        "Pay later in instalments with Klarna is what our younger shoppers ask for most.",
+        "",
+    ),
+    (
+        12,
+        "support",
+        "ZD-41700",
+        "Bluebird Bakery",
+        "hello@bluebird.test",
+        "nice-to-have",
+        "Could shoppers pay later with Klarna?",
+        "",
+    ),
+    (
+        125,
+        "sales",
+        "CRM-2266",
+        "Wide World Importers",
+        "ap@wwi.test",
+        "important",
+        "Sync payouts and fees to Xero automatically; our accountants re-key every statement today.",
+        "",
+    ),
+    (
+        66,
+        "support",
+        "ZD-40950",
+        "Harbor Coffee",
+        "owner@harborcoffee.test",
+        "nice-to-have",
+        "An export to QuickBooks or Xero for payouts and fees would save my bookkeeper hours.",
+        "",
+    ),
+    (
+        19,
+        "email",
+        "MAIL-5702",
+        "Pinecrest Pharmacy",
+        "manager@pinecrest.test",
+        "important",
+        "We need payouts and fees exported to our accounting software, Xero, every month.",
+        "",
+    ),
+    (
+        80,
+        "interview",
+        "INT-05",
+        "Northwind Traders",
+        "it.admin@northwind.test",
+        "critical",
+        "We need user roles in the dashboard: our support staff must not see payouts or bank details.",
+        "",
+    ),
+    (
+        30,
+        "sales",
+        "CRM-2350",
+        "Kestrel Health",
+        "security@kestrel.test",
+        "critical",
+        "Dashboard user roles and permissions are required by our security team before rollout.",
+        "",
+    ),
+    (
+        9,
+        "survey",
+        "NPS-Q4-017",
+        "Tailspin Travel",
+        "c.berg@tailspin.test",
+        "nice-to-have",
+        "Dark mode for the dashboard please.",
+        "",
+    ),
+    (
+        5,
+        "app-review",
+        "GP-90122",
+        "",
+        "quiet.reader",
+        "nice-to-have",
+        "Receipts by email arrive in English even though I paid in German.",
+        "",
+    ),
+];
+
+/// Merged duplicates: (index of the duplicate, index it joins).
+const FEEDBACK_DUPLICATES: &[(usize, usize)] = &[(13, 12), (32, 31)];
+
+/// Customer feedback over the last six months: linked to the items it
+/// asks for (or left in the inbox), two duplicates merged, and the
+/// customers of shipped items partly told. Fixed content.
+fn feedback(app: &mut App, clock: &Arc<SimClock>, end: i64, prefix: &str) -> Result<()> {
+    use crate::feedback::{NewFeedback, TellOptions};
+    let items = app.query_items(
+        &format!("product = {prefix} ORDER BY key"),
+        cairn_store::Page {
+            limit: 10_000,
+            offset: 0,
+        },
+    )?;
+    let find = |phrase: &str| -> Option<ItemKey> {
+        if phrase.is_empty() {
+            return None;
+        }
+        items
+            .iter()
+            .find(|i| i.title.contains(phrase))
+            .map(|i| i.key.clone())
+    };
+    app.set_actor("amara");
+    let mut ids = Vec::new();
+    let mut order: Vec<usize> = (0..FEEDBACK.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(FEEDBACK[i].0));
+    let mut by_index = vec![String::new(); FEEDBACK.len()];
+    for i in order {
+        let (days, source, sid, customer, requester, importance, text, phrase) = FEEDBACK[i];
+        clock.set(end - days * DAY + 3_600_000);
+        let c = CUSTOMERS.iter().find(|c| c.0 == customer);
+        let f = app.feedback_add(NewFeedback {
+            product: Some(prefix.to_string()),
+            text: text.into(),
+            source: Some(source.into()),
+            source_id: Some(sid.into()),
+            customer: c.map(|c| c.0.to_string()),
+            segment: c.map(|c| c.1.to_string()),
+            revenue: c.map(|c| c.2),
+            requester: Some(requester.into()),
+            received: None,
+            importance: cairn_core::Importance::parse(importance),
+            items: find(phrase).into_iter().collect(),
+        })?;
+        by_index[i] = f.id.clone();
+        ids.push(f.id);
+    }
+    clock.set(end - 2 * DAY);
+    for &(dup, into) in FEEDBACK_DUPLICATES {
+        app.feedback_merge(&by_index[dup], &by_index[into])?;
+    }
+    // Customers of the first shipped features were told.
+    if let Some(k) = find("pay with Apple Pay on the web") {
+        let it = app.item(&k)?;
+        if it.category == cairn_core::Category::Done {
+            app.feedback_mark_told(&TellOptions {
+                product: Some(prefix.to_string()),
+                items: vec![k],
+                ..TellOptions::default()
+            })?;
+        }
+    }
+    Ok(())
 }

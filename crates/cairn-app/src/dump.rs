@@ -38,7 +38,51 @@ enum Record {
     TestRun(TestRunRec),
     Baseline(Box<BaselineRec>),
     Signature(Box<SignatureRec>),
+    Customer(cairn_core::Customer),
+    Feedback(Box<FeedbackRec>),
     Audit(AuditRec),
+}
+
+/// Customer feedback with its links and who was told (migration 0010).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedbackRec {
+    id: String,
+    product: String,
+    text: String,
+    source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    source_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    customer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    requester: Option<String>,
+    received: String,
+    importance: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    merged_into: Option<String>,
+    created: String,
+    updated: String,
+    version: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    links: Vec<FeedbackLinkRec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    told: Vec<ToldRec>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedbackLinkRec {
+    item: String,
+    linked: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToldRec {
+    item: String,
+    at: String,
+    by: String,
 }
 
 /// A recorded report's snapshot (migration 0006).
@@ -406,7 +450,9 @@ fn section(r: &Record) -> u8 {
         | Record::Test(_)
         | Record::TestRun(_)
         | Record::Baseline(_)
-        | Record::Signature(_) => 8,
+        | Record::Signature(_)
+        | Record::Customer(_)
+        | Record::Feedback(_) => 8,
         Record::Audit(_) => 9,
     }
 }
@@ -659,6 +705,59 @@ impl App {
             )?;
             n += 1;
         }
+        for c in store.customers()? {
+            write_rec(w, &Record::Customer(c))?;
+            n += 1;
+        }
+        let links = store.feedback_links()?;
+        let mut told: std::collections::HashMap<String, Vec<ToldRec>> =
+            std::collections::HashMap::new();
+        for t in store.told(None)? {
+            told.entry(t.feedback).or_default().push(ToldRec {
+                item: t.item,
+                at: format_millis(t.at),
+                by: t.by,
+            });
+        }
+        let mut all = store.feedback_list(&cairn_store::feedback::FeedbackFilter {
+            merged: true,
+            ..Default::default()
+        })?;
+        all.sort_by_key(|f| cairn_core::feedback::feedback_number(&f.id));
+        for f in all {
+            let links = links
+                .get(&f.id)
+                .map(|ls| {
+                    ls.iter()
+                        .map(|(item, at)| FeedbackLinkRec {
+                            item: item.clone(),
+                            linked: format_millis(*at),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            write_rec(
+                w,
+                &Record::Feedback(Box::new(FeedbackRec {
+                    told: told.remove(&f.id).unwrap_or_default(),
+                    links,
+                    id: f.id,
+                    product: f.product,
+                    text: f.text,
+                    source: f.source,
+                    source_id: f.source_id,
+                    customer: f.customer.map(|c| c.name),
+                    requester: f.requester,
+                    received: f.received,
+                    importance: f.importance.as_str().to_string(),
+                    merged_into: f.merged_into,
+                    created: format_millis(f.created),
+                    updated: format_millis(f.updated),
+                    version: f.version,
+                })),
+            )?;
+            n += 1;
+        }
         let mut after = 0;
         loop {
             let batch = store.audit_after(after, 10_000)?;
@@ -711,6 +810,8 @@ impl App {
             let mut runs: Vec<TestRunRec> = Vec::new();
             let mut baselines: Vec<BaselineRec> = Vec::new();
             let mut signatures: Vec<SignatureRec> = Vec::new();
+            let mut customers: Vec<cairn_core::Customer> = Vec::new();
+            let mut feedback: Vec<FeedbackRec> = Vec::new();
             let mut current = 0u8;
             let mut lineno = 0u64;
             let mut buf = String::new();
@@ -943,6 +1044,42 @@ impl App {
                         }
                         signatures.push(*s);
                     }
+                    Record::Customer(c) => {
+                        if c.name.trim().is_empty() {
+                            return Err(at("a customer with no name".into()));
+                        }
+                        customers.push(c);
+                    }
+                    Record::Feedback(f) => {
+                        if !products.contains(&f.product) {
+                            return Err(at(format!("feedback of unknown product {}", f.product)));
+                        }
+                        let n = cairn_core::feedback::feedback_number(&f.id)
+                            .filter(|_| f.id.starts_with("F-"))
+                            .ok_or_else(|| at(format!("feedback id `{}` is not F-n", f.id)))?;
+                        if n != feedback.len() as i64 + 1 {
+                            return Err(at(format!("feedback {} is out of order; feedback is numbered F-1, F-2, ... in a dump", f.id)));
+                        }
+                        if cairn_core::Importance::parse(&f.importance).is_none() {
+                            return Err(at(format!("feedback {}: `{}` is not an importance", f.id, f.importance)));
+                        }
+                        if let Some(c) = &f.customer
+                            && !customers.iter().any(|x| x.name.trim().eq_ignore_ascii_case(c.trim()))
+                        {
+                            return Err(at(format!("feedback {}: customer {c}, which no customer record before it names", f.id)));
+                        }
+                        time(&f.created).map_err(at)?;
+                        time(&f.updated).map_err(at)?;
+                        for l in &f.links {
+                            known_key(&keys, &l.item, "feedback link").map_err(at)?;
+                            time(&l.linked).map_err(at)?;
+                        }
+                        for t in &f.told {
+                            known_key(&keys, &t.item, "feedback told").map_err(at)?;
+                            time(&t.at).map_err(at)?;
+                        }
+                        feedback.push(*f);
+                    }
                     Record::Audit(a) => {
                         let e = AuditEntry {
                             seq: a.seq,
@@ -1082,6 +1219,46 @@ impl App {
             }
             for sr in &signatures {
                 tx.store.insert_signature(&sr.product, &sr.signature)?;
+            }
+            for c in &customers {
+                tx.store.put_customer(c)?;
+            }
+            for r in &feedback {
+                let importance = cairn_core::Importance::parse(&r.importance)
+                    .ok_or_else(|| AppError::Invalid(format!("importance {}", r.importance)))?;
+                let mut f = cairn_core::Feedback {
+                    id: r.id.clone(),
+                    product: r.product.clone(),
+                    text: r.text.clone(),
+                    source: r.source.clone(),
+                    source_id: r.source_id.clone(),
+                    customer: r.customer.as_ref().map(|name| cairn_core::Customer {
+                        name: name.clone(),
+                        segment: None,
+                        revenue: None,
+                    }),
+                    requester: r.requester.clone(),
+                    received: r.received.clone(),
+                    importance,
+                    merged_into: None,
+                    items: Vec::new(),
+                    created: t(&r.created)?,
+                    updated: t(&r.updated)?,
+                    version: r.version,
+                };
+                tx.store.insert_feedback(&mut f)?;
+                for l in &r.links {
+                    tx.store.link_feedback(&r.id, &l.item, t(&l.linked)?)?;
+                }
+                for x in &r.told {
+                    tx.store.mark_told(&r.id, &x.item, t(&x.at)?, &x.by)?;
+                }
+            }
+            for r in feedback.iter().filter(|r| r.merged_into.is_some()) {
+                let into = r.merged_into.as_deref().unwrap_or_default();
+                tx.store.restore_feedback_merge(&r.id, into).map_err(|e| {
+                    AppError::Invalid(format!("feedback {} is merged into {into}: {e}", r.id))
+                })?;
             }
             // The restored chain is the record: adding an entry here would make
             // export → import → export differ from the original dump.

@@ -1568,7 +1568,7 @@ pub(crate) fn suggest(
             title: c.title,
             state: c.state,
         })
-        .filter(|s| s.score >= 0.05 && c_ok(&s.shared))
+        .filter(|s| s.score >= 0.1 && c_ok(&s.shared))
         .collect();
     out.sort_by(|a, b| {
         b.score.total_cmp(&a.score).then_with(|| {

@@ -391,6 +391,34 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Every feedback link with when it was made, by feedback id.
+    pub fn feedback_links(&mut self) -> Result<HashMap<String, Vec<(String, Millis)>>, StoreError> {
+        let rows = self.b.query(
+            "SELECT f.number, i.key, fi.linked FROM feedback_items fi JOIN feedback f ON f.id = fi.feedback_id \
+             JOIN items i ON i.id = fi.item_id ORDER BY f.number, i.product_id, i.number",
+            &[],
+        )?;
+        let mut out: HashMap<String, Vec<(String, Millis)>> = HashMap::new();
+        for r in rows {
+            out.entry(format!("F-{}", int(&r[0], "number")?))
+                .or_default()
+                .push((text(&r[1], "key")?, int(&r[2], "linked")?));
+        }
+        Ok(out)
+    }
+
+    /// Set what a loaded record was merged into, as a dump holds it (no
+    /// new version).
+    pub fn restore_feedback_merge(&mut self, id: &str, into: &str) -> Result<(), StoreError> {
+        let n = feedback_number(id).ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let target = self.feedback_row_id(into)?;
+        self.b.execute(
+            "UPDATE feedback SET merged_into = ? WHERE number = ?",
+            &[Value::Int(target), Value::Int(n)],
+        )?;
+        Ok(())
+    }
+
     /// Every feedback record merged into `id`.
     pub fn merged_into(&mut self, id: &str) -> Result<Vec<String>, StoreError> {
         let fid = self.feedback_row_id(id)?;

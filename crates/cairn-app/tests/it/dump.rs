@@ -271,6 +271,45 @@ pub fn rich_workspace(fx: &mut Fx) {
         })
         .unwrap();
     fx.app.record_exec(&r).unwrap();
+    // Customer feedback: customers, links, a merged duplicate, a record
+    // told that its item shipped.
+    let fb = |text: &str, customer: Option<&str>, items: Vec<cairn_core::ItemKey>| {
+        cairn_app::feedback::NewFeedback {
+            product: Some("PAY".into()),
+            text: text.into(),
+            source: Some("support".into()),
+            source_id: Some(format!("T-{}", text.len())),
+            customer: customer.map(String::from),
+            segment: customer.map(|_| "enterprise".to_string()),
+            revenue: customer.map(|_| 1200.5),
+            requester: Some("jo@example.test".into()),
+            received: Some("2026-01-02".into()),
+            importance: Some(cairn_core::Importance::Critical),
+            items,
+        }
+    };
+    let f1 = fx
+        .app
+        .feedback_add(fb(
+            "Refunds take too long — ünïcode",
+            Some("Acme"),
+            vec![k("PAY-3")],
+        ))
+        .unwrap();
+    let f2 = fx
+        .app
+        .feedback_add(fb("Refunds are far too slow", Some("Globex"), vec![]))
+        .unwrap();
+    fx.app.feedback_merge(&f2.id, &f1.id).unwrap();
+    fx.app
+        .feedback_add(fb("Dark mode please", None, vec![]))
+        .unwrap();
+    let _ = fx
+        .app
+        .feedback_mark_told(&cairn_app::feedback::TellOptions {
+            product: Some("PAY".into()),
+            ..Default::default()
+        });
 }
 
 pub fn export(app: &mut App) -> String {
@@ -424,6 +463,25 @@ fn round_trip(from: Backend, to: Backend) {
     );
     let sig = cairn_app::signature::SignTarget::Item(k("PAY-1"));
     assert!(dst.app.signatures(&sig).unwrap()[0].valid);
+    let all = cairn_store::feedback::FeedbackFilter {
+        merged: true,
+        ..Default::default()
+    };
+    assert_eq!(dst.app.feedback_list(&all).unwrap().len(), 3);
+    assert_eq!(
+        dst.app.feedback_list(&all).unwrap(),
+        src.app.feedback_list(&all).unwrap()
+    );
+    assert_eq!(dst.app.customers().unwrap(), src.app.customers().unwrap());
+    // (Recency depends on each fixture's clock, so it is left out.)
+    let demand = |app: &mut App| -> Vec<(String, u32, u32, f64)> {
+        app.demand(Some("PAY"))
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.key, d.requests, d.customers, d.revenue))
+            .collect()
+    };
+    assert_eq!(demand(&mut dst.app), demand(&mut src.app));
 
     // And back into a fresh database of the first backend.
     let mut back = Fx::new(from, &name);

@@ -10,6 +10,7 @@ mod audit;
 mod baseline;
 mod dump;
 mod evidence;
+mod feedback;
 mod forecast;
 mod gates;
 mod items;
