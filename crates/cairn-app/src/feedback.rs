@@ -368,8 +368,27 @@ impl App {
         Ok(all)
     }
 
+    /// Customers; someone who is not an admin sees those whose feedback
+    /// is in a product they can see.
     pub fn customers(&mut self) -> Result<Vec<Customer>> {
-        Ok(self.store.customers()?)
+        let mut all = self.store.customers()?;
+        if let Some(a) = &self.access
+            && !a.admin
+        {
+            let seen: HashSet<String> = self
+                .feedback_list(&FeedbackFilter {
+                    merged: true,
+                    ..FeedbackFilter::default()
+                })?
+                .into_iter()
+                .filter_map(|f| {
+                    f.customer
+                        .map(|c| cairn_store::feedback::customer_key(&c.name))
+                })
+                .collect();
+            all.retain(|c| seen.contains(&cairn_store::feedback::customer_key(&c.name)));
+        }
+        Ok(all)
     }
 
     /// Set a customer's segment and revenue weight (creating it if new).
@@ -387,14 +406,10 @@ impl App {
         if let Some(Some(r)) = revenue {
             check_revenue(r).map_err(AppError::Invalid)?;
         }
-        if let Some(a) = &self.access
-            && !a.admin
-            && !a.roles.values().any(|r| *r >= Role::Member)
-        {
-            return Err(AppError::Forbidden(
-                "you cannot change customers: only members of a product can".into(),
-            ));
-        }
+        // Customers are shared by every product: changing one directly is
+        // an admin's job (recording feedback sets a new customer's segment
+        // and revenue too).
+        self.need_admin("change customers")?;
         self.tx(|tx| {
             let before = tx.store.customer(name)?;
             let mut c = before.clone().unwrap_or(Customer {

@@ -2,6 +2,8 @@
 //! its OpenAPI description ([`Op`]), so the served document is built from
 //! the same list as the router and cannot name a route that does not exist.
 
+mod feedback;
+
 use crate::auth::{Caller, Creds};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::{self, Op, P};
@@ -86,7 +88,7 @@ pub fn parse_key(s: &str) -> ApiResult<ItemKey> {
 }
 
 /// `Some(None)` for an explicit `null`, `None` when the member is absent.
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -578,7 +580,7 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
         .add(
             Op::get(
                 "/reports/{kind}",
-                "A stakeholder report: exec, team, roadmap, release-notes, risks or trace (the traceability matrix), as JSON, self-contained HTML or Markdown",
+                "A stakeholder report: exec, team, roadmap, release-notes, risks, trace (the traceability matrix) or feedback, as JSON, self-contained HTML or Markdown",
                 "Reports",
             )
             .params(&REPORT_PARAMS)
@@ -637,6 +639,7 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
             .role("admin"),
             audit_verify,
         );
+    let api = feedback::ops(api);
     let router = api
         .router
         .method_not_allowed_fallback(|method: axum::http::Method| async move {

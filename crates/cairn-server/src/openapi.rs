@@ -224,6 +224,67 @@ fn operation(op: &Op) -> Value {
 }
 
 fn schemas() -> Value {
+    let mut all = base_schemas();
+    if let (Value::Object(m), Value::Object(f)) = (&mut all, feedback_schemas()) {
+        m.extend(f);
+    }
+    all
+}
+
+/// The feedback endpoints' bodies (apart, to stay within `json!`'s recursion limit).
+fn feedback_schemas() -> Value {
+    json!({
+        "NewFeedback": {
+            "type": "object", "required": ["text"], "additionalProperties": false,
+            "properties": {
+                "product": { "type": "string" }, "text": { "type": "string" },
+                "source": { "type": "string", "description": "support, sales, interview, survey, app-review, intake, email, other, or one under [feedback] sources" },
+                "source_id": { "type": "string", "description": "The record's id in the source system; unique per product and source" },
+                "customer": { "type": "string", "description": "The customer's organisation" },
+                "segment": { "type": "string" }, "revenue": { "type": "number", "minimum": 0 },
+                "requester": { "type": "string" }, "received": { "type": "string", "format": "date" },
+                "importance": { "type": "string", "enum": ["nice-to-have", "important", "critical"] },
+                "items": { "type": "array", "items": { "type": "string" } }
+            }
+        },
+        "FeedbackPatch": {
+            "type": "object", "additionalProperties": false,
+            "properties": {
+                "text": { "type": "string" }, "source": { "type": "string" }, "source_id": { "type": "string" },
+                "customer": { "type": "string" }, "requester": { "type": "string" },
+                "received": { "type": "string", "format": "date" },
+                "importance": { "type": "string", "enum": ["nice-to-have", "important", "critical"] },
+                "version": { "type": "integer", "description": "Refuse unless the feedback is still at this version" }
+            }
+        },
+        "FeedbackLinks": {
+            "type": "object", "required": ["items"], "additionalProperties": false,
+            "properties": { "items": { "type": "array", "items": { "type": "string" } } }
+        },
+        "FeedbackMerge": {
+            "type": "object", "required": ["into"], "additionalProperties": false,
+            "properties": { "into": { "type": "string", "description": "The record the duplicate joins" } }
+        },
+        "TellBody": {
+            "type": "object", "additionalProperties": false,
+            "properties": {
+                "product": { "type": "string" },
+                "items": { "type": "array", "items": { "type": "string" }, "description": "Only these done items" },
+                "release": { "type": "string" }
+            }
+        },
+        "CustomerBody": {
+            "type": "object", "required": ["name"], "additionalProperties": false,
+            "properties": {
+                "name": { "type": "string" },
+                "segment": { "type": ["string", "null"] },
+                "revenue": { "type": ["number", "null"], "minimum": 0 }
+            }
+        }
+    })
+}
+
+fn base_schemas() -> Value {
     let ts = json!({ "type": "string", "format": "date-time" });
     let opt_ts = json!({ "type": ["string", "null"], "format": "date-time" });
     let item = json!({

@@ -81,6 +81,22 @@ const TABLE: &[(&str, &str, &str, Scope)] = &[
     ("get", "/baselines", "stakeholder", Product),
     ("post", "/baselines", "member", Product),
     ("get", "/baselines/diff", "stakeholder", Product),
+    ("get", "/feedback", "stakeholder", Product),
+    ("post", "/feedback", "member", Product),
+    ("post", "/feedback/import", "member", Product),
+    ("get", "/feedback/suggest", "stakeholder", Product),
+    ("get", "/feedback/themes", "stakeholder", Product),
+    ("get", "/feedback/demand", "stakeholder", Product),
+    ("get", "/feedback/tell", "stakeholder", Product),
+    ("post", "/feedback/tell", "member", Product),
+    ("get", "/feedback/insights", "stakeholder", Product),
+    ("get", "/feedback/{id}", "stakeholder", Product),
+    ("patch", "/feedback/{id}", "member", Product),
+    ("post", "/feedback/{id}/links", "member", Product),
+    ("delete", "/feedback/{id}/links/{key}", "member", Product),
+    ("post", "/feedback/{id}/merge", "member", Product),
+    ("get", "/customers", "stakeholder", Global),
+    ("post", "/customers", "admin", Global),
     ("get", "/audit/verify", "admin", Global),
 ];
 
@@ -134,6 +150,20 @@ struct Req {
     path: String,
     body: Option<Value>,
     if_match: Option<String>,
+    /// A CSV body instead of JSON.
+    csv: Option<String>,
+}
+
+/// New feedback in product `p`, made by an admin: its id.
+fn new_feedback(s: &TestServer, p: &str, items: &[&str]) -> String {
+    let r = s.client.post(
+        &format!("{API}/feedback"),
+        Some(s.token("admin")),
+        &json!({ "product": p, "text": format!("Matrix feedback {}", unique()), "items": items }),
+        &[],
+    );
+    assert_eq!(r.status, 201, "feedback for the matrix: {}", r.text);
+    r.body["feedback"]["id"].as_str().unwrap().to_string()
 }
 
 /// An open story of each product, for operations on "some item".
@@ -190,6 +220,7 @@ fn request(
     let name = product(p).name;
     let date = (chrono::Utc::now().date_naive() + chrono::Days::new(60)).to_string();
     let mut if_match = None;
+    let mut csv = None;
     let (path, body): (String, Option<Value>) = match (method, path) {
         ("delete", "/me/tokens/{id}") => (
             format!("/me/tokens/{}", s.secrets.spare_token_ids[user]),
@@ -289,6 +320,51 @@ fn request(
             )
         }
         ("post", "/reports/exec/record") => (format!("/reports/exec/record?product={p}"), None),
+        ("get", "/feedback") => (format!("/feedback?product={p}"), None),
+        ("post", "/feedback") => (
+            "/feedback".into(),
+            Some(json!({ "product": p, "text": format!("{name} feedback by {user}") })),
+        ),
+        ("post", "/feedback/import") => {
+            csv = Some(format!("id,text\n{},Matrix import\n", unique()));
+            (format!("/feedback/import?product={p}"), None)
+        }
+        ("get", "/feedback/suggest") => {
+            (format!("/feedback/suggest?product={p}&text=refund"), None)
+        }
+        ("get", "/feedback/themes") => (format!("/feedback/themes?product={p}"), None),
+        ("get", "/feedback/demand") => (format!("/feedback/demand?product={p}"), None),
+        ("get", "/feedback/tell") => (format!("/feedback/tell?product={p}"), None),
+        ("post", "/feedback/tell") => ("/feedback/tell".into(), Some(json!({ "product": p }))),
+        ("get", "/feedback/insights") => (format!("/feedback/insights?product={p}"), None),
+        ("get", "/feedback/{id}") => (format!("/feedback/{}", new_feedback(s, p, &[])), None),
+        ("patch", "/feedback/{id}") => (
+            format!("/feedback/{}", new_feedback(s, p, &[])),
+            Some(json!({ "text": format!("Edited by {user}") })),
+        ),
+        ("post", "/feedback/{id}/links") => (
+            format!("/feedback/{}/links", new_feedback(s, p, &[])),
+            Some(json!({ "items": [story(p)] })),
+        ),
+        ("delete", "/feedback/{id}/links/{key}") => (
+            format!(
+                "/feedback/{}/links/{}",
+                new_feedback(s, p, &[story(p)]),
+                story(p)
+            ),
+            None,
+        ),
+        ("post", "/feedback/{id}/merge") => {
+            let into = new_feedback(s, p, &[]);
+            (
+                format!("/feedback/{}/merge", new_feedback(s, p, &[])),
+                Some(json!({ "into": into })),
+            )
+        }
+        ("post", "/customers") => (
+            "/customers".into(),
+            Some(json!({ "name": format!("Matrix customer {}", unique()), "revenue": 10 })),
+        ),
         (_, path) if path.contains("{key}") => (path.replace("{key}", story(p)), None),
         (_, path) => {
             assert!(!path.contains('{'), "no filler for {method} {path}");
@@ -300,6 +376,7 @@ fn request(
         path: format!("{API}{path}"),
         body,
         if_match: if_match.map(|v| format!("\"{v}\"")),
+        csv,
     }
 }
 
@@ -312,6 +389,15 @@ fn send(s: &TestServer, user: &str, req: &Req) -> Resp {
     let mut headers = Vec::new();
     if let Some(m) = &req.if_match {
         headers.push(("if-match", m.as_str()));
+    }
+    if let Some(c) = &req.csv {
+        return s.client.send(
+            &req.method.to_uppercase(),
+            &req.path,
+            token,
+            Some(("text/csv", c.clone().into_bytes())),
+            &headers,
+        );
     }
     match &req.body {
         Some(b) => s
