@@ -1558,9 +1558,9 @@ pub(crate) fn suggest(
     limit: usize,
 ) -> Result<Vec<Suggestion>> {
     let text = &topic(text);
-    let words: Vec<String> = cairn_engine::text::terms(text)
+    let words: Vec<(String, String)> = cairn_engine::text::terms(text)
         .into_iter()
-        .map(|(_, w)| w.lower())
+        .map(|(stem, w)| (w.lower(), stem))
         .collect();
     if words.is_empty() || limit == 0 {
         return Ok(Vec::new());

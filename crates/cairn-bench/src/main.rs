@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod classify;
+mod feedback;
 mod forecasting;
 mod generate;
 mod quality;
@@ -20,7 +21,7 @@ use cairn_app::{App, Position};
 use cairn_core::ItemKey;
 use cairn_store::{Dialect, Page, Value};
 use clap::{Parser, Subcommand, ValueEnum};
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use serde_json::json;
 use std::collections::HashMap;
 use std::io::{BufReader, Write};
@@ -128,6 +129,9 @@ enum Suite {
     /// Quality and traceability: JUnit import (builds its own SQLite
     /// database; not part of `all`).
     Quality,
+    /// Customer feedback: suggestions among 100,000 items and themes over
+    /// 50,000 records (builds its own SQLite database; not part of `all`).
+    Feedback,
     All,
 }
 
@@ -272,6 +276,11 @@ fn run() -> Result<ExitCode> {
     }
     if cli.suite == Suite::Reports {
         reports_suite(&cli, &mut report)?;
+        report.table();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if cli.suite == Suite::Feedback {
+        feedback_suite(&cli, &mut report)?;
         report.table();
         return Ok(ExitCode::SUCCESS);
     }
@@ -1072,6 +1081,99 @@ fn reports_suite(cli: &Cli, report: &mut Report) -> Result<()> {
             r.added.count,
             r.open_risks,
             if r.forecast_ok { "ok" } else { r.forecast_basis.as_str() }
+        ),
+    });
+    if !cli.keep {
+        drop(app);
+        remove_sqlite(&path)?;
+    }
+    Ok(())
+}
+
+// ---- the feedback suite --------------------------------------------------
+
+fn feedback_suite(cli: &Cli, report: &mut Report) -> Result<()> {
+    const ITEMS: usize = 100_000;
+    const FEEDBACK: usize = 50_000;
+    let path = cli
+        .dir
+        .join(format!("cairn-bench-feedback-{}.db", cli.seed));
+    remove_sqlite(&path)?;
+    let url = format!("sqlite:{}", path.display());
+    let clock = std::sync::Arc::new(cairn_app::SimClock::new(generate::END));
+    let mut app = App::open_with_clock(&url, "bench", Box::new(clock.clone()))?;
+    app.init()?;
+    app.product_add("PAY", "Payments")?;
+    let vocab = feedback::Vocabulary::new(20_000, cli.seed);
+    eprintln!("generating {ITEMS} items ...");
+    let items = feedback::items(&vocab, ITEMS, "PAY", generate::END, cli.seed);
+    let st = app.store();
+    st.begin()?;
+    st.bulk_begin()?;
+    st.bulk_items(&items)?;
+    st.bulk_end()?;
+    st.commit()?;
+    // Suggestions: new feedback about a random item, 30 times.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cli.seed ^ 0xfeed);
+    let mut times = Vec::new();
+    let mut found = 0;
+    let runs = 30;
+    for _ in 0..runs {
+        let it = &items[rng.gen_range(0..items.len())];
+        let text = feedback::feedback_about(&vocab, it, &mut rng);
+        let t = Instant::now();
+        let s = app.feedback_suggest(Some("PAY"), &text, 5)?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        if s.iter().any(|x| x.key == it.key.to_string()) {
+            found += 1;
+        }
+    }
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "feedback_suggest_100k_items",
+        value: median(&mut times),
+        unit: "ms",
+        target: Some(50.0),
+        detail: format!(
+            "{ITEMS} items (titles and descriptions from a 20,000-word Zipf vocabulary); new feedback about a random item, the 5 most likely items, median of {runs}; p95 {:.1} ms; the item the feedback was written about was among the 5 in {found} of {runs}",
+            percentile(&mut times, 0.95)
+        ),
+    });
+    // Themes over 50,000 records.
+    eprintln!("importing {FEEDBACK} pieces of feedback ...");
+    let csv = feedback::feedback_csv(&vocab, FEEDBACK, 2_000, cli.seed);
+    let t = Instant::now();
+    let r = app.feedback_import_csv(
+        csv.as_bytes(),
+        &cairn_app::feedback::FeedbackCsvOptions {
+            product: Some("PAY".into()),
+            map: vec![],
+            source: Some("support".into()),
+        },
+    )?;
+    let import_s = t.elapsed().as_secs_f64();
+    let mut times = Vec::new();
+    let mut themes = 0;
+    let mut members = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let ts = app.feedback_themes(&cairn_app::feedback::ThemeOptions {
+            product: Some("PAY".into()),
+            ..Default::default()
+        })?;
+        times.push(t.elapsed().as_secs_f64());
+        themes = ts.len();
+        members = ts.iter().map(|t| t.feedback.len()).sum::<usize>();
+    }
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "feedback_themes_50k",
+        value: median(&mut times),
+        unit: "s",
+        target: Some(10.0),
+        detail: format!(
+            "{} records about 2,000 topics, read from the store and grouped at the default threshold (0.4), median of 3: {themes} themes holding {members} records; importing them from CSV took {import_s:.1} s",
+            r.added.len()
         ),
     });
     if !cli.keep {

@@ -521,23 +521,71 @@ impl Store {
 
     // ---- matching ---------------------------------------------------------
 
+    /// The words (of (word, stem) pairs) to match on: those in at most one
+    /// item in twenty, or the three rarest when every word is common. A
+    /// stem the index does not know (it stems a little differently) counts
+    /// as rare.
+    fn rare_words(&mut self, words: Vec<(String, String)>) -> Result<Vec<String>, StoreError> {
+        let mut params: Vec<Value> = words.iter().map(|(_, s)| s.as_str().into()).collect();
+        params.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        params.dedup();
+        let marks = vec!["?"; params.len()].join(", ");
+        let df: HashMap<String, i64> = self
+            .b
+            .query(
+                &format!("SELECT term, doc FROM items_fts_terms WHERE term IN ({marks})"),
+                &params,
+            )?
+            .iter()
+            .map(|r| Ok((text(&r[0], "term")?, int(&r[1], "doc")?)))
+            .collect::<Result<_, StoreError>>()?;
+        let n = self
+            .b
+            .query("SELECT MAX(id) FROM items", &[])?
+            .first()
+            .and_then(|r| r[0].as_i64())
+            .unwrap_or(0);
+        let cap = (n / 20).max(50);
+        let mut scored: Vec<(i64, String)> = words
+            .into_iter()
+            .map(|(w, s)| (df.get(&s).copied().unwrap_or(0), w))
+            .collect();
+        scored.sort();
+        let rare: Vec<String> = scored
+            .iter()
+            .filter(|(d, _)| *d <= cap)
+            .map(|(_, w)| w.clone())
+            .collect();
+        Ok(if rare.is_empty() {
+            scored.into_iter().take(3).map(|(_, w)| w).collect()
+        } else {
+            rare
+        })
+    }
+
     /// Items of a product sharing words with a text, best first by the
     /// backend's full-text ranking (BM25 on SQLite, `ts_rank` on
-    /// PostgreSQL), titles weighing most. `words` are plain words; they are
-    /// reduced to letters and digits here, so no text reaches the match
-    /// syntax.
+    /// PostgreSQL), titles weighing most. `words` are (word, English stem)
+    /// pairs; the words are reduced to letters and digits here, so no text
+    /// reaches the match syntax. On SQLite, words found in more than one
+    /// item in twenty are left out while rarer ones remain (they change the
+    /// ranking little and make the match set huge).
     pub fn text_candidates(
         &mut self,
         product: &str,
-        words: &[String],
+        words: &[(String, String)],
         limit: usize,
     ) -> Result<Vec<Candidate>, StoreError> {
-        let mut clean: Vec<String> = words
+        let mut clean: Vec<(String, String)> = words
             .iter()
-            .flat_map(|w| crate::sql::fts_words(w))
+            .flat_map(|(w, stem)| {
+                crate::sql::fts_words(w)
+                    .into_iter()
+                    .map(move |x| (x, stem.to_lowercase()))
+            })
             .collect();
         clean.sort();
-        clean.dedup();
+        clean.dedup_by(|a, b| a.0 == b.0);
         if clean.is_empty() {
             return Ok(Vec::new());
         }
@@ -545,19 +593,24 @@ impl Store {
         let cols = "i.key, i.title, i.description, i.state, i.category";
         let rows = match self.dialect() {
             Dialect::Sqlite => {
+                let clean = self.rare_words(clean)?;
                 let m: Vec<String> = clean.iter().map(|w| format!("\"{w}\"")).collect();
                 self.b.query(
                     &format!(
-                        "SELECT {cols} FROM items_fts JOIN items i ON i.id = items_fts.rowid \
-                         JOIN products p ON p.id = i.product_id \
-                         WHERE items_fts MATCH ? AND p.prefix = ? \
-                         ORDER BY bm25(items_fts, 4.0, 1.0, 0.5), i.id LIMIT ?"
+                        "SELECT {cols} FROM (SELECT rowid AS id, rank AS r FROM items_fts \
+                         WHERE items_fts MATCH ? AND rank MATCH 'bm25(4.0, 1.0, 0.5)' ORDER BY rank LIMIT ?) x \
+                         JOIN items i ON i.id = x.id JOIN products p ON p.id = i.product_id \
+                         WHERE p.prefix = ? ORDER BY x.r, i.id"
                     ),
-                    &[m.join(" OR ").into(), product.into(), limit],
+                    &[m.join(" OR ").into(), limit, product.into()],
                 )?
             }
             Dialect::Postgres => {
-                let q = clean.join(" | ");
+                let q = clean
+                    .iter()
+                    .map(|(w, _)| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | ");
                 self.b.query(
                     &format!(
                         "SELECT {cols} FROM items i JOIN products p ON p.id = i.product_id \

@@ -43,3 +43,7 @@ CREATE TABLE feedback_told (
     told_by TEXT NOT NULL,
     PRIMARY KEY (feedback_id, item_id)
 );
+
+-- How many items each stemmed word of the full-text index is in, so the
+-- matching of feedback to items can leave out words found nearly everywhere.
+CREATE VIRTUAL TABLE items_fts_terms USING fts5vocab(items_fts, 'row');
