@@ -10,7 +10,8 @@ use maud::{DOCTYPE, Markup, html};
 pub struct Page<'a> {
     pub title: &'a str,
     pub caller: &'a Caller,
-    /// Which nav entry is current: backlog, board, plan, reports, baselines.
+    /// Which nav entry is current: backlog, board, plan, reports, baselines,
+    /// feedback.
     pub nav: &'a str,
     pub product: Option<&'a str>,
     pub products: &'a [(String, String)],
@@ -96,6 +97,7 @@ impl Page<'_> {
                                 (nav_link(&format!("/plan{q}"), "Plan", "plan", self.nav))
                                 (nav_link(&format!("/reports{q}"), "Reports", "reports", self.nav))
                                 (nav_link(&format!("/baselines{q}"), "Baselines", "baselines", self.nav))
+                                (nav_link(&format!("/feedback{q}"), "Feedback", "feedback", self.nav))
                                 a href=(format!("/items/new{q}")) .new { "New item" }
                             }
                             @if self.products.len() > 1 {

@@ -4,6 +4,7 @@
 //! without script, and the script only makes it quicker.
 
 mod baselines;
+mod feedback;
 mod layout;
 mod pages;
 mod reports;
@@ -45,6 +46,19 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/baselines",
             get(baselines::baselines).post(baselines::create),
+        )
+        .route("/feedback", get(feedback::feedback).post(feedback::record))
+        .route(
+            "/feedback/tell",
+            get(feedback::tell).post(feedback::mark_told),
+        )
+        .route("/feedback/{id}", get(feedback::show))
+        .route("/feedback/{id}/link", post(feedback::link))
+        .route("/feedback/{id}/unlink", post(feedback::unlink))
+        .route("/feedback/{id}/merge", post(feedback::merge))
+        .route(
+            "/intake/{product}",
+            get(feedback::intake_form).post(feedback::intake_submit),
         )
         .route("/items/new", get(pages::new_item_form))
         .route("/items", post(pages::create_item))

@@ -635,3 +635,155 @@ fn html_reports_are_self_contained() {
         shot(&s, name);
     }
 }
+
+/// A member records a customer's feedback on the Feedback page, finds it
+/// in the inbox, opens it and links it to the item it asks for with the
+/// suggestion's button; it then leaves the inbox.
+#[test]
+fn member_records_feedback_and_links_a_suggested_item() {
+    let srv = TestServer::start(Backend::Sqlite, "browser::feedback");
+    let base = srv.base_url().to_string();
+    let driver = Driver::start();
+    let s = driver.session().unwrap();
+    s.set_viewport_size(1280, 900).unwrap();
+    sign_in(&s, &base, "dev");
+
+    s.goto(&format!("{base}/feedback?product=PAY")).unwrap();
+    s.wait_for("#fb-text", WAIT).unwrap();
+    check_page(&s, "feedback");
+    s.find("#fb-text")
+        .unwrap()
+        .send_keys("Our clerks want to preview refunds before sending them to the bank.")
+        .unwrap();
+    s.find("#fb-customer")
+        .unwrap()
+        .send_keys("Northwind Traders")
+        .unwrap();
+    s.find("#fb-requester")
+        .unwrap()
+        .send_keys("finance@northwind.test")
+        .unwrap();
+    s.execute(
+        "document.querySelector('#fb-importance').value = 'important';",
+        vec![],
+    )
+    .unwrap();
+    s.find("form.record-feedback button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    let notice = s.wait_for("p.notice", WAIT).unwrap().text().unwrap();
+    assert!(notice.starts_with("Recorded F-"), "{notice}");
+    let id = s.find("h1 .key").unwrap().text().unwrap();
+    let inbox_link = format!(".inbox a[href='/feedback/{id}']");
+
+    // The inbox lists it; its row opens the record.
+    s.goto(&format!("{base}/feedback?product=PAY")).unwrap();
+    s.wait_for(&inbox_link, WAIT).unwrap().click().unwrap();
+    s.wait_for("blockquote.feedback-text", WAIT).unwrap();
+    let facts = s.find("dl.facts").unwrap().text().unwrap();
+    assert!(facts.contains("Northwind Traders"), "{facts}");
+    assert!(facts.contains("important"), "{facts}");
+    // The story it asks for is suggested, with the words they share.
+    let row = "table.suggestions tr[data-key='PAY-4']";
+    let shared = s.wait_for(row, WAIT).unwrap().text().unwrap();
+    assert!(
+        shared.contains("Preview refunds before sending"),
+        "{shared}"
+    );
+    assert!(shared.contains("refund"), "{shared}");
+    check_page(&s, "feedback record");
+    shot(&s, "feedback-record");
+    s.find(&format!("{row} button[type=submit]"))
+        .unwrap()
+        .click()
+        .unwrap();
+    let notice = s.wait_for("p.notice", WAIT).unwrap().text().unwrap();
+    assert_eq!(notice, "Linked to PAY-4.");
+    let linked = s.find("ul.linked-items").unwrap().text().unwrap();
+    assert!(linked.contains("PAY-4"), "{linked}");
+    assert!(s.find_all(row).unwrap().is_empty(), "still suggested");
+    let r = srv.client.get(
+        &format!("{API}/feedback/{id}"),
+        Some(srv.token("admin")),
+        &[],
+    );
+    assert_eq!(r.body["feedback"]["items"], json!(["PAY-4"]), "{}", r.text);
+
+    // It has left the inbox.
+    s.goto(&format!("{base}/feedback?product=PAY")).unwrap();
+    s.wait_for(".inbox", WAIT).unwrap();
+    assert!(s.find_all(&inbox_link).unwrap().is_empty());
+    let demanded = s.find(".report").unwrap().text().unwrap();
+    assert!(demanded.contains("PAY-4"), "{demanded}");
+    check_page(&s, "feedback after linking");
+    shot(&s, "feedback");
+}
+
+/// Once the config switches a product's intake form on, anyone can send
+/// feedback through it without an account, and is thanked.
+#[test]
+fn visitor_sends_feedback_through_the_public_form() {
+    let srv = TestServer::start(Backend::Sqlite, "browser::intake");
+    let mut app = cairn_app::App::open(srv.db_url(), "admin").unwrap();
+    let config = format!(
+        "{}\n[feedback]\nintake = [\"PAY\"]\n",
+        app.config_text().unwrap()
+    );
+    app.config_apply(&config, Some("public feedback form for PAY"))
+        .unwrap();
+    drop(app);
+    let base = srv.base_url().to_string();
+    let driver = Driver::start();
+    let s = driver.session().unwrap();
+    s.set_viewport_size(1280, 900).unwrap();
+    // Not signed in.
+    s.goto(&format!("{base}/intake/PAY")).unwrap();
+    let h = s.wait_for("h1", WAIT).unwrap().text().unwrap();
+    assert_eq!(h, "Feedback on Payments");
+    assert!(s.find_all("header.top").unwrap().is_empty());
+    // The honeypot is out of sight.
+    let right = s
+        .execute(
+            "return document.querySelector('#in-website').getBoundingClientRect().right",
+            vec![],
+        )
+        .unwrap();
+    assert!(
+        right.as_f64().unwrap() <= 0.0,
+        "the honeypot shows: {right}"
+    );
+    check_page(&s, "intake form");
+    shot(&s, "intake");
+    s.find("#in-text")
+        .unwrap()
+        .send_keys("Please let us refund in bulk from a spreadsheet.")
+        .unwrap();
+    s.find("#in-requester")
+        .unwrap()
+        .send_keys("pat@contoso.test")
+        .unwrap();
+    s.find("#in-customer")
+        .unwrap()
+        .send_keys("Contoso")
+        .unwrap();
+    s.find(".intake button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    let h = s.wait_for("h1", WAIT).unwrap().text().unwrap();
+    assert_eq!(h, "Thank you");
+    let text = s.find("main").unwrap().text().unwrap();
+    assert!(text.contains("reached the Payments team"), "{text}");
+    check_page(&s, "intake: thank you");
+    let r = srv.client.get(
+        &format!("{API}/feedback?product=PAY"),
+        Some(srv.token("admin")),
+        &[],
+    );
+    let list = r.body["feedback"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{}", r.text);
+    assert_eq!(list[0]["source"], "intake");
+    assert_eq!(list[0]["requester"], "pat@contoso.test");
+    assert_eq!(list[0]["customer"]["name"], "Contoso");
+}

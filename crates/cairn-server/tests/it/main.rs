@@ -1,6 +1,7 @@
 //! Integration tests of `cairn serve`: the REST API on SQLite and on
 //! PostgreSQL, the authorisation matrix, two servers on one database, the
-//! OpenAPI document, and the web app in a browser.
+//! OpenAPI document, the web app's feedback pages over plain HTTP, and the
+//! web app in a browser.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
@@ -9,4 +10,5 @@ mod browser;
 mod concurrency;
 mod openapi;
 mod support;
+mod web;
 mod webdriver;

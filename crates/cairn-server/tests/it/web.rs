@@ -1,0 +1,360 @@
+//! The web app's feedback pages over plain HTTP, on SQLite and on
+//! PostgreSQL: every action is a form that works without script, members
+//! change and stakeholders only read, and the public intake form (no
+//! account, a honeypot, a rate limit per address).
+
+use crate::support::{API, Resp, TestServer, both, enc};
+use serde_json::json;
+
+/// POST a form; `headers` carry the session cookie when there is one.
+fn form(s: &TestServer, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    s.client.send(
+        "POST",
+        path,
+        None,
+        Some(("application/x-www-form-urlencoded", body.into_bytes())),
+        headers,
+    )
+}
+
+/// Where a 303 points.
+#[track_caller]
+fn redirect(r: &Resp) -> String {
+    assert_eq!(r.status, 303, "{}", r.text);
+    r.header("location").unwrap_or_default().to_string()
+}
+
+/// The feedback of PAY, merged records included, as admin sees it.
+fn pay_feedback(s: &TestServer) -> Vec<serde_json::Value> {
+    let r = s.client.get(
+        &format!("{API}/feedback?product=PAY&all=true"),
+        Some(s.token("admin")),
+        &[],
+    );
+    r.expect(200, "");
+    r.body["feedback"].as_array().unwrap().clone()
+}
+
+fn intake_form_is_public_and_rate_limited(s: &TestServer) {
+    // Off by default: no form, nothing taken.
+    let r = s.client.get("/intake/PAY", None, &[]);
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert!(r.text.contains("no feedback form"), "{}", r.text);
+    let r = form(s, "/intake/PAY", &[("text", "Hello?")], &[]);
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert!(pay_feedback(s).is_empty());
+
+    let mut app = cairn_app::App::open(s.db_url(), "admin").unwrap();
+    let config = format!(
+        "{}\n[feedback]\nintake = [\"PAY\"]\n",
+        app.config_text().unwrap()
+    );
+    app.config_apply(&config, None).unwrap();
+    drop(app);
+
+    // On: a standalone form without a session or a CSRF token.
+    for path in ["/intake/PAY", "/intake/pay"] {
+        let r = s.client.get(path, None, &[]);
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        assert!(r.text.contains("Feedback on Payments"), "{}", r.text);
+        assert!(r.text.contains("name=\"website\""), "no honeypot");
+        assert!(!r.text.contains("_csrf"), "a CSRF field on a public form");
+    }
+    // Only the products the config names.
+    assert_eq!(s.client.get("/intake/OPS", None, &[]).status, 404);
+
+    // A bot filling the honeypot is thanked; nothing is stored.
+    let r = form(
+        s,
+        "/intake/PAY",
+        &[
+            ("text", "Cheap watches at example.com"),
+            ("website", "http://spam.example"),
+        ],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("Thank you"), "{}", r.text);
+    assert!(pay_feedback(s).is_empty());
+
+    // Feedback without text: the form again, filled in, with the reason.
+    let r = form(
+        s,
+        "/intake/PAY",
+        &[("text", "  "), ("requester", "kim@fabrikam.test")],
+        &[],
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("no text"), "{}", r.text);
+    assert!(r.text.contains("kim@fabrikam.test"), "{}", r.text);
+
+    // Five from one address in an hour are taken ...
+    for n in 1..=5 {
+        let r = form(
+            s,
+            "/intake/PAY",
+            &[
+                (
+                    "text",
+                    &format!("Refund request number {n} in bulk, please"),
+                ),
+                ("requester", "kim@fabrikam.test"),
+                ("customer", "Fabrikam"),
+                ("importance", "critical"),
+            ],
+            &[],
+        );
+        assert_eq!(r.status, 200, "submission {n}: {}", r.text);
+        assert!(r.text.contains("Thank you"), "{}", r.text);
+    }
+    let all = pay_feedback(s);
+    assert_eq!(all.len(), 5);
+    for f in &all {
+        assert_eq!(f["source"], "intake", "{f}");
+        assert_eq!(f["requester"], "kim@fabrikam.test", "{f}");
+        assert_eq!(f["customer"]["name"], "Fabrikam", "{f}");
+        assert_eq!(f["importance"], "critical", "{f}");
+    }
+    // ... the sixth is refused with 429, and stores nothing.
+    let r = form(
+        s,
+        "/intake/PAY",
+        &[("text", "One more refund request")],
+        &[],
+    );
+    assert_eq!(r.status, 429, "{}", r.text);
+    assert!(r.text.contains("try again"), "{}", r.text);
+    let retry: u64 = r
+        .header("retry-after")
+        .unwrap_or_else(|| panic!("no Retry-After: {:?}", r.headers))
+        .parse()
+        .unwrap();
+    assert!(retry > 0, "{retry}");
+    assert_eq!(pay_feedback(s).len(), 5);
+    // A signed-in session changes nothing: the form stays public.
+    let sess = s.sign_in("admin");
+    let r = form(
+        s,
+        "/intake/PAY",
+        &[("text", "From a signed-in admin")],
+        &[("cookie", &sess.cookie)],
+    );
+    assert_eq!(r.status, 429, "{}", r.text);
+}
+
+fn feedback_pages_work_as_plain_forms(s: &TestServer) {
+    let dev = s.sign_in("dev");
+    let cookie = [("cookie", dev.cookie.as_str())];
+    let csrf = dev.csrf.as_str();
+
+    // A member records feedback and lands on it, suggestions included.
+    let text = "Clerks want to preview refunds before sending them to the bank";
+    let fields = [
+        ("_csrf", csrf),
+        ("product", "PAY"),
+        ("text", text),
+        ("customer", "Northwind Traders"),
+        ("requester", "finance@northwind.test"),
+        ("source", "support"),
+        ("importance", "important"),
+        ("received", "2026-01-15"),
+    ];
+    let at = redirect(&form(s, "/feedback", &fields, &cookie));
+    assert!(at.starts_with("/feedback/F-"), "{at}");
+    let id = at
+        .trim_start_matches("/feedback/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = s.client.get(&at, None, &cookie);
+    assert_eq!(page.status, 200, "{}", page.text);
+    for want in [
+        text,
+        "Northwind Traders",
+        "finance@northwind.test",
+        "support",
+        "2026-01-15",
+        "important",
+        "Suggested items",
+        "Preview refunds before sending",
+    ] {
+        assert!(page.text.contains(want), "{want} missing: {}", page.text);
+    }
+    let inbox_row = format!("href=\"/feedback/{id}\"");
+    let list = s.client.get("/feedback?product=PAY", None, &cookie);
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert!(list.text.contains("Record feedback"));
+    assert!(list.text.contains(&inbox_row), "not in the inbox");
+
+    // Without the CSRF token, nothing is recorded.
+    let r = form(s, "/feedback", &fields[1..], &cookie);
+    assert_eq!(r.status, 403, "{}", r.text);
+    // No text: the page again with the reason and what was typed.
+    let r = form(
+        s,
+        "/feedback",
+        &[
+            ("_csrf", csrf),
+            ("product", "PAY"),
+            ("text", ""),
+            ("customer", "Contoso"),
+        ],
+        &cookie,
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("no text"), "{}", r.text);
+    assert!(r.text.contains("value=\"Contoso\""), "{}", r.text);
+    assert_eq!(pay_feedback(s).len(), 1);
+
+    // A stakeholder reads, without the form, and is refused a change.
+    let stake = s.sign_in("stake");
+    let scookie = [("cookie", stake.cookie.as_str())];
+    let r = s.client.get("/feedback?product=PAY", None, &scookie);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.text.contains("Record feedback"));
+    assert!(r.text.contains(&inbox_row));
+    let r = s.client.get(&format!("/feedback/{id}"), None, &scookie);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        !r.text.contains("/link\""),
+        "a stakeholder gets a link form"
+    );
+    let r = form(
+        s,
+        "/feedback",
+        &[("_csrf", &stake.csrf), ("product", "PAY"), ("text", "Mine")],
+        &scookie,
+    );
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(r.text.contains("cannot add feedback"), "{}", r.text);
+
+    // Link it to a done story: it leaves the inbox, and its customer is
+    // someone to tell.
+    let at = redirect(&form(
+        s,
+        &format!("/feedback/{id}/link"),
+        &[("_csrf", csrf), ("item", "pay-7")],
+        &cookie,
+    ));
+    assert_eq!(at, format!("/feedback/{id}?linked=PAY-7"));
+    let list = s.client.get("/feedback?product=PAY", None, &cookie);
+    assert!(!list.text.contains(&inbox_row), "still in the inbox");
+    let tell = s.client.get("/feedback/tell?product=PAY", None, &cookie);
+    assert_eq!(tell.status, 200, "{}", tell.text);
+    assert!(tell.text.contains("Northwind Traders"), "{}", tell.text);
+    assert!(tell.text.contains(&inbox_row), "{}", tell.text);
+    assert!(
+        tell.text
+            .contains("/api/v1/feedback/tell?product=PAY&amp;format=csv"),
+        "{}",
+        tell.text
+    );
+    let at = redirect(&form(
+        s,
+        "/feedback/tell",
+        &[("_csrf", csrf), ("product", "PAY")],
+        &cookie,
+    ));
+    assert!(at.starts_with("/feedback/tell?product=PAY&told="), "{at}");
+    let tell = s.client.get(&at, None, &cookie);
+    assert!(
+        tell.text.contains("Marked 1 person as told"),
+        "{}",
+        tell.text
+    );
+    assert!(!tell.text.contains("Northwind Traders"), "{}", tell.text);
+
+    // A duplicate is merged into it and listed there.
+    let at = redirect(&form(
+        s,
+        "/feedback",
+        &[
+            ("_csrf", csrf),
+            ("product", "PAY"),
+            ("text", "Let us see refunds before they go out"),
+            ("customer", "Contoso"),
+        ],
+        &cookie,
+    ));
+    let dup = at
+        .trim_start_matches("/feedback/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let at = redirect(&form(
+        s,
+        &format!("/feedback/{dup}/merge"),
+        &[("_csrf", csrf), ("into", &id)],
+        &cookie,
+    ));
+    assert_eq!(at, format!("/feedback/{id}?merged={dup}"));
+    let page = s.client.get(&at, None, &cookie);
+    assert!(
+        page.text.contains("Duplicates merged into it"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Contoso"), "{}", page.text);
+    let page = s.client.get(&format!("/feedback/{dup}"), None, &cookie);
+    assert!(page.text.contains("was merged into"), "{}", page.text);
+
+    // Unlink: back in the inbox.
+    let at = redirect(&form(
+        s,
+        &format!("/feedback/{id}/unlink"),
+        &[("_csrf", csrf), ("item", "PAY-7")],
+        &cookie,
+    ));
+    let page = s.client.get(&at, None, &cookie);
+    assert!(page.text.contains("Linked to no item yet"), "{}", page.text);
+    let list = s.client.get("/feedback?product=PAY", None, &cookie);
+    assert!(list.text.contains(&inbox_row), "not back in the inbox");
+
+    // Input the app refuses is explained: a key that is not one, an item
+    // of another product, a record that does not exist.
+    let r = form(
+        s,
+        &format!("/feedback/{id}/link"),
+        &[("_csrf", csrf), ("item", "not a key")],
+        &cookie,
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("not an item key"), "{}", r.text);
+    let r = form(
+        s,
+        &format!("/feedback/{id}/merge"),
+        &[("_csrf", csrf), ("into", "F-999")],
+        &cookie,
+    );
+    assert_eq!(r.status, 404, "{}", r.text);
+    // Feedback on a product the member cannot see does not exist.
+    let r = s.client.post(
+        &format!("{API}/feedback"),
+        Some(s.token("admin")),
+        &json!({ "product": "OPS", "text": "Page us faster" }),
+        &[],
+    );
+    r.expect(201, "");
+    let ops = r.body["feedback"]["id"].as_str().unwrap().to_string();
+    let r = s.client.get(&format!("/feedback/{ops}"), None, &cookie);
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert!(!r.text.contains("Page us faster"));
+    // A since that is not a date is explained on the page.
+    let r = s
+        .client
+        .get("/feedback?product=PAY&since=yesterday", None, &cookie);
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("not a date"), "{}", r.text);
+}
+
+both!(
+    intake_form_is_public_and_rate_limited,
+    feedback_pages_work_as_plain_forms,
+);
