@@ -1784,8 +1784,13 @@ pub fn sources_help() -> String {
     SOURCES.join(", ")
 }
 
+/// A figure as a reader wants it: `2,140,000`, or `2.39` below 1,000.
 fn num(x: f64) -> String {
-    cairn_engine::score::fmt_num(x)
+    if x.abs() >= 1000.0 {
+        crate::report::thousands(x.round().abs() as u64)
+    } else {
+        cairn_engine::score::fmt_num(x)
+    }
 }
 
 /// A month-by-month count as a line of numbers with the direction of the
@@ -2015,7 +2020,7 @@ impl Insights {
             })
             .collect();
         let mut inbox = vec![Block::Para(vec![Inline::Text(format!(
-            "{} linked to no item. Link each with `cairn feedback link`, or see suggestions with `cairn feedback show`.",
+            "{} linked to no item. Each record's page suggests the items it most likely asks for (cairn feedback show F-n).",
             plural(self.inbox_total as usize, "record is", "records are")
         ))])];
         if !rows.is_empty() {

@@ -469,7 +469,37 @@ fn risk_report_on_the_demo(fx: &mut Fx) {
     insta::assert_snapshot!("risks_demo", md);
 }
 
+fn feedback_report_on_the_demo(fx: &mut Fx) {
+    demo(fx);
+    let ins = fx
+        .app
+        .feedback_insights(Some("PAY"), Some("2025-06-01"))
+        .unwrap();
+    assert!(ins.feedback >= 30, "{}", ins.feedback);
+    assert!(
+        ins.themes
+            .iter()
+            .any(|t| t.terms.contains(&"klarna".to_string()))
+    );
+    assert!(ins.inbox.iter().any(|f| f.text.contains("Klarna")));
+    assert_eq!(ins.segments[0].segment, "enterprise");
+    assert!(!ins.top_items.is_empty());
+    // The demo told Apple Pay's requesters; the other shipped asks wait.
+    let told = fx
+        .app
+        .feedback_tell(&cairn_app::feedback::TellOptions {
+            include_told: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(told.iter().any(|t| t.told_at.is_some()));
+    assert!(told.iter().any(|t| t.told_at.is_none()));
+    let md = cairn_report::doc::to_markdown(&ins.doc("Payments"), None);
+    insta::assert_snapshot!("feedback_demo", md);
+}
+
 both!(
+    feedback_report_on_the_demo,
     release_notes_speak_to_customers,
     risk_report_ranks_trends_and_asks_for_decisions,
     exec_report_tells_leaders_what_moved,

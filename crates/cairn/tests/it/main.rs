@@ -1548,3 +1548,119 @@ fn reqif_import_and_export_from_the_cli() {
         r.stderr
     );
 }
+
+#[test]
+fn feedback_from_the_cli_on_the_demo() {
+    let d = demo();
+    let p = d.path();
+    // Record, with suggestions; link; demand; themes; insights.
+    let out = ok(
+        p,
+        &[
+            "feedback",
+            "add",
+            "The 3-D Secure challenge is cut off on my small phone screen",
+            "--customer",
+            "Acme",
+            "--segment",
+            "enterprise",
+            "--revenue",
+            "50000",
+            "--importance",
+            "critical",
+        ],
+    );
+    assert!(out.contains("recorded F-38"), "{out}");
+    assert!(
+        out.contains("3-D Secure challenge window is cut off"),
+        "{out}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(
+        p,
+        &[
+            "--format", "json", "feedback", "suggest", "F-38", "--limit", "1",
+        ],
+    ))
+    .unwrap();
+    let key = v[0]["key"].as_str().unwrap().to_string();
+    ok(p, &["feedback", "link", "F-38", &key]);
+    let demand = ok(p, &["--format", "csv", "feedback", "demand"]);
+    assert!(
+        demand.starts_with("key,state,requests,customers,revenue"),
+        "{demand}"
+    );
+    assert!(demand.contains(&format!("{key},")), "{demand}");
+    let themes = ok(p, &["feedback", "themes"]);
+    assert!(themes.contains("klarna"), "{themes}");
+    let html = p.join("feedback.html");
+    ok(
+        p,
+        &["feedback", "insights", "--out", html.to_str().unwrap()],
+    );
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.contains("Top themes by demand") && text.contains("Inbox"));
+    let report = ok(p, &["report", "feedback"]);
+    assert!(report.contains("Most demanded items"), "{report}");
+
+    // Who to tell, as CSV, then marked.
+    let csv = ok(p, &["--format", "csv", "feedback", "tell"]);
+    assert!(csv.starts_with("item,title,release,customer"), "{csv}");
+    let waiting = csv.lines().count() - 1;
+    assert!(waiting > 0, "{csv}");
+    ok(p, &["feedback", "tell", "--mark"]);
+    let after = ok(p, &["--format", "csv", "feedback", "tell"]);
+    assert_eq!(after.lines().count(), 1, "{after}");
+
+    // A CSV with bad rows: exit 2, each row and field named, nothing in.
+    let file = p.join("fb.csv");
+    std::fs::write(
+        &file,
+        "ticket,comment,date\nT-1,Export to PDF,2026-01-02\nT-2,,2026-01-02\nT-3,Dark mode,yesterday\n",
+    )
+    .unwrap();
+    let r = cairn(
+        p,
+        &[
+            "feedback",
+            "import",
+            file.to_str().unwrap(),
+            "--map",
+            "source_id=ticket",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("nothing was imported: 2 rows are bad"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("line 3: text"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("line 4: received: `yesterday`"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(
+        &file,
+        "ticket,comment,date\nT-1,Export to PDF,2026-01-02\nT-2,Dark mode,2026-01-03\n",
+    )
+    .unwrap();
+    let args = [
+        "feedback",
+        "import",
+        file.to_str().unwrap(),
+        "--map",
+        "source_id=ticket",
+        "--source",
+        "survey",
+    ];
+    let out = ok(p, &args);
+    assert!(out.contains("2 added, 0 updated, 0 unchanged"), "{out}");
+    let out = ok(p, &args);
+    assert!(out.contains("0 added, 0 updated, 2 unchanged"), "{out}");
+    let r = cairn(p, &["feedback", "add", " "]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("has no text"), "{}", r.stderr);
+    let r = cairn(p, &["feedback", "link", "F-1", "PAY-9999"]);
+    assert_eq!(r.code, 2);
+}
