@@ -57,6 +57,12 @@ fn suggestions(o: &mut dyn Write, s: &[Suggestion]) {
         ]);
     }
     let _ = writeln!(o, "{t}");
+    if s.iter().all(|x| x.score < 0.2) {
+        line(
+            o,
+            "no strong match (all below 20 %): it may ask for something the backlog does not hold yet",
+        );
+    }
 }
 
 fn list_rows(fs: &[Feedback]) -> Vec<Vec<String>> {
