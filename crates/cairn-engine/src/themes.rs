@@ -79,9 +79,16 @@ pub fn themes(c: &Corpus, threshold: f64) -> Vec<Theme> {
             },
         );
         let docs: Vec<usize> = members.iter().map(|m| m.doc).collect();
-        let mut terms = c.group_terms(&docs, 4);
+        // Bare numbers ("2" of "2 MB") say little as a theme's name.
+        let words = |v: Vec<String>| -> Vec<String> {
+            v.into_iter()
+                .filter(|t| !t.chars().all(|c| c.is_ascii_digit()))
+                .take(4)
+                .collect()
+        };
+        let mut terms = words(c.group_terms(&docs, 6));
         if terms.is_empty() {
-            terms = c.shared_terms(centre, docs[1], 3);
+            terms = words(c.shared_terms(centre, docs[1], 4));
         }
         out.push(Theme {
             centre,
