@@ -630,6 +630,10 @@ fn themes_on_real_backlogs_stay_within_a_project(fx: &mut Fx) {
         }
     }
     let purity = f64::from(pure) / f64::from(members);
+    eprintln!(
+        "{} themes; {pure} of {members} members share their centre's project",
+        themes.len()
+    );
     assert!(
         purity >= 0.9,
         "{pure} of {members} theme members ({purity:.2}) share their centre's project"
