@@ -6,7 +6,7 @@ use crate::{App, AppError, Result, invalid};
 use cairn_core::audit::ChainVerifier;
 use cairn_core::item::normalise_labels;
 use cairn_core::{
-    AuditEntry, Config, FieldType, FieldValue, Goal, Item, ItemKey, KeyResult, Kind, Link,
+    AuditEntry, Comment, Config, FieldType, FieldValue, Goal, Item, ItemKey, KeyResult, Kind, Link,
     LinkKind, Person, Product, Release, format_millis, parse_millis, rank,
 };
 use serde::{Deserialize, Serialize};
@@ -171,6 +171,14 @@ struct CommentRec {
     author: String,
     body: String,
     created: String,
+    /// The comment it answers, by its place among the dump's comment
+    /// records (1 for the first), so the dump does not depend on ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reply_to: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    edited: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deleted: Option<String>,
 }
 
 /// Where an imported requirement came from (migration 0003).
@@ -580,7 +588,9 @@ impl App {
             )?;
             n += 1;
         }
+        let mut place: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
         for c in store.all_comments()? {
+            place.insert(c.id, place.len() as i64 + 1);
             write_rec(
                 w,
                 &Record::Comment(CommentRec {
@@ -588,6 +598,9 @@ impl App {
                     author: c.author,
                     body: c.body,
                     created: format_millis(c.created),
+                    reply_to: c.reply_to.and_then(|r| place.get(&r).copied()),
+                    edited: c.edited.map(format_millis),
+                    deleted: c.deleted.map(format_millis),
                 }),
             )?;
             n += 1;
@@ -802,7 +815,7 @@ impl App {
             let mut audits: Vec<AuditEntry> = Vec::with_capacity(5000);
             let mut sources: Vec<cairn_core::RequirementSource> = Vec::new();
             let mut suspects: Vec<cairn_core::Suspect> = Vec::new();
-            let mut comments: Vec<(ItemKey, String, String, i64)> = Vec::new();
+            let mut comments: Vec<(ItemKey, Comment)> = Vec::new();
             let mut risks: Vec<cairn_core::Risk> = Vec::new();
             let mut decisions: Vec<cairn_core::Decision> = Vec::new();
             let mut snapshots: Vec<SnapshotRec> = Vec::new();
@@ -990,7 +1003,27 @@ impl App {
                     }
                     Record::Comment(r) => {
                         let key = known_key(&keys, &r.item, "comment").map_err(at)?;
-                        comments.push((key, r.author, r.body, time(&r.created).map_err(at)?));
+                        if let Some(to) = r.reply_to
+                            && !(1..=comments.len() as i64).contains(&to)
+                        {
+                            return Err(at(format!(
+                                "a reply to comment {to}, which no comment record before it is"
+                            )));
+                        }
+                        let opt = |v: &Option<String>| v.as_deref().map(time).transpose();
+                        comments.push((
+                            key.clone(),
+                            Comment {
+                                id: 0,
+                                item: key.to_string(),
+                                author: r.author,
+                                body: r.body,
+                                created: time(&r.created).map_err(at)?,
+                                reply_to: r.reply_to,
+                                edited: opt(&r.edited).map_err(at)?,
+                                deleted: opt(&r.deleted).map_err(at)?,
+                            },
+                        ));
                     }
                     Record::Snapshot(r) => {
                         if !products.contains(&r.product) {
@@ -1122,8 +1155,14 @@ impl App {
             for m in &suspects {
                 tx.store.insert_suspect(m)?;
             }
-            for (key, author, body, created) in &comments {
-                tx.store.insert_comment(key, author, body, *created)?;
+            // Comments get new ids in order; replies follow the mapping.
+            let mut ids: Vec<i64> = Vec::with_capacity(comments.len());
+            for (key, c) in &comments {
+                let mut c = c.clone();
+                c.reply_to = c
+                    .reply_to
+                    .and_then(|r| (r as usize).checked_sub(1).and_then(|i| ids.get(i)).copied());
+                ids.push(tx.store.insert_comment(key, &c)?.id);
             }
             for r in &risks {
                 let mut fresh = r.clone();

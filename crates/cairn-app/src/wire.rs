@@ -89,6 +89,12 @@ pub struct CommentOut<'a> {
     pub author: &'a str,
     pub body: &'a str,
     pub created: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edited: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<String>,
 }
 
 pub fn comment_out(c: &Comment) -> CommentOut<'_> {
@@ -98,5 +104,8 @@ pub fn comment_out(c: &Comment) -> CommentOut<'_> {
         author: &c.author,
         body: &c.body,
         created: format_millis(c.created),
+        reply_to: c.reply_to,
+        edited: c.edited.map(format_millis),
+        deleted: c.deleted.map(format_millis),
     }
 }

@@ -78,6 +78,13 @@ pub struct Comment {
     pub id: i64,
     pub item: String,
     pub author: String,
+    /// Empty once deleted (the text stays in the audit trail).
     pub body: String,
     pub created: Millis,
+    /// The comment this one answers.
+    pub reply_to: Option<i64>,
+    /// When the text was last changed.
+    pub edited: Option<Millis>,
+    /// When it was deleted.
+    pub deleted: Option<Millis>,
 }

@@ -388,6 +388,27 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
             comment_create,
         )
         .add(
+            Op::patch(
+                "/comments/{id}",
+                "Change your comment's text (the old text stays in the audit trail)",
+                "Items",
+            )
+            .param(P::path("id", "The comment's id."))
+            .body("CommentPatch")
+            .returns("Comment"),
+            comment_edit,
+        )
+        .add(
+            Op::delete(
+                "/comments/{id}",
+                "Delete a comment: your own, or any as an owner of its product (replies stay; the text stays in the audit trail)",
+                "Items",
+            )
+            .param(P::path("id", "The comment's id."))
+            .no_content(),
+            comment_delete,
+        )
+        .add(
             Op::post("/items/{key}/links", "Link this item to another", "Links")
                 .param(KEY)
                 .body("NewLink")
@@ -1274,6 +1295,39 @@ async fn comments_list(
 #[serde(deny_unknown_fields)]
 struct NewComment {
     body: String,
+    /// The comment this one answers.
+    reply_to: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommentPatch {
+    body: String,
+}
+
+async fn comment_edit(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(id): Path<i64>,
+    Body(b): Body<CommentPatch>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let cm = app.comment_edit(id, &b.body)?;
+        Ok(axum::Json(json!(comment_out(&cm))).into_response())
+    })
+    .await
+}
+
+async fn comment_delete(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        app.comment_delete(id, None)?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
 }
 
 async fn comment_create(
@@ -1284,7 +1338,7 @@ async fn comment_create(
 ) -> ApiResult<Response> {
     let key = parse_key(&key)?;
     c.call(&s, None, move |app, _| {
-        let cm = app.comment_add(&key, &b.body)?;
+        let cm = app.comment_add(&key, &b.body, b.reply_to)?;
         Ok((StatusCode::CREATED, axum::Json(json!(comment_out(&cm)))).into_response())
     })
     .await

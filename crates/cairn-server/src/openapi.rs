@@ -403,11 +403,14 @@ fn base_schemas() -> Value {
             "type": "object",
             "properties": {
                 "id": { "type": "integer" }, "item": { "type": "string" },
-                "author": { "type": "string" }, "body": { "type": "string" }, "created": ts
+                "author": { "type": "string" }, "body": { "type": "string", "description": "Empty once deleted" }, "created": ts,
+                "reply_to": { "type": "integer", "description": "The comment it answers" },
+                "edited": ts, "deleted": ts
             }
         },
         "CommentList": { "type": "object", "properties": { "comments": { "type": "array", "items": { "$ref": "#/components/schemas/Comment" } } } },
-        "NewComment": { "type": "object", "required": ["body"], "additionalProperties": false, "properties": { "body": { "type": "string" } } },
+        "NewComment": { "type": "object", "required": ["body"], "additionalProperties": false, "properties": { "body": { "type": "string" }, "reply_to": { "type": "integer" } } },
+        "CommentPatch": { "type": "object", "required": ["body"], "additionalProperties": false, "properties": { "body": { "type": "string" } } },
         "NewLink": {
             "type": "object", "required": ["relation", "target"], "additionalProperties": false,
             "properties": { "relation": { "type": "string" }, "target": { "type": "string" }, "reason": { "type": "string" } }

@@ -371,19 +371,24 @@ impl Store {
 
     // ---- comments -----------------------------------------------------
 
-    pub fn insert_comment(
-        &mut self,
-        item: &ItemKey,
-        author: &str,
-        body: &str,
-        now: Millis,
-    ) -> Result<Comment, StoreError> {
+    /// Store a comment; its id is assigned here.
+    pub fn insert_comment(&mut self, item: &ItemKey, c: &Comment) -> Result<Comment, StoreError> {
         let id = self
             .item_id(item)?
             .ok_or_else(|| StoreError::NotFound(item.to_string()))?;
+        let params = [
+            Value::Int(id),
+            c.author.as_str().into(),
+            c.body.as_str().into(),
+            Value::Int(c.created),
+            c.reply_to.map_or(Value::Null, Value::Int),
+            c.edited.map_or(Value::Null, Value::Int),
+            c.deleted.map_or(Value::Null, Value::Int),
+        ];
         let rows = self.b.query(
-            "INSERT INTO comments (item_id, author, body, created) VALUES (?, ?, ?, ?) RETURNING id",
-            &[Value::Int(id), author.into(), body.into(), Value::Int(now)],
+            "INSERT INTO comments (item_id, author, body, created, reply_to, edited, deleted) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            &params,
         )?;
         let cid = rows
             .first()
@@ -393,47 +398,63 @@ impl Store {
         Ok(Comment {
             id: cid,
             item: item.to_string(),
-            author: author.to_string(),
-            body: body.to_string(),
-            created: now,
+            ..c.clone()
         })
     }
 
-    /// Every comment, oldest first (for the dump).
-    pub fn all_comments(&mut self) -> Result<Vec<Comment>, StoreError> {
-        let rows = self.b.query(
-            "SELECT i.key, c.author, c.body, c.created, c.id FROM comments c JOIN items i ON i.id = c.item_id ORDER BY c.id",
-            &[],
+    /// Change a comment's text or mark it deleted.
+    pub fn update_comment(&mut self, c: &Comment) -> Result<(), StoreError> {
+        let n = self.b.execute(
+            "UPDATE comments SET body = ?, edited = ?, deleted = ? WHERE id = ?",
+            &[
+                c.body.as_str().into(),
+                c.edited.map_or(Value::Null, Value::Int),
+                c.deleted.map_or(Value::Null, Value::Int),
+                Value::Int(c.id),
+            ],
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok(Comment {
-                    id: int(&r[4], "comment id")?,
-                    item: text(&r[0], "item")?,
-                    author: text(&r[1], "author")?,
-                    body: text(&r[2], "body")?,
-                    created: int(&r[3], "created")?,
-                })
-            })
-            .collect()
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("comment {}", c.id)));
+        }
+        Ok(())
     }
 
-    pub fn comments(&mut self, item: &ItemKey) -> Result<Vec<Comment>, StoreError> {
+    fn comment_rows(&mut self, filter: &str, params: &[Value]) -> Result<Vec<Comment>, StoreError> {
         let rows = self.b.query(
-            "SELECT c.id, c.author, c.body, c.created FROM comments c JOIN items i ON i.id = c.item_id \
-             WHERE i.key = ? ORDER BY c.id",
-            &[item.to_string().into()],
+            &format!(
+                "SELECT c.id, i.key, c.author, c.body, c.created, c.reply_to, c.edited, c.deleted \
+                 FROM comments c JOIN items i ON i.id = c.item_id {filter} ORDER BY c.id"
+            ),
+            params,
         )?;
         rows.iter()
             .map(|r| {
                 Ok(Comment {
                     id: int(&r[0], "comment id")?,
-                    item: item.to_string(),
-                    author: text(&r[1], "author")?,
-                    body: text(&r[2], "body")?,
-                    created: int(&r[3], "created")?,
+                    item: text(&r[1], "item")?,
+                    author: text(&r[2], "author")?,
+                    body: text(&r[3], "body")?,
+                    created: int(&r[4], "created")?,
+                    reply_to: r[5].as_i64(),
+                    edited: r[6].as_i64(),
+                    deleted: r[7].as_i64(),
                 })
             })
             .collect()
+    }
+
+    /// Every comment, oldest first (for the dump).
+    pub fn all_comments(&mut self) -> Result<Vec<Comment>, StoreError> {
+        self.comment_rows("", &[])
+    }
+
+    pub fn comments(&mut self, item: &ItemKey) -> Result<Vec<Comment>, StoreError> {
+        self.comment_rows("WHERE i.key = ?", &[item.to_string().into()])
+    }
+
+    pub fn comment(&mut self, id: i64) -> Result<Option<Comment>, StoreError> {
+        Ok(self
+            .comment_rows("WHERE c.id = ?", &[Value::Int(id)])?
+            .pop())
     }
 }

@@ -62,6 +62,11 @@ const SQLITE: &[Migration] = &[
         name: "feedback",
         sql: include_str!("../migrations/sqlite/0010_feedback.sql"),
     },
+    Migration {
+        version: 11,
+        name: "discussions",
+        sql: include_str!("../migrations/sqlite/0011_discussions.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -114,6 +119,11 @@ const POSTGRES: &[Migration] = &[
         version: 10,
         name: "feedback",
         sql: include_str!("../migrations/postgres/0010_feedback.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "discussions",
+        sql: include_str!("../migrations/postgres/0011_discussions.sql"),
     },
 ];
 

@@ -700,6 +700,10 @@ impl Store {
         self.b
             .execute("DELETE FROM comments WHERE item_id = ?", &idv)?;
         self.b
+            .execute("DELETE FROM feedback_items WHERE item_id = ?", &idv)?;
+        self.b
+            .execute("DELETE FROM feedback_told WHERE item_id = ?", &idv)?;
+        self.b
             .execute("DELETE FROM risk_items WHERE item_id = ?", &idv)?;
         self.b
             .execute("DELETE FROM decision_items WHERE item_id = ?", &idv)?;

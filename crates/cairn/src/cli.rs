@@ -122,6 +122,10 @@ pub enum Command {
     /// Baselines: freeze a scope under a name; diff two baselines, or one against now.
     #[command(subcommand)]
     Baseline(BaselineCmd),
+    /// Discussions on items: comment, reply, edit and delete (the old text stays in the audit
+    /// trail). `@handle` mentions people; item keys become links on the web.
+    #[command(subcommand)]
+    Comment(CommentCmd),
     /// Customer feedback: capture, link to items (with suggestions), merge duplicates, themes,
     /// demand per item, who to tell when it ships, insights.
     #[command(subcommand)]
@@ -1305,5 +1309,27 @@ pub enum FeedbackCmd {
         segment: Option<String>,
         #[arg(long)]
         revenue: Option<f64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CommentCmd {
+    /// Comment on an item, or answer a comment with --reply-to.
+    Add {
+        key: String,
+        text: String,
+        /// The comment this one answers.
+        #[arg(long)]
+        reply_to: Option<i64>,
+    },
+    /// An item's discussion, replies under what they answer.
+    List { key: String },
+    /// Change your comment's text.
+    Edit { id: i64, text: String },
+    /// Delete a comment (yours, or any as an owner of its product).
+    Rm {
+        id: i64,
+        #[arg(long)]
+        reason: Option<String>,
     },
 }

@@ -1,7 +1,7 @@
 //! `cairn feedback`: customer feedback, its links, themes, demand, closing
-//! the loop and insights.
+//! the loop and insights; and `cairn comment`, the discussions on items.
 
-use crate::cli::{Cli, FeedbackCmd, FeedbackFields, Format};
+use crate::cli::{Cli, CommentCmd, FeedbackCmd, FeedbackFields, Format};
 use crate::output::{csv_out, json, line, short, table};
 use crate::{Failure, key, name_value, open, usage};
 use cairn_app::feedback::{
@@ -713,6 +713,99 @@ pub fn feedback(cli: &Cli, c: &FeedbackCmd, o: &mut dyn Write) -> Result<u8, Fai
                     ),
                 ),
                 _ => {}
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn comment_line(c: &cairn_core::Comment, depth: usize) -> String {
+    let pad = "  ".repeat(depth);
+    let head = format!(
+        "{pad}#{} {} {}{}",
+        c.id,
+        c.author,
+        cairn_core::format_millis(c.created),
+        if c.edited.is_some() { " (edited)" } else { "" }
+    );
+    if c.deleted.is_some() {
+        return format!("{head}\n{pad}  (deleted)");
+    }
+    let body: Vec<String> = c.body.lines().map(|l| format!("{pad}  {l}")).collect();
+    format!("{head}\n{}", body.join("\n"))
+}
+
+/// Comments in thread order: each followed by its replies, indented.
+fn thread(all: &[cairn_core::Comment], parent: Option<i64>, depth: usize, out: &mut Vec<String>) {
+    for c in all.iter().filter(|c| {
+        c.reply_to == parent
+            || (parent.is_none() && c.reply_to.is_some_and(|r| !all.iter().any(|x| x.id == r)))
+    }) {
+        out.push(comment_line(c, depth));
+        if depth < 20 {
+            thread(all, Some(c.id), depth + 1, out);
+        }
+    }
+}
+
+pub fn comment(cli: &Cli, c: &CommentCmd, o: &mut dyn Write) -> Result<u8, Failure> {
+    let mut app = open(cli, false)?;
+    match c {
+        CommentCmd::Add {
+            key: k,
+            text,
+            reply_to,
+        } => {
+            let cm = app.comment_add(&key(k)?, text, *reply_to)?;
+            let refs = app.comment_refs(&cm.body)?;
+            match cli.format {
+                Format::Json => json(
+                    o,
+                    &serde_json::json!({ "comment": cairn_app::wire::comment_out(&cm), "refs": refs }),
+                ),
+                _ if !cli.quiet => {
+                    line(o, &format!("comment #{} on {}", cm.id, cm.item));
+                    if !refs.mentions.is_empty() {
+                        line(o, &format!("mentions: {}", refs.mentions.join(", ")));
+                    }
+                    if !refs.keys.is_empty() {
+                        line(o, &format!("refers to: {}", refs.keys.join(", ")));
+                    }
+                }
+                _ => {}
+            }
+        }
+        CommentCmd::List { key: k } => {
+            let all = app.comments(&key(k)?)?;
+            match cli.format {
+                Format::Json => {
+                    let v: Vec<_> = all.iter().map(cairn_app::wire::comment_out).collect();
+                    json(o, &serde_json::json!({ "comments": v }))
+                }
+                _ => {
+                    if all.is_empty() {
+                        line(o, &format!("no comments on {k}"));
+                    }
+                    let mut out = Vec::new();
+                    thread(&all, None, 0, &mut out);
+                    for l in out {
+                        line(o, &l);
+                    }
+                }
+            }
+        }
+        CommentCmd::Edit { id, text } => {
+            let cm = app.comment_edit(*id, text)?;
+            match cli.format {
+                Format::Json => json(o, &cairn_app::wire::comment_out(&cm)),
+                _ if !cli.quiet => line(o, &format!("changed comment #{} on {}", cm.id, cm.item)),
+                _ => {}
+            }
+        }
+        CommentCmd::Rm { id, reason } => {
+            let cm = app.comment_delete(*id, reason.as_deref())?;
+            if !cli.quiet && cli.format != Format::Json {
+                line(o, &format!("deleted comment #{} on {}", cm.id, cm.item));
             }
         }
     }

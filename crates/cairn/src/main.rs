@@ -316,6 +316,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Decision(c) => return register_cmd::decision(&cli, c, o),
         Command::Evidence(c) => return evidence_cmd::evidence(&cli, c, o),
         Command::Feedback(c) => return feedback_cmd::feedback(&cli, c, o),
+        Command::Comment(c) => return feedback_cmd::comment(&cli, c, o),
         Command::Trace(a) => return quality_cmd::trace(&cli, a, o),
         Command::Gate(c) => return quality_cmd::gate(&cli, c, o),
         Command::Baseline(c) => return quality_cmd::baseline(&cli, c, o),

@@ -162,14 +162,35 @@ pub fn rich_workspace(fx: &mut Fx) {
             None,
         )
         .unwrap();
-    fx.app
+    let first = fx
+        .app
         .comment_add(
             &k("PAY-3"),
             "Finance wants the **CSV** first.\nThen the PDF.",
+            None,
         )
         .unwrap();
     fx.app
-        .comment_add(&k("OPS-1"), "Ask the on-call team, \"quoted\" and ünïcode.")
+        .comment_add(
+            &k("OPS-1"),
+            "Ask the on-call team, \"quoted\" and ünïcode.",
+            None,
+        )
+        .unwrap();
+    // A discussion: a reply, edited; another, deleted.
+    let reply = fx
+        .app
+        .comment_add(&k("PAY-3"), "@ann agreed, PAY-4 first", Some(first.id))
+        .unwrap();
+    fx.app
+        .comment_edit(reply.id, "@ann agreed: PAY-4 first")
+        .unwrap();
+    let gone = fx
+        .app
+        .comment_add(&k("PAY-3"), "wrong item", Some(first.id))
+        .unwrap();
+    fx.app
+        .comment_delete(gone.id, Some("posted by mistake"))
         .unwrap();
     let r = fx
         .app
@@ -433,7 +454,11 @@ fn round_trip(from: Backend, to: Backend) {
     assert_eq!(dst.app.risk_trend("R-1").unwrap().len(), 2);
     for key in ["PAY-3", "OPS-1"] {
         let c = dst.app.comments(&k(key)).unwrap();
-        assert_eq!(c.len(), 1, "comments of {key} after import");
+        assert_eq!(
+            c.len(),
+            if key == "PAY-3" { 3 } else { 1 },
+            "comments of {key} after import"
+        );
         assert_eq!(c, src.app.comments(&k(key)).unwrap(), "comments of {key}");
     }
     for query in [

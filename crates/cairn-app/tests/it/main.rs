@@ -8,6 +8,7 @@ mod harness;
 
 mod audit;
 mod baseline;
+mod discussions;
 mod dump;
 mod evidence;
 mod feedback;

@@ -70,6 +70,8 @@ pub fn routes() -> Router<AppState> {
         .route("/items/{key}/move", post(pages::move_item))
         .route("/items/{key}/state", post(pages::set_state))
         .route("/items/{key}/comments", post(pages::add_comment))
+        .route("/comments/{id}/edit", post(pages::edit_comment))
+        .route("/comments/{id}/delete", post(pages::delete_comment))
         .fallback(|uri: Uri| async move {
             WebError(ApiError::not_found(format!(
                 "there is no page {}",

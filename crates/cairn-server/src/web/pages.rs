@@ -480,7 +480,7 @@ pub async fn item_page(State(s): State<AppState>, c: Creds, Path(key): Path<Stri
         let v = app.item_view(&key)?;
         let (ps, product) = products(app, Some(&key.prefix))?;
         let findings = app.lint_item(&v.item)?;
-        let comments = app.comments(&key)?;
+        let comments = discussion(app, &key)?;
         let history = app.history(&key.to_string())?;
         let states: Vec<String> = app
             .config()
@@ -566,10 +566,43 @@ pub async fn item_page(State(s): State<AppState>, c: Creds, Path(key): Path<Stri
                         }
                         section aria-labelledby="h-comments" {
                             h2 #h-comments { "Comments" }
-                            @for cm in &comments {
-                                article .comment {
-                                    p .meta { strong { (cm.author) } " · " (date(cm.created)) }
-                                    div .markdown { (PreEscaped(markdown::render(&cm.body))) }
+                            @for (cm, depth, html) in &comments {
+                                article .comment .(format!("depth-{}", depth.min(&3))) id=(format!("comment-{}", cm.id)) {
+                                    p .meta {
+                                        strong { (cm.author) } " · " (date(cm.created))
+                                        @if cm.edited.is_some() { " · edited" }
+                                        @if let Some(r) = cm.reply_to { " · " a href=(format!("#comment-{r}")) { "in reply to #" (r) } }
+                                    }
+                                    @if cm.deleted.is_some() {
+                                        p .muted { "(deleted)" }
+                                    } @else {
+                                        div .markdown { (PreEscaped(html)) }
+                                        details .reply {
+                                            summary { "Reply" }
+                                            form method="post" action=(format!("/items/{}/comments", it.key)) {
+                                                (csrf_field(caller))
+                                                input type="hidden" name="reply_to" value=(cm.id);
+                                                label for=(format!("reply-{}", cm.id)) { "Reply to " (cm.author) }
+                                                textarea id=(format!("reply-{}", cm.id)) name="body" rows="2" required {}
+                                                button type="submit" { "Reply" }
+                                            }
+                                        }
+                                        @if caller.access.user == cm.author {
+                                            details .reply {
+                                                summary { "Edit" }
+                                                form method="post" action=(format!("/comments/{}/edit", cm.id)) {
+                                                    (csrf_field(caller))
+                                                    label for=(format!("edit-{}", cm.id)) { "Your comment" }
+                                                    textarea id=(format!("edit-{}", cm.id)) name="body" rows="3" required { (cm.body) }
+                                                    button type="submit" { "Save" }
+                                                }
+                                            }
+                                        }
+                                        form .inline method="post" action=(format!("/comments/{}/delete", cm.id)) {
+                                            (csrf_field(caller))
+                                            button .link type="submit" { "Delete" }
+                                        }
+                                    }
                                 }
                             }
                             form method="post" action=(format!("/items/{}/comments", it.key)) {
@@ -634,6 +667,105 @@ pub struct CommentForm {
     #[serde(rename = "_csrf")]
     csrf: Option<String>,
     body: String,
+    /// The comment this one answers.
+    reply_to: Option<String>,
+}
+
+/// An item's comments in thread order (each followed by its replies),
+/// with their depth and their text as HTML: item keys link to their pages
+/// and `@mentions` of people stand out.
+fn discussion(
+    app: &mut cairn_app::App,
+    key: &cairn_core::ItemKey,
+) -> Result<Vec<(cairn_core::Comment, usize, String)>, crate::error::ApiError> {
+    let all = app.comments(key)?;
+    let mut out = Vec::with_capacity(all.len());
+    fn walk(
+        all: &[cairn_core::Comment],
+        parent: Option<i64>,
+        depth: usize,
+        out: &mut Vec<(cairn_core::Comment, usize)>,
+    ) {
+        for c in all.iter().filter(|c| {
+            c.reply_to == parent
+                || (parent.is_none() && c.reply_to.is_some_and(|r| !all.iter().any(|x| x.id == r)))
+        }) {
+            out.push((c.clone(), depth));
+            if depth < 20 {
+                walk(all, Some(c.id), depth + 1, out);
+            }
+        }
+    }
+    let mut ordered = Vec::new();
+    walk(&all, None, 0, &mut ordered);
+    for (c, depth) in ordered {
+        let refs = app.comment_refs(&c.body)?;
+        let html = markdown::render(&linkify(&c.body, &refs));
+        out.push((c, depth, html));
+    }
+    Ok(out)
+}
+
+/// Markdown with item keys as links and mentions in bold.
+fn linkify(body: &str, refs: &cairn_app::comments::Refs) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let bare = word.trim_start_matches('@').to_lowercase();
+        if refs.keys.iter().any(|k| k == word.as_str()) {
+            out.push_str(&format!("[{word}](/items/{word})"));
+        } else if word.starts_with('@') && refs.mentions.contains(&bare) {
+            out.push_str(&format!("**{word}**"));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for ch in body.chars() {
+        if ch.is_alphanumeric() || ch == '-' || ch == '@' || ch == '_' {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+#[derive(Deserialize, Default)]
+pub struct CommentEditForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    body: Option<String>,
+}
+
+pub async fn edit_comment(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(id): Path<i64>,
+    Form(f): Form<CommentEditForm>,
+) -> WebResult {
+    let item = c
+        .call(&s, f.csrf, move |app, _| {
+            Ok(app.comment_edit(id, f.body.as_deref().unwrap_or(""))?.item)
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/items/{item}#comment-{id}")).into_response())
+}
+
+pub async fn delete_comment(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(id): Path<i64>,
+    Form(f): Form<CommentEditForm>,
+) -> WebResult {
+    let item = c
+        .call(&s, f.csrf, move |app, _| {
+            Ok(app.comment_delete(id, None)?.item)
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/items/{item}#comment-{id}")).into_response())
 }
 
 pub async fn add_comment(
@@ -644,11 +776,21 @@ pub async fn add_comment(
 ) -> WebResult {
     let key = parse_key(&key)?;
     let back = format!("/items/{key}#h-comments");
-    c.call(
-        &s,
-        f.csrf,
-        move |app, _| Ok(app.comment_add(&key, &f.body)?),
-    )
+    c.call(&s, f.csrf, move |app, _| {
+        let reply_to =
+            match f
+                .reply_to
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+            {
+                Some(r) => Some(r.parse::<i64>().map_err(|_| {
+                    cairn_app::AppError::Invalid(format!("`{r}` is not a comment id"))
+                })?),
+                None => None,
+            };
+        Ok(app.comment_add(&key, &f.body, reply_to)?)
+    })
     .await?;
     Ok(Redirect::to(&back).into_response())
 }

@@ -56,6 +56,8 @@ const TABLE: &[(&str, &str, &str, Scope)] = &[
     ("get", "/items/{key}/history", "stakeholder", Product),
     ("get", "/items/{key}/comments", "stakeholder", Product),
     ("post", "/items/{key}/comments", "stakeholder", Product),
+    ("patch", "/comments/{id}", "stakeholder", Product),
+    ("delete", "/comments/{id}", "stakeholder", Product),
     ("post", "/items/{key}/links", "member", Product),
     (
         "delete",
@@ -253,6 +255,26 @@ fn request(
                 format!("/items/{key}/move"),
                 Some(json!({ "after": story(p) })),
             )
+        }
+        ("patch", "/comments/{id}") | ("delete", "/comments/{id}") => {
+            // The caller's own comment (made with the caller's token when
+            // they may comment at all; else an admin's, which they may not
+            // touch either way).
+            let tok = if user == "anonymous" || user_level(user, Some(p)).is_none() {
+                s.token("admin")
+            } else {
+                s.token(user)
+            };
+            let r = s.client.post(
+                &format!("{API}/items/{}/comments", story(p)),
+                Some(tok),
+                &json!({ "body": format!("to change, by {user}") }),
+                &[],
+            );
+            assert_eq!(r.status, 201, "comment for the matrix: {}", r.text);
+            let id = r.body["id"].as_i64().unwrap();
+            let body = (method == "patch").then(|| json!({ "body": format!("changed by {user}") }));
+            (format!("/comments/{id}"), body)
         }
         ("post", "/items/{key}/comments") => (
             format!("/items/{}/comments", story(p)),

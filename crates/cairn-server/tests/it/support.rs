@@ -411,7 +411,7 @@ fn seed(url: &str) -> Secrets {
     )
     .unwrap_or_else(|e| panic!("{child} under {parent}: {e}"));
     for (key, body) in COMMENTS {
-        app.comment_add(&k(key), body).expect("comment");
+        app.comment_add(&k(key), body, None).expect("comment");
     }
     // A month of work, one day at a time.
     let start = clock_now(&clock);

@@ -354,7 +354,79 @@ fn feedback_pages_work_as_plain_forms(s: &TestServer) {
     assert!(r.text.contains("not a date"), "{}", r.text);
 }
 
+/// A discussion on an item page: a comment naming another item and a
+/// person, a reply, an edit and a delete, all as plain forms.
+fn discussions_work_as_plain_forms(s: &TestServer) {
+    let dev = s.sign_in("dev");
+    let cookie = [("cookie", dev.cookie.as_str())];
+    let csrf = dev.csrf.as_str();
+    let at = redirect(&form(
+        s,
+        "/items/PAY-4/comments",
+        &[("_csrf", csrf), ("body", "Blocked by PAY-1? Ask @dev.")],
+        &cookie,
+    ));
+    assert!(at.starts_with("/items/PAY-4"), "{at}");
+    let list = |s: &TestServer| {
+        let r = s.client.get(
+            &format!("{API}/items/PAY-4/comments"),
+            Some(s.token("admin")),
+            &[],
+        );
+        r.body["comments"].as_array().unwrap().clone()
+    };
+    let first = list(s).last().unwrap()["id"].as_i64().unwrap();
+    redirect(&form(
+        s,
+        "/items/PAY-4/comments",
+        &[
+            ("_csrf", csrf),
+            ("body", "Not any more."),
+            ("reply_to", &first.to_string()),
+        ],
+        &cookie,
+    ));
+    let page = s.client.get("/items/PAY-4", None, &cookie);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text.contains("href=\"/items/PAY-1\""),
+        "the key is a link"
+    );
+    assert!(
+        page.text.contains("<strong>@dev</strong>"),
+        "the mention stands out"
+    );
+    assert!(
+        page.text.contains(&format!("in reply to #{first}")),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("depth-1"), "the reply is indented");
+    let reply = list(s).last().unwrap()["id"].as_i64().unwrap();
+    redirect(&form(
+        s,
+        &format!("/comments/{reply}/edit"),
+        &[("_csrf", csrf), ("body", "Not any more: PAY-1 is done.")],
+        &cookie,
+    ));
+    redirect(&form(
+        s,
+        &format!("/comments/{first}/delete"),
+        &[("_csrf", csrf)],
+        &cookie,
+    ));
+    let cs = list(s);
+    let by = |id: i64| cs.iter().find(|c| c["id"] == id).unwrap().clone();
+    assert_eq!(by(reply)["body"], "Not any more: PAY-1 is done.");
+    assert!(by(reply)["edited"].is_string());
+    assert!(by(first)["deleted"].is_string() && by(first)["body"] == "");
+    // Without the CSRF token nothing changes.
+    let r = form(s, &format!("/comments/{reply}/delete"), &[], &cookie);
+    assert_eq!(r.status, 403, "{}", r.text);
+}
+
 both!(
     intake_form_is_public_and_rate_limited,
     feedback_pages_work_as_plain_forms,
+    discussions_work_as_plain_forms,
 );

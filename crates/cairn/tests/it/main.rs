@@ -1664,3 +1664,44 @@ fn feedback_from_the_cli_on_the_demo() {
     let r = cairn(p, &["feedback", "link", "F-1", "PAY-9999"]);
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn discussions_from_the_cli() {
+    let d = workspace();
+    let p = d.path();
+    ok(p, &["item", "add", "story", "Refund a payment"]);
+    ok(p, &["item", "add", "story", "Refund in part"]);
+    ok(p, &["person", "add", "ada", "Ada Lovelace"]);
+    let out = ok(
+        p,
+        &["comment", "add", "PAY-1", "Does PAY-2 cover this? @ada"],
+    );
+    assert!(out.contains("comment #1 on PAY-1"), "{out}");
+    assert!(
+        out.contains("mentions: ada") && out.contains("refers to: PAY-2"),
+        "{out}"
+    );
+    ok(
+        p,
+        &["comment", "add", "PAY-1", "It does.", "--reply-to", "1"],
+    );
+    ok(p, &["comment", "edit", "2", "It does, since March."]);
+    let out = ok(p, &["comment", "list", "PAY-1"]);
+    let first = out.find("#1 tester").unwrap();
+    let reply = out.find("  #2 tester").unwrap();
+    assert!(first < reply && out.contains("(edited)"), "{out}");
+    ok(p, &["comment", "rm", "1", "--reason", "moved to PAY-2"]);
+    let out = ok(p, &["comment", "list", "PAY-1"]);
+    assert!(
+        out.contains("(deleted)") && out.contains("It does, since March."),
+        "{out}"
+    );
+    let r = cairn(p, &["comment", "add", "PAY-1", "late", "--reply-to", "1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("was deleted"), "{}", r.stderr);
+    let h = ok(p, &["history", "PAY-1"]);
+    assert!(
+        h.contains("comment.delete") && h.contains("Does PAY-2 cover this?"),
+        "{h}"
+    );
+}
