@@ -648,7 +648,28 @@ fn themes_on_real_backlogs_stay_within_a_project(fx: &mut Fx) {
     assert!(ins.themes.len() <= 10 && !ins.themes.is_empty());
 }
 
+fn deleting_an_item_unlinks_its_feedback(fx: &mut Fx) {
+    fx.workspace();
+    let a = fx.add(
+        Kind::Story,
+        "As a clerk, I want invoices as PDF, so that I can file them",
+    );
+    let f = fx
+        .app
+        .feedback_add(NewFeedback {
+            items: vec![a.clone()],
+            ..fb("PDF invoices")
+        })
+        .unwrap();
+    let v = fx.app.item(&a).unwrap().version;
+    fx.app.item_rm(&a, Some(v), Some("out of scope")).unwrap();
+    let after = fx.app.feedback(&f.id).unwrap();
+    assert!(after.items.is_empty(), "back in the inbox: {after:?}");
+    assert!(fx.app.demand(Some("PAY")).unwrap().is_empty());
+}
+
 both!(
+    deleting_an_item_unlinks_its_feedback,
     bad_input_is_refused_with_its_field,
     csv_import_is_idempotent_by_source_id,
     a_bad_csv_names_every_row_and_field_and_imports_nothing,
