@@ -67,6 +67,26 @@ pub fn at_words(text: &str) -> Vec<String> {
     out
 }
 
+/// Comments in thread order: each followed by the replies to it, with
+/// its depth (0 for a comment on the item). A reply whose comment is
+/// missing counts as a comment on the item.
+pub fn thread(all: &[Comment]) -> Vec<(Comment, usize)> {
+    fn walk(all: &[Comment], parent: Option<i64>, depth: usize, out: &mut Vec<(Comment, usize)>) {
+        for c in all.iter().filter(|c| {
+            c.reply_to == parent
+                || (parent.is_none() && c.reply_to.is_some_and(|r| !all.iter().any(|x| x.id == r)))
+        }) {
+            out.push((c.clone(), depth));
+            if depth < 50 {
+                walk(all, Some(c.id), depth + 1, out);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(all.len());
+    walk(all, None, 0, &mut out);
+    out
+}
+
 impl App {
     /// The mentions and item keys of a text, against the workspace's
     /// users, people and products.

@@ -166,6 +166,41 @@ pub struct ToTell {
     pub told_by: Option<String>,
 }
 
+/// The tell list as CSV, one row per (feedback, item), for mail merges
+/// and CRMs. The CLI and the API write the same columns.
+pub fn tell_csv(ts: &[ToTell]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "item",
+        "title",
+        "release",
+        "customer",
+        "segment",
+        "requester",
+        "feedback",
+        "source",
+        "source_id",
+        "received",
+        "told_at",
+    ]);
+    for t in ts {
+        let _ = w.write_record([
+            t.item.as_str(),
+            &t.title,
+            t.release.as_deref().unwrap_or(""),
+            t.customer.as_deref().unwrap_or(""),
+            t.segment.as_deref().unwrap_or(""),
+            t.requester.as_deref().unwrap_or(""),
+            &t.feedback,
+            &t.source,
+            t.source_id.as_deref().unwrap_or(""),
+            &t.received,
+            &t.told_at.map(cairn_core::format_millis).unwrap_or_default(),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct TellOptions {
     pub product: Option<String>,

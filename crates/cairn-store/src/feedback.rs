@@ -92,6 +92,15 @@ fn row_feedback(r: &Row) -> Result<(i64, Feedback), StoreError> {
     ))
 }
 
+/// A customer from `name, segment, revenue`.
+fn customer_row(r: &Row) -> Result<Customer, StoreError> {
+    Ok(Customer {
+        name: text(&r[0], "customer")?,
+        segment: opt_text(&r[1]),
+        revenue: r[2].as_f64(),
+    })
+}
+
 /// How customers are matched: case and surrounding spaces do not count.
 pub fn customer_key(name: &str) -> String {
     name.trim().to_lowercase()
@@ -105,15 +114,7 @@ impl Store {
             "SELECT name, segment, revenue FROM customers WHERE name_key = ?",
             &[customer_key(name).into()],
         )?;
-        rows.first()
-            .map(|r| {
-                Ok(Customer {
-                    name: text(&r[0], "customer")?,
-                    segment: opt_text(&r[1]),
-                    revenue: r[2].as_f64(),
-                })
-            })
-            .transpose()
+        rows.first().map(customer_row).transpose()
     }
 
     pub fn customers(&mut self) -> Result<Vec<Customer>, StoreError> {
@@ -121,15 +122,7 @@ impl Store {
             "SELECT name, segment, revenue FROM customers ORDER BY name_key",
             &[],
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok(Customer {
-                    name: text(&r[0], "customer")?,
-                    segment: opt_text(&r[1]),
-                    revenue: r[2].as_f64(),
-                })
-            })
-            .collect()
+        rows.iter().map(customer_row).collect()
     }
 
     /// Store a customer, or replace the segment and revenue of the one

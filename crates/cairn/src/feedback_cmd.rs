@@ -5,7 +5,7 @@ use crate::cli::{Cli, CommentCmd, FeedbackCmd, FeedbackFields, Format};
 use crate::output::{csv_out, json, line, short, table};
 use crate::{Failure, key, name_value, open, usage};
 use cairn_app::feedback::{
-    FeedbackCsvOptions, FeedbackPatch, NewFeedback, Suggestion, TellOptions, ThemeOptions, ToTell,
+    FeedbackCsvOptions, FeedbackPatch, NewFeedback, Suggestion, TellOptions, ThemeOptions,
     trend_text,
 };
 use cairn_core::{Feedback, Importance, ItemKey};
@@ -90,40 +90,6 @@ fn list_rows(fs: &[Feedback]) -> Vec<Vec<String>> {
         })
         .collect()
 }
-
-fn tell_rows(ts: &[ToTell]) -> Vec<Vec<String>> {
-    ts.iter()
-        .map(|t| {
-            vec![
-                t.item.clone(),
-                t.title.clone(),
-                t.release.clone().unwrap_or_default(),
-                t.customer.clone().unwrap_or_default(),
-                t.segment.clone().unwrap_or_default(),
-                t.requester.clone().unwrap_or_default(),
-                t.feedback.clone(),
-                t.source.clone(),
-                t.source_id.clone().unwrap_or_default(),
-                t.received.clone(),
-                t.told_at.map(cairn_core::format_millis).unwrap_or_default(),
-            ]
-        })
-        .collect()
-}
-
-const TELL_HEADERS: [&str; 11] = [
-    "item",
-    "title",
-    "release",
-    "customer",
-    "segment",
-    "requester",
-    "feedback",
-    "source",
-    "source_id",
-    "received",
-    "told_at",
-];
 
 pub fn feedback(cli: &Cli, c: &FeedbackCmd, o: &mut dyn Write) -> Result<u8, Failure> {
     let mut app = open(cli, false)?;
@@ -628,7 +594,9 @@ pub fn feedback(cli: &Cli, c: &FeedbackCmd, o: &mut dyn Write) -> Result<u8, Fai
             };
             match cli.format {
                 Format::Json => json(o, &ts),
-                Format::Csv => csv_out(o, &TELL_HEADERS, tell_rows(&ts)),
+                Format::Csv => {
+                    let _ = write!(o, "{}", cairn_app::feedback::tell_csv(&ts));
+                }
                 Format::Table => {
                     if ts.is_empty() {
                         line(
@@ -735,19 +703,6 @@ fn comment_line(c: &cairn_core::Comment, depth: usize) -> String {
     format!("{head}\n{}", body.join("\n"))
 }
 
-/// Comments in thread order: each followed by its replies, indented.
-fn thread(all: &[cairn_core::Comment], parent: Option<i64>, depth: usize, out: &mut Vec<String>) {
-    for c in all.iter().filter(|c| {
-        c.reply_to == parent
-            || (parent.is_none() && c.reply_to.is_some_and(|r| !all.iter().any(|x| x.id == r)))
-    }) {
-        out.push(comment_line(c, depth));
-        if depth < 20 {
-            thread(all, Some(c.id), depth + 1, out);
-        }
-    }
-}
-
 pub fn comment(cli: &Cli, c: &CommentCmd, o: &mut dyn Write) -> Result<u8, Failure> {
     let mut app = open(cli, false)?;
     match c {
@@ -786,10 +741,8 @@ pub fn comment(cli: &Cli, c: &CommentCmd, o: &mut dyn Write) -> Result<u8, Failu
                     if all.is_empty() {
                         line(o, &format!("no comments on {k}"));
                     }
-                    let mut out = Vec::new();
-                    thread(&all, None, 0, &mut out);
-                    for l in out {
-                        line(o, &l);
+                    for (c, depth) in cairn_app::comments::thread(&all) {
+                        line(o, &comment_line(&c, depth));
                     }
                 }
             }

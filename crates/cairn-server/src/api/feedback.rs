@@ -543,38 +543,6 @@ pub struct TellParams {
     pub format: Option<String>,
 }
 
-/// The tell list as CSV, with the same columns as `cairn feedback tell --format csv`.
-fn tell_csv(ts: &[cairn_app::feedback::ToTell]) -> String {
-    let mut out = String::from(
-        "item,title,release,customer,segment,requester,feedback,source,source_id,received,told_at\n",
-    );
-    let f = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
-    for t in ts {
-        let cols = [
-            t.item.clone(),
-            t.title.clone(),
-            t.release.clone().unwrap_or_default(),
-            t.customer.clone().unwrap_or_default(),
-            t.segment.clone().unwrap_or_default(),
-            t.requester.clone().unwrap_or_default(),
-            t.feedback.clone(),
-            t.source.clone(),
-            t.source_id.clone().unwrap_or_default(),
-            t.received.clone(),
-            t.told_at.map(cairn_core::format_millis).unwrap_or_default(),
-        ];
-        out.push_str(&cols.iter().map(|c| f(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    out
-}
-
 async fn tell(State(s): State<AppState>, c: Creds, Q(p): Q<TellParams>) -> ApiResult<Response> {
     let include_told = flag(&p.all, "all")?;
     let items: Vec<String> = p
@@ -604,7 +572,7 @@ async fn tell(State(s): State<AppState>, c: Creds, Q(p): Q<TellParams>) -> ApiRe
         if format == "csv" {
             return Ok((
                 [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-                tell_csv(&ts),
+                cairn_app::feedback::tell_csv(&ts),
             )
                 .into_response());
         }

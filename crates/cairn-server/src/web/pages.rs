@@ -680,24 +680,7 @@ fn discussion(
 ) -> Result<Vec<(cairn_core::Comment, usize, String)>, crate::error::ApiError> {
     let all = app.comments(key)?;
     let mut out = Vec::with_capacity(all.len());
-    fn walk(
-        all: &[cairn_core::Comment],
-        parent: Option<i64>,
-        depth: usize,
-        out: &mut Vec<(cairn_core::Comment, usize)>,
-    ) {
-        for c in all.iter().filter(|c| {
-            c.reply_to == parent
-                || (parent.is_none() && c.reply_to.is_some_and(|r| !all.iter().any(|x| x.id == r)))
-        }) {
-            out.push((c.clone(), depth));
-            if depth < 20 {
-                walk(all, Some(c.id), depth + 1, out);
-            }
-        }
-    }
-    let mut ordered = Vec::new();
-    walk(&all, None, 0, &mut ordered);
+    let ordered = cairn_app::comments::thread(&all);
     for (c, depth) in ordered {
         let refs = app.comment_refs(&c.body)?;
         let html = markdown::render(&linkify(&c.body, &refs));
