@@ -98,6 +98,23 @@ pub struct ExecReport {
     pub open_risks: usize,
     pub risks: Vec<RiskLine>,
     pub decisions_needed: Vec<Decision>,
+    /// The open items customers ask for most (revenue-weighted).
+    pub demand: Vec<DemandLine>,
+    /// Themes of the last 90 days' feedback that no item answers yet:
+    /// (words, customers, requests).
+    pub unanswered: Vec<(String, u32, u32)>,
+}
+
+/// An open item customers ask for.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemandLine {
+    pub key: String,
+    pub title: String,
+    pub state: String,
+    pub release: Option<String>,
+    pub customers: u32,
+    pub requests: u32,
+    pub revenue: f64,
 }
 
 /// What a recorded exec report remembers.
@@ -277,6 +294,48 @@ impl App {
             .into_iter()
             .filter(|d| d.product == prefix && d.status == DecisionStatus::Proposed)
             .collect();
+
+        // Customer demand: the open items asked for most, and what
+        // customers keep asking that no item answers.
+        let mut demand = Vec::new();
+        for d in self.demand(Some(&prefix))? {
+            if demand.len() == 5 {
+                break;
+            }
+            let Ok(key) = d.key.parse::<cairn_core::ItemKey>() else {
+                continue;
+            };
+            let it = self.item(&key)?;
+            if it.category == cairn_core::Category::Done {
+                continue;
+            }
+            demand.push(DemandLine {
+                key: d.key,
+                title: d.title,
+                state: d.state,
+                release: it.release,
+                customers: d.customers,
+                requests: d.requests,
+                revenue: d.revenue,
+            });
+        }
+        let since90 = crate::day(self.now() - 90 * 86_400_000);
+        let mut themes = self.feedback_themes(&crate::feedback::ThemeOptions {
+            product: Some(prefix.clone()),
+            since: Some(since90),
+            unlinked: true,
+            threshold: None,
+        })?;
+        themes.sort_by(|a, b| {
+            b.revenue
+                .total_cmp(&a.revenue)
+                .then(b.customers.cmp(&a.customers))
+        });
+        let unanswered = themes
+            .into_iter()
+            .take(3)
+            .map(|t| (t.label, t.customers, t.requests))
+            .collect();
         Ok(ExecReport {
             product: prefix,
             product_name: product.name,
@@ -288,6 +347,8 @@ impl App {
             releases,
             forecast_basis,
             forecast_ok,
+            demand,
+            unanswered,
             finished: change_of(&finished),
             added: change_of(&added),
             removed,
@@ -405,6 +466,17 @@ impl ExecReport {
                     })]);
                 }
             }
+        }
+        if let Some(d) = self.demand.first() {
+            short.push(vec![
+                Inline::Text("Most asked for: ".into()),
+                Inline::Item(d.key.clone()),
+                Inline::Text(format!(
+                    " ({}), by {}.",
+                    d.title,
+                    plural(d.customers as usize, "customer", "customers")
+                )),
+            ]);
         }
         if let Some(r) = self.risks.first() {
             short.push(vec![Inline::Text(format!(
@@ -655,6 +727,62 @@ impl ExecReport {
             heading: "Top risks".into(),
             blocks,
         });
+
+        // Customer demand.
+        if !self.demand.is_empty() || !self.unanswered.is_empty() {
+            let mut blocks = Vec::new();
+            if !self.demand.is_empty() {
+                let rows = self
+                    .demand
+                    .iter()
+                    .map(|d| {
+                        items.push((d.key.clone(), d.title.clone()));
+                        vec![
+                            vec![Inline::Item(d.key.clone())],
+                            vec![Inline::Text(d.title.clone())],
+                            vec![Inline::Text(d.customers.to_string())],
+                            vec![Inline::Text(d.state.clone())],
+                            vec![Inline::Text(
+                                d.release.clone().unwrap_or_else(|| "—".into()),
+                            )],
+                        ]
+                    })
+                    .collect();
+                blocks.push(Block::Table {
+                    headers: ["Most asked for", "", "Customers", "State", "Release"]
+                        .map(String::from)
+                        .to_vec(),
+                    rows,
+                });
+            }
+            if !self.unanswered.is_empty() {
+                let list = self
+                    .unanswered
+                    .iter()
+                    .map(|(words, customers, requests)| {
+                        vec![
+                            Inline::Strong(words.clone()),
+                            Inline::Text(format!(
+                                ": {} from {}.",
+                                plural(*requests as usize, "request", "requests"),
+                                plural(*customers as usize, "customer", "customers")
+                            )),
+                        ]
+                    })
+                    .collect();
+                blocks.push(Block::Para(vec![Inline::Text(
+                    "Asked for in the last 90 days, with no work planned for it yet:".into(),
+                )]));
+                blocks.push(Block::List(list));
+            }
+            blocks.push(Block::Note(
+                "Ranked by revenue-weighted demand from the customer feedback linked to each item. The feedback report has the themes, segments and every unanswered request.".into(),
+            ));
+            sections.push(Section {
+                heading: "Customer demand".into(),
+                blocks,
+            });
+        }
 
         // Decisions.
         if !self.decisions_needed.is_empty() {
