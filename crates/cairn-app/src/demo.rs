@@ -122,6 +122,14 @@ source = "goals"
 weight = 2
 max = 1
 
+# Read straight from the customer feedback linked to each item.
+[[ranking.weighted]]
+name = "customer_demand"
+field = "demand.share"
+weight = 2
+min = 0
+max = 1
+
 [[ranking.weighted]]
 name = "technical_risk"
 field = "risk"

@@ -531,6 +531,11 @@ fn the_demo_ranks_with_every_model(fx: &mut Fx) {
             assert_eq!(e.position, it.position);
         }
     }
+    // The weighted model reads customer demand from the demo's feedback.
+    let top = fx.app.demand(Some("PAY")).unwrap()[0].key.clone();
+    let e = fx.app.rank_explain(&req("weighted"), &k(&top)).unwrap();
+    let text = serde_json::to_string(&e).unwrap();
+    assert!(text.contains("customer_demand"), "{text}");
     let out = fx.app.rank_apply(&req("weighted"), None).unwrap();
     assert!(out.moved > 0);
     let r = fx.app.rank(&req("weighted")).unwrap();
