@@ -152,6 +152,7 @@ impl App {
                 }
             }
         }
+        let mentions = self.comment_refs(&body)?.mentions;
         self.tx(|tx| {
             tx.load(key, None)?;
             let c = tx.store.insert_comment(
@@ -175,6 +176,7 @@ impl App {
                 changes.push(Change::new("reply_to", (), r));
             }
             tx.audit("comment.add", &key.to_string(), None, &changes, None)?;
+            tx.on_comment(key, &body, &mentions)?;
             Ok(c)
         })
     }

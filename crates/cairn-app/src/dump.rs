@@ -40,7 +40,32 @@ enum Record {
     Signature(Box<SignatureRec>),
     Customer(cairn_core::Customer),
     Feedback(Box<FeedbackRec>),
+    Watch(WatchRec),
+    Notification(NotificationRec),
     Audit(AuditRec),
+}
+
+/// Someone watching an item (migration 0012).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WatchRec {
+    item: String,
+    handle: String,
+    since: String,
+}
+
+/// A line of someone's inbox (migration 0012).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotificationRec {
+    handle: String,
+    at: String,
+    reason: String,
+    item: String,
+    actor: String,
+    summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    read: Option<String>,
 }
 
 /// Customer feedback with its links and who was told (migration 0010).
@@ -460,7 +485,9 @@ fn section(r: &Record) -> u8 {
         | Record::Baseline(_)
         | Record::Signature(_)
         | Record::Customer(_)
-        | Record::Feedback(_) => 8,
+        | Record::Feedback(_)
+        | Record::Watch(_)
+        | Record::Notification(_) => 8,
         Record::Audit(_) => 9,
     }
 }
@@ -771,6 +798,32 @@ impl App {
             )?;
             n += 1;
         }
+        for (item, handle, since) in store.all_watchers()? {
+            write_rec(
+                w,
+                &Record::Watch(WatchRec {
+                    item,
+                    handle,
+                    since: format_millis(since),
+                }),
+            )?;
+            n += 1;
+        }
+        for x in store.notifications(None, false)? {
+            write_rec(
+                w,
+                &Record::Notification(NotificationRec {
+                    handle: x.handle,
+                    at: format_millis(x.at),
+                    reason: x.reason,
+                    item: x.item,
+                    actor: x.actor,
+                    summary: x.summary,
+                    read: x.read_at.map(format_millis),
+                }),
+            )?;
+            n += 1;
+        }
         let mut after = 0;
         loop {
             let batch = store.audit_after(after, 10_000)?;
@@ -825,6 +878,8 @@ impl App {
             let mut signatures: Vec<SignatureRec> = Vec::new();
             let mut customers: Vec<cairn_core::Customer> = Vec::new();
             let mut feedback: Vec<FeedbackRec> = Vec::new();
+            let mut watches: Vec<(ItemKey, String, i64)> = Vec::new();
+            let mut notes: Vec<cairn_core::Notification> = Vec::new();
             let mut current = 0u8;
             let mut lineno = 0u64;
             let mut buf = String::new();
@@ -1113,6 +1168,23 @@ impl App {
                         }
                         feedback.push(*f);
                     }
+                    Record::Watch(r) => {
+                        let key = known_key(&keys, &r.item, "watcher").map_err(at)?;
+                        watches.push((key, r.handle, time(&r.since).map_err(at)?));
+                    }
+                    Record::Notification(r) => {
+                        known_key(&keys, &r.item, "notification").map_err(at)?;
+                        notes.push(cairn_core::Notification {
+                            id: 0,
+                            handle: r.handle,
+                            at: time(&r.at).map_err(at)?,
+                            reason: r.reason,
+                            item: r.item,
+                            actor: r.actor,
+                            summary: r.summary,
+                            read_at: r.read.as_deref().map(time).transpose().map_err(at)?,
+                        });
+                    }
                     Record::Audit(a) => {
                         let e = AuditEntry {
                             seq: a.seq,
@@ -1292,6 +1364,12 @@ impl App {
                 for x in &r.told {
                     tx.store.mark_told(&r.id, &x.item, t(&x.at)?, &x.by)?;
                 }
+            }
+            for (key, handle, since) in &watches {
+                tx.store.watch(key, handle, *since)?;
+            }
+            for x in &notes {
+                tx.store.add_notification(x)?;
             }
             for r in feedback.iter().filter(|r| r.merged_into.is_some()) {
                 let into = r.merged_into.as_deref().unwrap_or_default();

@@ -286,7 +286,11 @@ impl App {
         if let Some(p) = &new.parent {
             self.see(p)?;
         }
-        self.tx(|tx| tx.add_item(&product.prefix, new, reason))
+        self.tx(|tx| {
+            let item = tx.add_item(&product.prefix, new, reason)?;
+            tx.on_item(None, &item)?;
+            Ok(item)
+        })
     }
 
     /// Apply a patch. `expected_version` is the version the caller read;
@@ -337,7 +341,9 @@ impl App {
             }
         }
         self.tx(|tx| {
+            let before = tx.store.item(key)?;
             let item = tx.edit_item(key, patch, expected_version, reason)?;
+            tx.on_item(before.as_ref(), &item)?;
             if let Some(r) = &overridden {
                 tx.audit(
                     "gate.override",

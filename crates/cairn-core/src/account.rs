@@ -88,3 +88,19 @@ pub struct Comment {
     /// When it was deleted.
     pub deleted: Option<Millis>,
 }
+
+/// A line in a user's in-app inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    /// Whose inbox it is in.
+    pub handle: String,
+    pub at: Millis,
+    /// `mention`, `comment`, `assigned` or `state`.
+    pub reason: String,
+    pub item: String,
+    /// Who did what it tells of.
+    pub actor: String,
+    pub summary: String,
+    pub read_at: Option<Millis>,
+}

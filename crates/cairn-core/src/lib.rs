@@ -22,7 +22,7 @@ pub mod ranking;
 pub mod register;
 pub mod signature;
 
-pub use account::{ApiToken, Comment, Membership, Role, User};
+pub use account::{ApiToken, Comment, Membership, Notification, Role, User};
 pub use audit::{AuditEntry, Change};
 pub use calendar::Calendar;
 pub use config::{Config, ConfigError, FieldDecl, FieldType, StateDecl, Workflow};

@@ -388,6 +388,42 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
             comment_create,
         )
         .add(
+            Op::post(
+                "/items/{key}/watch",
+                "Watch an item: its comments, mentions, assignments and moves reach your inbox",
+                "Items",
+            )
+            .param(KEY)
+            .returns("object"),
+            watch_add,
+        )
+        .add(
+            Op::delete("/items/{key}/watch", "Stop watching an item", "Items")
+                .param(KEY)
+                .returns("object"),
+            watch_remove,
+        )
+        .add(
+            Op::get(
+                "/me/notifications",
+                "Your in-app notifications, newest first",
+                "Accounts",
+            )
+            .param(P::query("unread", "true: only the unread ones."))
+            .returns("object"),
+            notifications_list,
+        )
+        .add(
+            Op::post(
+                "/me/notifications/read",
+                "Mark your notifications read: the ids given, or all",
+                "Accounts",
+            )
+            .body("ReadBody")
+            .returns("object"),
+            notifications_read,
+        )
+        .add(
             Op::patch(
                 "/comments/{id}",
                 "Change your comment's text (the old text stays in the audit trail)",
@@ -1297,6 +1333,69 @@ struct NewComment {
     body: String,
     /// The comment this one answers.
     reply_to: Option<i64>,
+}
+
+async fn watch_add(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    let key = parse_key(&key)?;
+    c.call(&s, None, move |app, _| {
+        let ws = app.watch(&key)?;
+        Ok(axum::Json(json!({ "item": key.to_string(), "watchers": ws })).into_response())
+    })
+    .await
+}
+
+async fn watch_remove(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    let key = parse_key(&key)?;
+    c.call(&s, None, move |app, _| {
+        let ws = app.unwatch(&key)?;
+        Ok(axum::Json(json!({ "item": key.to_string(), "watchers": ws })).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct InboxParams {
+    unread: Option<bool>,
+}
+
+async fn notifications_list(
+    State(s): State<AppState>,
+    c: Creds,
+    Q(p): Q<InboxParams>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let ns = app.inbox(p.unread.unwrap_or(false))?;
+        Ok(axum::Json(json!({ "notifications": ns })).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ReadBody {
+    /// The notifications to mark read; all of them when absent.
+    ids: Option<Vec<i64>>,
+}
+
+async fn notifications_read(
+    State(s): State<AppState>,
+    c: Creds,
+    Body(b): Body<ReadBody>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let n = app.inbox_read(b.ids.as_deref())?;
+        Ok(axum::Json(json!({ "marked": n })).into_response())
+    })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -410,6 +410,7 @@ fn base_schemas() -> Value {
         },
         "CommentList": { "type": "object", "properties": { "comments": { "type": "array", "items": { "$ref": "#/components/schemas/Comment" } } } },
         "NewComment": { "type": "object", "required": ["body"], "additionalProperties": false, "properties": { "body": { "type": "string" }, "reply_to": { "type": "integer" } } },
+        "ReadBody": { "type": "object", "additionalProperties": false, "properties": { "ids": { "type": "array", "items": { "type": "integer" }, "description": "Absent: all" } } },
         "CommentPatch": { "type": "object", "required": ["body"], "additionalProperties": false, "properties": { "body": { "type": "string" } } },
         "NewLink": {
             "type": "object", "required": ["relation", "target"], "additionalProperties": false,

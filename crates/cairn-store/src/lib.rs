@@ -12,6 +12,7 @@ pub mod baselines;
 pub mod evidence;
 pub mod feedback;
 mod migrate;
+mod notifications;
 pub mod postgres;
 pub mod register;
 pub mod reports;

@@ -67,6 +67,11 @@ const SQLITE: &[Migration] = &[
         name: "discussions",
         sql: include_str!("../migrations/sqlite/0011_discussions.sql"),
     },
+    Migration {
+        version: 12,
+        name: "notifications",
+        sql: include_str!("../migrations/sqlite/0012_notifications.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -124,6 +129,11 @@ const POSTGRES: &[Migration] = &[
         version: 11,
         name: "discussions",
         sql: include_str!("../migrations/postgres/0011_discussions.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "notifications",
+        sql: include_str!("../migrations/postgres/0012_notifications.sql"),
     },
 ];
 

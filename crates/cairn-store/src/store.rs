@@ -704,6 +704,10 @@ impl Store {
         self.b
             .execute("DELETE FROM feedback_told WHERE item_id = ?", &idv)?;
         self.b
+            .execute("DELETE FROM watchers WHERE item_id = ?", &idv)?;
+        self.b
+            .execute("DELETE FROM notifications WHERE item_id = ?", &idv)?;
+        self.b
             .execute("DELETE FROM risk_items WHERE item_id = ?", &idv)?;
         self.b
             .execute("DELETE FROM decision_items WHERE item_id = ?", &idv)?;

@@ -122,6 +122,24 @@ pub enum Command {
     /// Baselines: freeze a scope under a name; diff two baselines, or one against now.
     #[command(subcommand)]
     Baseline(BaselineCmd),
+    /// Follow an item: its comments, mentions of you, assignments and moves reach your inbox.
+    Watch {
+        key: String,
+        /// Stop watching instead.
+        #[arg(long)]
+        stop: bool,
+    },
+    /// Your in-app notifications, newest first.
+    Inbox {
+        /// Only the unread ones.
+        #[arg(long)]
+        unread: bool,
+        /// Mark these read (repeatable), or every one with --read-all.
+        #[arg(long = "read", value_name = "ID")]
+        read: Vec<i64>,
+        #[arg(long)]
+        read_all: bool,
+    },
     /// Discussions on items: comment, reply, edit and delete (the old text stays in the audit
     /// trail). `@handle` mentions people; item keys become links on the web.
     #[command(subcommand)]

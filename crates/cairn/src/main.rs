@@ -317,6 +317,68 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Evidence(c) => return evidence_cmd::evidence(&cli, c, o),
         Command::Feedback(c) => return feedback_cmd::feedback(&cli, c, o),
         Command::Comment(c) => return feedback_cmd::comment(&cli, c, o),
+        Command::Watch { key: k, stop } => {
+            let mut app = open(&cli, false)?;
+            let k = key(k)?;
+            let ws = if *stop {
+                app.unwatch(&k)?
+            } else {
+                app.watch(&k)?
+            };
+            match fmt {
+                cli::Format::Json => output::json(
+                    o,
+                    &serde_json::json!({ "item": k.to_string(), "watchers": ws }),
+                ),
+                _ if !cli.quiet => output::line(
+                    o,
+                    &format!(
+                        "{k} is watched by: {}",
+                        if ws.is_empty() {
+                            "nobody".to_string()
+                        } else {
+                            ws.join(", ")
+                        }
+                    ),
+                ),
+                _ => {}
+            }
+        }
+        Command::Inbox {
+            unread,
+            read,
+            read_all,
+        } => {
+            let mut app = open(&cli, false)?;
+            if *read_all || !read.is_empty() {
+                let n = app.inbox_read(if *read_all { None } else { Some(read) })?;
+                if !cli.quiet && fmt != cli::Format::Json {
+                    output::line(o, &format!("marked {n} read"));
+                }
+                return Ok(0);
+            }
+            let ns = app.inbox(*unread)?;
+            match fmt {
+                cli::Format::Json => output::json(o, &ns),
+                _ => {
+                    if ns.is_empty() {
+                        output::line(o, "nothing new");
+                    }
+                    for n in &ns {
+                        output::line(
+                            o,
+                            &format!(
+                                "{} {:>5} {}  {}",
+                                if n.read_at.is_none() { "●" } else { " " },
+                                n.id,
+                                cairn_core::format_millis(n.at),
+                                n.summary
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         Command::Trace(a) => return quality_cmd::trace(&cli, a, o),
         Command::Gate(c) => return quality_cmd::gate(&cli, c, o),
         Command::Baseline(c) => return quality_cmd::baseline(&cli, c, o),

@@ -98,4 +98,103 @@ fn a_discussion_with_replies_edits_and_deletes(fx: &mut Fx) {
     assert!(text.contains("Yes, credit notes too."), "edited text kept");
 }
 
-both!(a_discussion_with_replies_edits_and_deletes);
+fn watchers_hear_of_comments_mentions_assignments_and_moves(fx: &mut Fx) {
+    fx.workspace();
+    for (h, n) in [
+        ("ann", "Ann Lee"),
+        ("ada", "Ada Lovelace"),
+        ("ben", "Ben Okri"),
+        ("cy", "Cy Young"),
+    ] {
+        fx.app
+            .user_add(h, n, None, "a long passphrase", false)
+            .unwrap();
+        fx.app.person_add(h, n, None).unwrap();
+    }
+    as_user(fx, "ann", Role::Owner);
+    let k = fx.add(
+        Kind::Story,
+        "As a clerk, I want invoices as PDF, so that I can file them",
+    );
+    // Assigning tells the assignee, who now watches.
+    fx.app
+        .item_edit(
+            &k,
+            cairn_app::items::Patch {
+                assignee: Some(Some("ada".into())),
+                ..Default::default()
+            },
+            None,
+            None,
+        )
+        .unwrap();
+    // Ben comments and mentions Cy: Cy hears of the mention; Ann (the
+    // creator) and Ada (the assignee) of the comment; Ben of nothing.
+    as_user(fx, "ben", Role::Stakeholder);
+    fx.app
+        .comment_add(&k, "Does this include credit notes, @cy?", None)
+        .unwrap();
+    as_user(fx, "ann", Role::Owner);
+    fx.app
+        .item_edit(
+            &k,
+            cairn_app::items::Patch {
+                state: Some("in-progress".into()),
+                ..Default::default()
+            },
+            None,
+            None,
+        )
+        .unwrap();
+    let reasons = |fx: &mut Fx, who: &str| -> Vec<String> {
+        as_user(fx, who, Role::Stakeholder);
+        let mut r: Vec<String> = fx
+            .app
+            .inbox(false)
+            .unwrap()
+            .into_iter()
+            .map(|n| n.reason)
+            .collect();
+        r.sort();
+        r
+    };
+    assert_eq!(reasons(fx, "ada"), ["assigned", "comment", "state"]);
+    assert_eq!(
+        reasons(fx, "cy"),
+        ["mention", "state"],
+        "a mention makes a watcher"
+    );
+    assert_eq!(reasons(fx, "ben"), ["state"], "commenting makes a watcher");
+    assert_eq!(
+        reasons(fx, "ann"),
+        ["comment"],
+        "no news of one's own doing"
+    );
+    as_user(fx, "cy", Role::Stakeholder);
+    let n = fx.app.inbox(true).unwrap();
+    assert!(
+        n[0].summary.starts_with("ann moved PAY-1 to in-progress"),
+        "{n:?}"
+    );
+    assert_eq!(fx.app.inbox_read(Some(&[n[0].id])).unwrap(), 1);
+    assert_eq!(fx.app.inbox(true).unwrap().len(), 1);
+    assert_eq!(fx.app.inbox_read(None).unwrap(), 1);
+    assert!(fx.app.inbox(true).unwrap().is_empty());
+    // Following and unfollowing by hand is audited.
+    let ws = fx.app.unwatch(&k).unwrap();
+    assert!(!ws.contains(&"cy".to_string()), "{ws:?}");
+    fx.app.watch(&k).unwrap();
+    fx.app.set_access(None);
+    assert_eq!(
+        scalar(
+            &mut fx.app,
+            "SELECT COUNT(*) FROM audit WHERE action IN ('watch.add', 'watch.remove')"
+        ),
+        2
+    );
+}
+
+both!(
+    a_discussion_with_replies_edits_and_deletes,
+    watchers_hear_of_comments_mentions_assignments_and_moves,
+);

@@ -56,6 +56,10 @@ const TABLE: &[(&str, &str, &str, Scope)] = &[
     ("get", "/items/{key}/history", "stakeholder", Product),
     ("get", "/items/{key}/comments", "stakeholder", Product),
     ("post", "/items/{key}/comments", "stakeholder", Product),
+    ("post", "/items/{key}/watch", "stakeholder", Product),
+    ("delete", "/items/{key}/watch", "stakeholder", Product),
+    ("get", "/me/notifications", "stakeholder", Global),
+    ("post", "/me/notifications/read", "stakeholder", Global),
     ("patch", "/comments/{id}", "stakeholder", Product),
     ("delete", "/comments/{id}", "stakeholder", Product),
     ("post", "/items/{key}/links", "member", Product),
@@ -256,6 +260,8 @@ fn request(
                 Some(json!({ "after": story(p) })),
             )
         }
+        ("post", "/me/notifications/read") => ("/me/notifications/read".into(), Some(json!({}))),
+        ("post", "/items/{key}/watch") => (format!("/items/{}/watch", story(p)), Some(json!({}))),
         ("patch", "/comments/{id}") | ("delete", "/comments/{id}") => {
             // The caller's own comment (made with the caller's token when
             // they may comment at all; else an admin's, which they may not

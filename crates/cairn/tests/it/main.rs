@@ -1705,3 +1705,43 @@ fn discussions_from_the_cli() {
         "{h}"
     );
 }
+
+#[test]
+fn watching_and_the_inbox_from_the_cli() {
+    let d = workspace();
+    let p = d.path();
+    ok(p, &["item", "add", "story", "Refund a payment"]);
+    let user = |h: &str| {
+        let r = cairn_stdin(p, &["user", "add", h], "a long passphrase\n");
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    };
+    user("ada");
+    // As ada: watch; then tester's comment reaches ada's inbox.
+    let as_ada = |args: &[&str]| -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .args(args)
+            .current_dir(p)
+            .env_remove("CAIRN_DB")
+            .env("CAIRN_ACTOR", "ada")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = as_ada(&["watch", "PAY-1"]);
+    assert!(out.contains("PAY-1 is watched by: ada, tester"), "{out}");
+    ok(p, &["comment", "add", "PAY-1", "Refunds go live Monday."]);
+    let out = as_ada(&["inbox", "--unread"]);
+    assert!(
+        out.contains("tester commented on PAY-1: Refunds go live Monday."),
+        "{out}"
+    );
+    as_ada(&["inbox", "--read-all"]);
+    assert!(as_ada(&["inbox", "--unread"]).contains("nothing new"));
+    let out = as_ada(&["watch", "PAY-1", "--stop"]);
+    assert!(out.contains("watched by: tester"), "{out}");
+}
