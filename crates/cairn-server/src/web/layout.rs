@@ -112,6 +112,7 @@ impl Page<'_> {
                                 }
                             }
                             div .who {
+                                (nav_link("/inbox", "Inbox", "inbox", self.nav))
                                 span { (self.caller.name) }
                                 form method="post" action="/logout" {
                                     input type="hidden" name="_csrf" value=(csrf);

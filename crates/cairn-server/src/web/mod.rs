@@ -71,6 +71,9 @@ pub fn routes() -> Router<AppState> {
         .route("/items/{key}/state", post(pages::set_state))
         .route("/items/{key}/comments", post(pages::add_comment))
         .route("/comments/{id}/edit", post(pages::edit_comment))
+        .route("/items/{key}/watch", post(pages::watch))
+        .route("/inbox", get(pages::inbox))
+        .route("/inbox/read", post(pages::inbox_read))
         .route("/comments/{id}/delete", post(pages::delete_comment))
         .fallback(|uri: Uri| async move {
             WebError(ApiError::not_found(format!(

@@ -481,6 +481,7 @@ pub async fn item_page(State(s): State<AppState>, c: Creds, Path(key): Path<Stri
         let (ps, product) = products(app, Some(&key.prefix))?;
         let findings = app.lint_item(&v.item)?;
         let comments = discussion(app, &key)?;
+        let watchers = app.watchers(&key)?;
         let history = app.history(&key.to_string())?;
         let states: Vec<String> = app
             .config()
@@ -566,6 +567,20 @@ pub async fn item_page(State(s): State<AppState>, c: Creds, Path(key): Path<Stri
                         }
                         section aria-labelledby="h-comments" {
                             h2 #h-comments { "Comments" }
+                            form .inline .watch method="post" action=(format!("/items/{}/watch", it.key)) {
+                                (csrf_field(caller))
+                                @if watchers.contains(&caller.access.user) {
+                                    input type="hidden" name="stop" value="1";
+                                    span .muted { "You watch this item. " }
+                                    button .link type="submit" { "Stop watching" }
+                                } @else {
+                                    button .link type="submit" { "Watch" }
+                                    span .muted { " — comments, mentions and moves will reach your inbox" }
+                                }
+                                @if !watchers.is_empty() {
+                                    span .muted { " · watched by " (watchers.join(", ")) }
+                                }
+                            }
                             @for (cm, depth, html) in &comments {
                                 article .comment .(format!("depth-{}", depth.min(&3))) id=(format!("comment-{}", cm.id)) {
                                     p .meta {
@@ -749,6 +764,87 @@ pub async fn delete_comment(
         })
         .await?;
     Ok(Redirect::to(&format!("/items/{item}#comment-{id}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct WatchForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    stop: Option<String>,
+}
+
+pub async fn watch(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(key): Path<String>,
+    Form(f): Form<WatchForm>,
+) -> WebResult {
+    let key = parse_key(&key)?;
+    let back = format!("/items/{key}#h-comments");
+    let stop = f.stop.as_deref().is_some_and(|v| !v.is_empty());
+    c.call(&s, f.csrf, move |app, _| {
+        if stop {
+            app.unwatch(&key)?;
+        } else {
+            app.watch(&key)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(Redirect::to(&back).into_response())
+}
+
+/// The signed-in user's notifications, newest first.
+pub async fn inbox(State(s): State<AppState>, c: Creds) -> WebResult {
+    Ok(c.call(&s, None, move |app, caller| {
+        let (ps, product) = products(app, None)?;
+        let all = app.inbox(false)?;
+        let unread = all.iter().filter(|n| n.read_at.is_none()).count();
+        let body = html! {
+            main #main {
+                h1 { "Inbox" }
+                @if all.is_empty() {
+                    p { "Nothing yet. Watch an item, or get mentioned, and news of it lands here." }
+                } @else {
+                    p .hint { (unread) " unread of " (all.len()) "." }
+                    @if unread > 0 {
+                        form method="post" action="/inbox/read" {
+                            (csrf_field(caller))
+                            button type="submit" { "Mark all as read" }
+                        }
+                    }
+                    ul .inbox {
+                        @for n in &all {
+                            li .unread[n.read_at.is_none()] {
+                                time datetime=(format_millis(n.at)) { (date(n.at)) }
+                                " "
+                                a href=(format!("/items/{}#h-comments", n.item)) { (n.summary) }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let page = Page {
+            title: "Inbox",
+            caller,
+            nav: "inbox",
+            product: Some(&product),
+            products: &ps,
+        };
+        Ok(page.render(body))
+    })
+    .await?)
+}
+
+pub async fn inbox_read(
+    State(s): State<AppState>,
+    c: Creds,
+    Form(f): Form<WatchForm>,
+) -> WebResult {
+    c.call(&s, f.csrf, move |app, _| Ok(app.inbox_read(None)?))
+        .await?;
+    Ok(Redirect::to("/inbox").into_response())
 }
 
 pub async fn add_comment(

@@ -425,8 +425,55 @@ fn discussions_work_as_plain_forms(s: &TestServer) {
     assert_eq!(r.status, 403, "{}", r.text);
 }
 
+/// Watching from the item page; a comment by someone else lands in the
+/// inbox, which marks it read.
+fn watching_and_the_inbox_work_as_plain_forms(s: &TestServer) {
+    let dev = s.sign_in("dev");
+    let cookie = [("cookie", dev.cookie.as_str())];
+    let csrf = dev.csrf.as_str();
+    redirect(&form(s, "/items/PAY-4/watch", &[("_csrf", csrf)], &cookie));
+    let page = s.client.get("/items/PAY-4", None, &cookie);
+    assert!(page.text.contains("Stop watching"), "{}", page.text);
+    let r = s.client.post(
+        &format!("{API}/items/PAY-4/comments"),
+        Some(s.token("owner")),
+        &json!({ "body": "Shipping on Monday, @dev." }),
+        &[],
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let inbox = s.client.get("/inbox", None, &cookie);
+    assert_eq!(inbox.status, 200, "{}", inbox.text);
+    assert!(
+        inbox.text.contains("owner mentioned you on PAY-4"),
+        "{}",
+        inbox.text
+    );
+    assert!(inbox.text.contains("Mark all as read"), "{}", inbox.text);
+    redirect(&form(s, "/inbox/read", &[("_csrf", csrf)], &cookie));
+    let r = s.client.get(
+        &format!("{API}/me/notifications?unread=true"),
+        Some(s.token("dev")),
+        &[],
+    );
+    assert_eq!(
+        r.body["notifications"].as_array().unwrap().len(),
+        0,
+        "{}",
+        r.text
+    );
+    redirect(&form(
+        s,
+        "/items/PAY-4/watch",
+        &[("_csrf", csrf), ("stop", "1")],
+        &cookie,
+    ));
+    let page = s.client.get("/items/PAY-4", None, &cookie);
+    assert!(!page.text.contains("Stop watching"), "{}", page.text);
+}
+
 both!(
     intake_form_is_public_and_rate_limited,
     feedback_pages_work_as_plain_forms,
     discussions_work_as_plain_forms,
+    watching_and_the_inbox_work_as_plain_forms,
 );
