@@ -5,7 +5,6 @@
 
 use crate::{App, AppError, Result, invalid};
 use cairn_core::audit::Change;
-use cairn_core::feedback::SOURCES;
 use cairn_core::{Category, Customer, Feedback, Importance, ItemKey, Millis, Role};
 use cairn_engine::demand::{Demand, Vote, demand, fibonacci_of};
 use cairn_engine::similarity::Corpus;
@@ -813,8 +812,13 @@ impl App {
     /// Items nobody asked for are left out.
     pub fn demand(&mut self, product: Option<&str>) -> Result<Vec<ItemDemand>> {
         let product = self.resolve_product(product)?.prefix;
-        let now = self.now();
-        let scores = demand_scores(&mut self.store, &self.config, &product, now)?;
+        let votes = self.store.feedback_votes(Some(&product))?;
+        self.demand_of(&votes)
+    }
+
+    /// Demand per item from votes already read.
+    fn demand_of(&mut self, votes: &[VoteRow]) -> Result<Vec<ItemDemand>> {
+        let scores = score_votes(votes, &self.config, &crate::day(self.now()));
         let mut out = Vec::with_capacity(scores.len());
         for (key, d) in scores {
             let k: ItemKey = key.parse().map_err(|_| {
@@ -905,6 +909,16 @@ impl App {
             .into_iter()
             .map(|t| ((t.feedback, t.item), (t.at, t.by)))
             .collect();
+        let records: HashMap<String, Feedback> = self
+            .store
+            .feedback_list(&FeedbackFilter {
+                product: Some(product.clone()),
+                merged: true,
+                ..FeedbackFilter::default()
+            })?
+            .into_iter()
+            .map(|f| (f.id.clone(), f))
+            .collect();
         let mut items: HashMap<String, Option<cairn_core::Item>> = HashMap::new();
         let mut out = Vec::new();
         for v in votes {
@@ -935,7 +949,7 @@ impl App {
             if t.is_some() && !opts.include_told {
                 continue;
             }
-            let Some(f) = self.store.feedback(&v.feedback)? else {
+            let Some(f) = records.get(&v.feedback) else {
                 continue;
             };
             out.push(ToTell {
@@ -943,14 +957,14 @@ impl App {
                 title: it.title.clone(),
                 state: it.state.clone(),
                 release: it.release.clone(),
-                feedback: f.id,
-                text: f.text,
+                feedback: f.id.clone(),
+                text: f.text.clone(),
                 customer: v.customer,
                 segment: v.segment,
                 requester: v.requester,
-                source: f.source,
-                source_id: f.source_id,
-                received: f.received,
+                source: f.source.clone(),
+                source_id: f.source_id.clone(),
+                received: f.received.clone(),
                 told_at: t.map(|x| x.0),
                 told_by: t.map(|x| x.1.clone()),
             });
@@ -1096,7 +1110,7 @@ impl App {
                 .total_cmp(&a.revenue)
                 .then(b.feedback.cmp(&a.feedback))
         });
-        let mut top_items = self.demand(Some(&product))?;
+        let mut top_items = self.demand_of(&votes)?;
         top_items.truncate(10);
         let mut titles = BTreeMap::new();
         let named = themes
@@ -1618,7 +1632,7 @@ pub(crate) fn suggest(
             title: c.title,
             state: c.state,
         })
-        .filter(|s| s.score >= 0.1 && c_ok(&s.shared))
+        .filter(|s| s.score >= 0.1 && !s.shared.is_empty())
         .collect();
     out.sort_by(|a, b| {
         b.score.total_cmp(&a.score).then_with(|| {
@@ -1629,10 +1643,6 @@ pub(crate) fn suggest(
     });
     out.truncate(limit);
     Ok(out)
-}
-
-fn c_ok(shared: &[String]) -> bool {
-    !shared.is_empty()
 }
 
 /// An item's demand and its share of the product's largest.
@@ -1812,11 +1822,6 @@ fn themes_of(
         });
     }
     Ok(out)
-}
-
-/// The built-in sources, for help texts.
-pub fn sources_help() -> String {
-    SOURCES.join(", ")
 }
 
 /// A figure as a reader wants it: `2,140,000`, or `2.39` below 1,000.

@@ -3,12 +3,13 @@
 
 use crate::cli::{Cli, CommentCmd, FeedbackCmd, FeedbackFields, Format};
 use crate::output::{csv_out, json, line, short, table};
+use crate::register_cmd::keys;
 use crate::{Failure, key, name_value, open, usage};
 use cairn_app::feedback::{
     FeedbackCsvOptions, FeedbackPatch, NewFeedback, Suggestion, TellOptions, ThemeOptions,
     trend_text,
 };
-use cairn_core::{Feedback, Importance, ItemKey};
+use cairn_core::{Feedback, Importance};
 use cairn_engine::score::fmt_num;
 use cairn_store::feedback::FeedbackFilter;
 use std::io::Write;
@@ -23,10 +24,6 @@ fn importance(s: &Option<String>) -> Result<Option<Importance>, Failure> {
             })
         })
         .transpose()
-}
-
-fn keys(v: &[String]) -> Result<Vec<ItemKey>, Failure> {
-    v.iter().map(|k| key(k)).collect()
 }
 
 fn from(f: &Feedback) -> String {

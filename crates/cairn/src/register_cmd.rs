@@ -15,7 +15,7 @@ fn risk_status(s: &str) -> Result<RiskStatus, Failure> {
     })
 }
 
-fn keys(v: &[String]) -> Result<Vec<cairn_core::ItemKey>, Failure> {
+pub(crate) fn keys(v: &[String]) -> Result<Vec<cairn_core::ItemKey>, Failure> {
     v.iter().map(|k| key(k)).collect()
 }
 
