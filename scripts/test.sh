@@ -51,4 +51,15 @@ CAIRN_CHROMIUM="$(command -v chromium)"
 CAIRN_CHROMEDRIVER="$(command -v chromedriver)"
 export CAIRN_CHROMIUM CAIRN_CHROMEDRIVER
 
+# Notification mail is tested against a real SMTP server, aiosmtpd from PyPI.
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+  echo "installing aiosmtpd..."
+  python3 -m pip install -q aiosmtpd 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages aiosmtpd
+fi
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+  echo "error: the SMTP server aiosmtpd is missing (python3 -m pip install aiosmtpd); the mail tests cannot run" >&2
+  exit 1
+fi
+
 cargo test --workspace --locked "$@"

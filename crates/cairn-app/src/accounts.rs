@@ -242,6 +242,40 @@ impl App {
         })
     }
 
+    /// Set or clear the address notification mail goes to: your own, or
+    /// anyone's for an admin.
+    pub fn user_set_email(&mut self, handle: &str, email: Option<&str>) -> Result<User> {
+        if self.access.as_ref().is_some_and(|a| a.user != handle) {
+            self.need_admin("change another user's email address")?;
+        }
+        let email = email.map(str::trim).filter(|e| !e.is_empty());
+        if let Some(e) = email
+            && !cairn_core::notify::looks_like_address(e)
+        {
+            return invalid(format!(
+                "`{e}` is not an email address; write it as name@example.com"
+            ));
+        }
+        let rec = self.user_record(handle)?;
+        let mut u = rec.user.clone();
+        u.email = email.map(str::to_string);
+        if u.email == rec.user.email {
+            return Ok(u);
+        }
+        self.tx(|tx| {
+            tx.store.update_user(rec.id, &u)?;
+            tx.audit(
+                "user.update",
+                &format!("user:{}", u.handle),
+                None,
+                &[Change::new("email", &rec.user.email, &u.email)],
+                None,
+            )?;
+            Ok(())
+        })?;
+        Ok(u)
+    }
+
     /// Disable or re-enable an account; disabling ends its sessions and
     /// stops its tokens working.
     pub fn user_set_disabled(&mut self, handle: &str, disabled: bool) -> Result<()> {

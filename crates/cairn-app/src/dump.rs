@@ -42,6 +42,7 @@ enum Record {
     Feedback(Box<FeedbackRec>),
     Watch(WatchRec),
     Notification(NotificationRec),
+    NotifySetting(NotifySettingRec),
     Audit(AuditRec),
 }
 
@@ -66,6 +67,23 @@ struct NotificationRec {
     summary: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     read: Option<String>,
+    /// Sent by mail only, not shown in the inbox (migration 0013).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    mail_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mail_error: Option<String>,
+}
+
+/// A user's choice of what reaches their inbox and mail (migration 0013).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifySettingRec {
+    handle: String,
+    reason: String,
+    inbox: bool,
+    email: bool,
 }
 
 /// Customer feedback with its links and who was told (migration 0010).
@@ -487,7 +505,8 @@ fn section(r: &Record) -> u8 {
         | Record::Customer(_)
         | Record::Feedback(_)
         | Record::Watch(_)
-        | Record::Notification(_) => 8,
+        | Record::Notification(_)
+        | Record::NotifySetting(_) => 8,
         Record::Audit(_) => 9,
     }
 }
@@ -820,6 +839,21 @@ impl App {
                     actor: x.actor,
                     summary: x.summary,
                     read: x.read_at.map(format_millis),
+                    mail_only: !x.inbox,
+                    mail: x.mail,
+                    mail_error: x.mail_error,
+                }),
+            )?;
+            n += 1;
+        }
+        for (handle, x) in store.all_notify_settings()? {
+            write_rec(
+                w,
+                &Record::NotifySetting(NotifySettingRec {
+                    handle,
+                    reason: x.reason,
+                    inbox: x.inbox,
+                    email: x.email,
                 }),
             )?;
             n += 1;
@@ -880,6 +914,7 @@ impl App {
             let mut feedback: Vec<FeedbackRec> = Vec::new();
             let mut watches: Vec<(ItemKey, String, i64)> = Vec::new();
             let mut notes: Vec<cairn_core::Notification> = Vec::new();
+            let mut settings: Vec<(String, cairn_core::notify::NotifySetting)> = Vec::new();
             let mut current = 0u8;
             let mut lineno = 0u64;
             let mut buf = String::new();
@@ -1183,7 +1218,27 @@ impl App {
                             actor: r.actor,
                             summary: r.summary,
                             read_at: r.read.as_deref().map(time).transpose().map_err(at)?,
+                            inbox: !r.mail_only,
+                            mail: r.mail,
+                            mail_error: r.mail_error,
                         });
+                    }
+                    Record::NotifySetting(r) => {
+                        if !cairn_core::notify::REASONS.contains(&r.reason.as_str()) {
+                            return Err(at(format!(
+                                "`{}` is not a notification reason; reasons are {}",
+                                r.reason,
+                                cairn_core::notify::REASONS.join(", ")
+                            )));
+                        }
+                        settings.push((
+                            r.handle,
+                            cairn_core::notify::NotifySetting {
+                                reason: r.reason,
+                                inbox: r.inbox,
+                                email: r.email,
+                            },
+                        ));
                     }
                     Record::Audit(a) => {
                         let e = AuditEntry {
@@ -1370,6 +1425,9 @@ impl App {
             }
             for x in &notes {
                 tx.store.add_notification(x)?;
+            }
+            for (handle, x) in &settings {
+                tx.store.set_notify_setting(handle, x)?;
             }
             for r in feedback.iter().filter(|r| r.merged_into.is_some()) {
                 let into = r.merged_into.as_deref().unwrap_or_default();

@@ -21,6 +21,7 @@ pub mod goals;
 pub mod items;
 pub mod kano;
 pub mod lint;
+pub mod mail;
 pub mod notify;
 pub mod plan;
 pub mod rank;

@@ -3,8 +3,9 @@
 //! an item (a comment, a mention, an assignment, a move) lands in the
 //! inbox of each watcher with an account, except the one who did it.
 
-use crate::{App, Result, Tx};
+use crate::{App, AppError, Result, Tx};
 use cairn_core::audit::Change;
+use cairn_core::notify::{NotifySetting, REASONS, looks_like_address};
 use cairn_core::{Item, ItemKey, Notification, Role};
 
 /// A short quote of a text for a notification.
@@ -35,7 +36,20 @@ impl Tx<'_> {
                 continue;
             }
             done.push(h);
-            if self.store.user(h)?.is_none() {
+            let Some(user) = self.store.user(h)? else {
+                continue;
+            };
+            if user.user.disabled {
+                continue;
+            }
+            let setting = NotifySetting::resolve(&self.store.notify_settings(h)?)
+                .into_iter()
+                .find(|s| s.reason == reason)
+                .unwrap_or_else(|| NotifySetting::default_for(reason));
+            let mail = setting.email
+                && user.user.email.as_deref().is_some_and(looks_like_address)
+                && self.config.mail.server().is_some();
+            if !setting.inbox && !mail {
                 continue;
             }
             self.store.add_notification(&Notification {
@@ -47,6 +61,9 @@ impl Tx<'_> {
                 actor: self.actor.to_string(),
                 summary: summary.to_string(),
                 read_at: None,
+                inbox: setting.inbox,
+                mail: mail.then(|| "pending".to_string()),
+                mail_error: None,
             })?;
         }
         Ok(())
@@ -197,4 +214,63 @@ impl App {
             }
         }
     }
+
+    /// Where the caller's notification mail goes.
+    pub fn my_email(&mut self) -> Result<Option<String>> {
+        let me = self.actor.clone();
+        Ok(self.store.user(&me)?.and_then(|u| u.user.email))
+    }
+
+    /// The caller's notification settings, every reason listed.
+    pub fn notify_settings(&mut self) -> Result<Vec<NotifySetting>> {
+        self.require_init()?;
+        let me = self.actor.clone();
+        Ok(NotifySetting::resolve(&self.store.notify_settings(&me)?))
+    }
+
+    /// Change the caller's settings for the reasons given; the others stay.
+    pub fn set_notify_settings(&mut self, changes: &[NotifySetting]) -> Result<Vec<NotifySetting>> {
+        self.require_init()?;
+        for c in changes {
+            if !REASONS.contains(&c.reason.as_str()) {
+                return Err(AppError::Invalid(format!(
+                    "`{}` is not a notification reason; reasons are {}",
+                    c.reason,
+                    REASONS.join(", ")
+                )));
+            }
+        }
+        let me = self.actor.clone();
+        if self.store.user(&me)?.is_none() {
+            return Err(AppError::Invalid(format!(
+                "`{me}` has no account, so has no notification settings; sign in as a user"
+            )));
+        }
+        self.tx(|tx| {
+            let before = NotifySetting::resolve(&tx.store.notify_settings(&me)?);
+            let mut changed = Vec::new();
+            for c in changes {
+                let old = before.iter().find(|b| b.reason == c.reason);
+                if old != Some(c) {
+                    tx.store.set_notify_setting(&me, c)?;
+                    let show = |s: Option<&NotifySetting>| {
+                        s.map(|s| format!("inbox {}, email {}", onoff(s.inbox), onoff(s.email)))
+                    };
+                    changed.push(Change::new(
+                        &format!("notify.{}", c.reason),
+                        show(old),
+                        show(Some(c)),
+                    ));
+                }
+            }
+            if !changed.is_empty() {
+                tx.audit("user.notify", &me, None, &changed, None)?;
+            }
+            Ok(NotifySetting::resolve(&tx.store.notify_settings(&me)?))
+        })
+    }
+}
+
+fn onoff(b: bool) -> &'static str {
+    if b { "on" } else { "off" }
 }

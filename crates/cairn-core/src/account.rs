@@ -103,4 +103,10 @@ pub struct Notification {
     pub actor: String,
     pub summary: String,
     pub read_at: Option<Millis>,
+    /// Shown in the in-app inbox (the user's settings may send it by mail only).
+    pub inbox: bool,
+    /// Mail delivery: `None` (not mailed), `pending`, `sending`, `sent` or `failed`.
+    pub mail: Option<String>,
+    /// Why the last try to mail it failed.
+    pub mail_error: Option<String>,
 }

@@ -63,6 +63,15 @@ debt = ["task"]
 # sources = ["partner-portal"]
 # theme_threshold = 0.4
 
+# Email for notifications: the SMTP server, the sender, and the web app's
+# address for links. The password, if the server wants a login, comes from
+# CAIRN_SMTP_PASSWORD. Each user picks what they hear of by mail.
+# [mail]
+# smtp = "mail.example.com:25"
+# from = "Cairn <cairn@example.com>"
+# base_url = "https://cairn.example.com"
+# username = "cairn"
+
 # The Definition of Ready and of Done, enforced: a move into a guarded
 # state is refused while a rule fails, unless an owner overrides it with a
 # reason (kept in the audit trail). Rules: acceptance, estimated, assigned,
@@ -119,6 +128,9 @@ pub struct Config {
     /// and themes (docs/feedback.md).
     #[serde(default)]
     pub feedback: crate::feedback::FeedbackConfig,
+    /// Outgoing mail for notifications (docs/integrations.md).
+    #[serde(default, skip_serializing_if = "crate::notify::MailConfig::is_off")]
+    pub mail: crate::notify::MailConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,6 +262,7 @@ impl Default for Config {
                 evidence: EvidenceConfig::default(),
                 gates: crate::gates::GatesConfig::default(),
                 feedback: crate::feedback::FeedbackConfig::default(),
+                mail: crate::notify::MailConfig::default(),
             },
         }
     }
@@ -289,6 +302,7 @@ impl Config {
             })
             .map_err(ConfigError::Invalid)?;
         self.feedback.validate().map_err(ConfigError::Invalid)?;
+        self.mail.validate().map_err(ConfigError::Invalid)?;
         if self.evidence.stale_after_days == 0 {
             return inv("[evidence] stale_after_days must be at least 1".into());
         }

@@ -17,6 +17,7 @@ pub mod item;
 pub mod key;
 pub mod kind;
 pub mod lint;
+pub mod notify;
 pub mod rank;
 pub mod ranking;
 pub mod register;

@@ -424,6 +424,25 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
             notifications_read,
         )
         .add(
+            Op::get(
+                "/me/notification-settings",
+                "What reaches your inbox and your mail, per reason",
+                "Accounts",
+            )
+            .returns("object"),
+            notify_settings_get,
+        )
+        .add(
+            Op::put(
+                "/me/notification-settings",
+                "Change what reaches your inbox and your mail; reasons left out keep their setting",
+                "Accounts",
+            )
+            .body("NotifySettingsBody")
+            .returns("object"),
+            notify_settings_put,
+        )
+        .add(
             Op::patch(
                 "/comments/{id}",
                 "Change your comment's text (the old text stays in the audit trail)",
@@ -1394,6 +1413,52 @@ async fn notifications_read(
     c.call(&s, None, move |app, _| {
         let n = app.inbox_read(b.ids.as_deref())?;
         Ok(axum::Json(json!({ "marked": n })).into_response())
+    })
+    .await
+}
+
+fn settings_out(
+    app: &mut App,
+    v: &[cairn_core::notify::NotifySetting],
+) -> ApiResult<serde_json::Value> {
+    let mail = app.config().mail.server().is_some();
+    Ok(json!({
+        "settings": v,
+        "reasons": cairn_core::notify::REASONS,
+        "email": app.my_email()?,
+        "mail_configured": mail,
+    }))
+}
+
+async fn notify_settings_get(State(s): State<AppState>, c: Creds) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let v = app.notify_settings()?;
+        Ok(axum::Json(settings_out(app, &v)?).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifySettingsBody {
+    #[serde(default)]
+    settings: Vec<cairn_core::notify::NotifySetting>,
+    /// Where your notification mail goes; an empty string clears it.
+    email: Option<String>,
+}
+
+async fn notify_settings_put(
+    State(s): State<AppState>,
+    c: Creds,
+    Body(b): Body<NotifySettingsBody>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        if let Some(e) = &b.email {
+            let me = app.actor().to_string();
+            app.user_set_email(&me, Some(e))?;
+        }
+        let v = app.set_notify_settings(&b.settings)?;
+        Ok(axum::Json(settings_out(app, &v)?).into_response())
     })
     .await
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod markdown;
 pub mod openapi;
+pub mod outbox;
 pub mod pool;
 pub mod reports;
 pub mod state;
@@ -122,10 +123,12 @@ pub async fn run(
         secure_cookies: settings.secure_cookies,
     };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let worker = outbox::spawn(settings.db_url.clone());
     let r = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| e.to_string());
+    worker.abort();
     pool.close().await;
     r
 }

@@ -90,6 +90,9 @@ impl Op {
     pub fn patch(path: &'static str, summary: &'static str, tag: &'static str) -> Op {
         Op::new("patch", path, summary, tag)
     }
+    pub fn put(path: &'static str, summary: &'static str, tag: &'static str) -> Op {
+        Op::new("put", path, summary, tag)
+    }
     pub fn delete(path: &'static str, summary: &'static str, tag: &'static str) -> Op {
         Op::new("delete", path, summary, tag)
     }
@@ -411,6 +414,7 @@ fn base_schemas() -> Value {
         "CommentList": { "type": "object", "properties": { "comments": { "type": "array", "items": { "$ref": "#/components/schemas/Comment" } } } },
         "NewComment": { "type": "object", "required": ["body"], "additionalProperties": false, "properties": { "body": { "type": "string" }, "reply_to": { "type": "integer" } } },
         "ReadBody": { "type": "object", "additionalProperties": false, "properties": { "ids": { "type": "array", "items": { "type": "integer" }, "description": "Absent: all" } } },
+        "NotifySettingsBody": { "type": "object", "additionalProperties": false, "properties": { "email": { "type": "string", "description": "Where your notification mail goes; empty clears it" }, "settings": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["reason", "inbox", "email"], "properties": { "reason": { "type": "string", "enum": ["mention", "assigned", "comment", "state"] }, "inbox": { "type": "boolean" }, "email": { "type": "boolean" } } } } } },
         "CommentPatch": { "type": "object", "required": ["body"], "additionalProperties": false, "properties": { "body": { "type": "string" } } },
         "NewLink": {
             "type": "object", "required": ["relation", "target"], "additionalProperties": false,

@@ -72,6 +72,11 @@ const SQLITE: &[Migration] = &[
         name: "notifications",
         sql: include_str!("../migrations/sqlite/0012_notifications.sql"),
     },
+    Migration {
+        version: 13,
+        name: "mail",
+        sql: include_str!("../migrations/sqlite/0013_mail.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -134,6 +139,11 @@ const POSTGRES: &[Migration] = &[
         version: 12,
         name: "notifications",
         sql: include_str!("../migrations/postgres/0012_notifications.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "mail",
+        sql: include_str!("../migrations/postgres/0013_mail.sql"),
     },
 ];
 

@@ -129,8 +129,12 @@ pub enum Command {
         #[arg(long)]
         stop: bool,
     },
-    /// Your in-app notifications, newest first.
+    /// Your in-app notifications, newest first; `cairn inbox settings` chooses what reaches
+    /// your inbox and your mail.
+    #[command(args_conflicts_with_subcommands = true)]
     Inbox {
+        #[command(subcommand)]
+        settings: Option<InboxCmd>,
         /// Only the unread ones.
         #[arg(long)]
         unread: bool,
@@ -140,6 +144,10 @@ pub enum Command {
         #[arg(long)]
         read_all: bool,
     },
+    /// Notification mail: send what is due now (the CLI also sends it after each change, and
+    /// `cairn serve` every few seconds).
+    #[command(subcommand)]
+    Mail(MailCmd),
     /// Discussions on items: comment, reply, edit and delete (the old text stays in the audit
     /// trail). `@handle` mentions people; item keys become links on the web.
     #[command(subcommand)]
@@ -834,6 +842,11 @@ pub enum UserCmd {
     Disable { handle: String },
     /// Enable a disabled account again.
     Enable { handle: String },
+    /// Set the address notification mail goes to (leave it out to clear it).
+    Email {
+        handle: String,
+        address: Option<String>,
+    },
     /// Personal API tokens for scripts and CI.
     #[command(subcommand)]
     Token(TokenCmd),
@@ -1350,4 +1363,24 @@ pub enum CommentCmd {
         #[arg(long)]
         reason: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InboxCmd {
+    /// Show or change what reaches your inbox and your mail, per reason (mention, assigned,
+    /// comment, state). Example: `cairn inbox settings --email comment=on --inbox state=off`.
+    Settings {
+        /// REASON=on|off for mail (repeatable).
+        #[arg(long = "email", value_name = "REASON=on|off")]
+        email: Vec<String>,
+        /// REASON=on|off for the in-app inbox (repeatable).
+        #[arg(long = "inbox", value_name = "REASON=on|off")]
+        inbox: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MailCmd {
+    /// Send the notification mails that are due, and say what is still waiting.
+    Send,
 }

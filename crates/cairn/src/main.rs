@@ -5,6 +5,7 @@ mod evidence_cmd;
 mod feedback_cmd;
 mod forecast_cmd;
 mod forecast_out;
+mod notify_cmd;
 mod output;
 mod quality_cmd;
 mod register_cmd;
@@ -45,8 +46,14 @@ fn usage(msg: impl Into<String>) -> Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let after = notify_cmd::After::of(&cli);
     match run(cli) {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => {
+            if code == 0 {
+                after.deliver();
+            }
+            ExitCode::from(code)
+        }
         Err(f) => {
             eprintln!("error: {}", f.message);
             ExitCode::from(f.code)
@@ -345,40 +352,12 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             }
         }
         Command::Inbox {
+            settings,
             unread,
             read,
             read_all,
-        } => {
-            let mut app = open(&cli, false)?;
-            if *read_all || !read.is_empty() {
-                let n = app.inbox_read(if *read_all { None } else { Some(read) })?;
-                if !cli.quiet && fmt != cli::Format::Json {
-                    output::line(o, &format!("marked {n} read"));
-                }
-                return Ok(0);
-            }
-            let ns = app.inbox(*unread)?;
-            match fmt {
-                cli::Format::Json => output::json(o, &ns),
-                _ => {
-                    if ns.is_empty() {
-                        output::line(o, "nothing new");
-                    }
-                    for n in &ns {
-                        output::line(
-                            o,
-                            &format!(
-                                "{} {:>5} {}  {}",
-                                if n.read_at.is_none() { "●" } else { " " },
-                                n.id,
-                                cairn_core::format_millis(n.at),
-                                n.summary
-                            ),
-                        );
-                    }
-                }
-            }
-        }
+        } => return notify_cmd::inbox(&cli, settings, *unread, read, *read_all, o),
+        Command::Mail(c) => return notify_cmd::mail(&cli, c, o),
         Command::Trace(a) => return quality_cmd::trace(&cli, a, o),
         Command::Gate(c) => return quality_cmd::gate(&cli, c, o),
         Command::Baseline(c) => return quality_cmd::baseline(&cli, c, o),

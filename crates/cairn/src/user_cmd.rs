@@ -220,6 +220,18 @@ pub fn user(cli: &Cli, c: &UserCmd, o: &mut dyn Write) -> Result<u8, Failure> {
                 );
             }
         }
+        UserCmd::Email { handle, address } => {
+            let u = open(cli, false)?.user_set_email(handle, address.as_deref())?;
+            if !cli.quiet {
+                line(
+                    o,
+                    &match &u.email {
+                        Some(e) => format!("{handle}'s notification mail goes to {e}"),
+                        None => format!("{handle} has no email address: no notification mail"),
+                    },
+                );
+            }
+        }
         UserCmd::Disable { handle } | UserCmd::Enable { handle } => {
             let disable = matches!(c, UserCmd::Disable { .. });
             open(cli, false)?.user_set_disabled(handle, disable)?;

@@ -271,7 +271,37 @@ pub fn rich_workspace(fx: &mut Fx) {
         )
         .unwrap();
     fx.app
-        .user_add("ann", "Ann Lee", None, "a long passphrase", false)
+        .user_add(
+            "ann",
+            "Ann Lee",
+            Some("ann@example.com"),
+            "a long passphrase",
+            false,
+        )
+        .unwrap();
+    // Ann's notification settings, and a mention waiting to be mailed.
+    let cfg = fx.app.config_text().unwrap();
+    fx.app
+        .config_apply(
+            &format!("{cfg}\n[mail]\nsmtp = \"127.0.0.1:1\"\nfrom = \"cairn@example.com\"\n"),
+            None,
+        )
+        .unwrap();
+    fx.app.set_access(Some(cairn_app::Access {
+        user: "ann".into(),
+        admin: false,
+        roles: std::collections::BTreeMap::from([("PAY".to_string(), cairn_core::Role::Owner)]),
+    }));
+    fx.app
+        .set_notify_settings(&[cairn_core::notify::NotifySetting {
+            reason: "comment".into(),
+            inbox: false,
+            email: true,
+        }])
+        .unwrap();
+    fx.app.set_access(None);
+    fx.app
+        .comment_add(&k("PAY-4"), "@ann can you review this?", None)
         .unwrap();
     fx.app
         .sign(&cairn_app::signature::SignRequest {

@@ -74,6 +74,7 @@ pub fn routes() -> Router<AppState> {
         .route("/items/{key}/watch", post(pages::watch))
         .route("/inbox", get(pages::inbox))
         .route("/inbox/read", post(pages::inbox_read))
+        .route("/inbox/settings", post(pages::inbox_settings))
         .route("/comments/{id}/delete", post(pages::delete_comment))
         .fallback(|uri: Uri| async move {
             WebError(ApiError::not_found(format!(

@@ -800,6 +800,9 @@ pub async fn inbox(State(s): State<AppState>, c: Creds) -> WebResult {
         let (ps, product) = products(app, None)?;
         let all = app.inbox(false)?;
         let unread = all.iter().filter(|n| n.read_at.is_none()).count();
+        let settings = app.notify_settings()?;
+        let mail_on = app.config().mail.server().is_some();
+        let email = app.my_email()?;
         let body = html! {
             main #main {
                 h1 { "Inbox" }
@@ -819,8 +822,47 @@ pub async fn inbox(State(s): State<AppState>, c: Creds) -> WebResult {
                                 time datetime=(format_millis(n.at)) { (date(n.at)) }
                                 " "
                                 a href=(format!("/items/{}#h-comments", n.item)) { (n.summary) }
+                                @match n.mail.as_deref() {
+                                    Some("sent") => span .hint { " · mailed" },
+                                    Some("failed") => span .hint title=[n.mail_error.as_deref()] { " · mail failed" },
+                                    Some(_) => span .hint { " · mail waiting" },
+                                    None => {},
+                                }
                             }
                         }
+                    }
+                }
+                section aria-labelledby="h-settings" {
+                    h2 #h-settings { "What reaches you" }
+                    @if !mail_on {
+                        p .hint { "No mail is sent yet: an admin adds a [mail] section to the workspace config." }
+                    }
+                    form method="post" action="/inbox/settings" {
+                        (csrf_field(caller))
+                        table .settings {
+                            thead { tr { th { "When" } th { "Inbox" } th { "Email" } } }
+                            tbody {
+                                @for x in &settings {
+                                    tr {
+                                        td { (cairn_core::notify::reason_label(&x.reason)) }
+                                        td {
+                                            input type="checkbox" name=(format!("inbox_{}", x.reason))
+                                                aria-label=(format!("{} in the inbox", x.reason)) checked[x.inbox];
+                                        }
+                                        td {
+                                            input type="checkbox" name=(format!("email_{}", x.reason))
+                                                aria-label=(format!("{} by email", x.reason)) checked[x.email];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        p {
+                            label for="address" { "Mail goes to " }
+                            input #address type="email" name="address" value=[email.as_deref()]
+                                placeholder="you@example.com";
+                        }
+                        button type="submit" { "Save settings" }
                     }
                 }
             }
@@ -845,6 +887,34 @@ pub async fn inbox_read(
     c.call(&s, f.csrf, move |app, _| Ok(app.inbox_read(None)?))
         .await?;
     Ok(Redirect::to("/inbox").into_response())
+}
+
+/// The settings form: a checked box is sent as `on`, an unchecked one
+/// not at all, so every reason is set from what arrives.
+pub async fn inbox_settings(
+    State(s): State<AppState>,
+    c: Creds,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> WebResult {
+    let csrf = f.get("_csrf").cloned();
+    let settings: Vec<cairn_core::notify::NotifySetting> = cairn_core::notify::REASONS
+        .iter()
+        .map(|r| cairn_core::notify::NotifySetting {
+            reason: r.to_string(),
+            inbox: f.contains_key(&format!("inbox_{r}")),
+            email: f.contains_key(&format!("email_{r}")),
+        })
+        .collect();
+    let address = f.get("address").cloned();
+    c.call(&s, csrf, move |app, _| {
+        if let Some(a) = &address {
+            let me = app.actor().to_string();
+            app.user_set_email(&me, Some(a))?;
+        }
+        Ok(app.set_notify_settings(&settings)?)
+    })
+    .await?;
+    Ok(Redirect::to("/inbox#h-settings").into_response())
 }
 
 pub async fn add_comment(

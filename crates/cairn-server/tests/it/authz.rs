@@ -60,6 +60,8 @@ const TABLE: &[(&str, &str, &str, Scope)] = &[
     ("delete", "/items/{key}/watch", "stakeholder", Product),
     ("get", "/me/notifications", "stakeholder", Global),
     ("post", "/me/notifications/read", "stakeholder", Global),
+    ("get", "/me/notification-settings", "stakeholder", Global),
+    ("put", "/me/notification-settings", "stakeholder", Global),
     ("patch", "/comments/{id}", "stakeholder", Product),
     ("delete", "/comments/{id}", "stakeholder", Product),
     ("post", "/items/{key}/links", "member", Product),
@@ -261,6 +263,10 @@ fn request(
             )
         }
         ("post", "/me/notifications/read") => ("/me/notifications/read".into(), Some(json!({}))),
+        ("put", "/me/notification-settings") => (
+            "/me/notification-settings".into(),
+            Some(json!({ "settings": [{ "reason": "comment", "inbox": true, "email": true }] })),
+        ),
         ("post", "/items/{key}/watch") => (format!("/items/{}/watch", story(p)), Some(json!({}))),
         ("patch", "/comments/{id}") | ("delete", "/comments/{id}") => {
             // The caller's own comment (made with the caller's token when

@@ -6,6 +6,10 @@
 use crate::support::{API, Resp, TestServer, both, enc};
 use serde_json::json;
 
+#[path = "../../../cairn-app/tests/it/smtp.rs"]
+mod smtp;
+use smtp::Smtp;
+
 /// POST a form; `headers` carry the session cookie when there is one.
 fn form(s: &TestServer, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
     let body = fields
@@ -471,9 +475,99 @@ fn watching_and_the_inbox_work_as_plain_forms(s: &TestServer) {
     assert!(!page.text.contains("Stop watching"), "{}", page.text);
 }
 
+/// Settings from the Inbox page, then a mention over the API: the
+/// server's outbox worker hands the mail to a real SMTP server.
+fn notification_mail_is_sent_by_the_server(s: &TestServer) {
+    let smtp = Smtp::start();
+    let mut app = cairn_app::App::open(s.db_url(), "admin").unwrap();
+    let cfg = app.config_text().unwrap();
+    app.config_apply(
+        &format!(
+            "{cfg}\n[mail]\nsmtp = \"127.0.0.1:{}\"\nfrom = \"Cairn <cairn@example.com>\"\n\
+             base_url = \"{}\"\n",
+            smtp.port,
+            s.base_url()
+        ),
+        None,
+    )
+    .unwrap();
+    drop(app);
+    let dev = s.sign_in("dev");
+    let cookie = [("cookie", dev.cookie.as_str())];
+    let page = s.client.get("/inbox", None, &cookie);
+    assert!(page.text.contains("What reaches you"), "{}", page.text);
+    // A bad address is refused and nothing changes.
+    let r = form(
+        s,
+        "/inbox/settings",
+        &[
+            ("_csrf", &dev.csrf),
+            ("address", "dev at example"),
+            ("email_mention", "on"),
+        ],
+        &cookie,
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("not an email address"), "{}", r.text);
+    redirect(&form(
+        s,
+        "/inbox/settings",
+        &[
+            ("_csrf", &dev.csrf),
+            ("address", "dev@example.com"),
+            ("inbox_mention", "on"),
+            ("email_mention", "on"),
+            ("inbox_comment", "on"),
+        ],
+        &cookie,
+    ));
+    let r = s.client.get(
+        &format!("{API}/me/notification-settings"),
+        Some(s.token("dev")),
+        &[],
+    );
+    assert_eq!(r.body["email"], "dev@example.com", "{}", r.text);
+    let st = &r.body["settings"];
+    assert_eq!(st[1]["reason"], "assigned");
+    assert_eq!(
+        (st[1]["inbox"].as_bool(), st[1]["email"].as_bool()),
+        (Some(false), Some(false))
+    );
+    let r = s.client.post(
+        &format!("{API}/items/PAY-4/comments"),
+        Some(s.token("owner")),
+        &json!({ "body": "Can you take this, @dev?" }),
+        &[],
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let start = std::time::Instant::now();
+    let mut got = smtp.messages();
+    while got.is_empty() && start.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        got = smtp.messages();
+    }
+    assert_eq!(got.len(), 1, "the outbox worker sent no mail");
+    assert!(
+        got[0].contains("To: dev@example.com") || got[0].contains("<dev@example.com>"),
+        "{}",
+        got[0]
+    );
+    assert!(
+        got[0].contains("owner mentioned you on PAY-4"),
+        "{}",
+        got[0]
+    );
+    assert!(
+        got[0].contains(&format!("{}/items/PAY-4", s.base_url())),
+        "{}",
+        got[0]
+    );
+}
+
 both!(
     intake_form_is_public_and_rate_limited,
     feedback_pages_work_as_plain_forms,
     discussions_work_as_plain_forms,
     watching_and_the_inbox_work_as_plain_forms,
+    notification_mail_is_sent_by_the_server,
 );

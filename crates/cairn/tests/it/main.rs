@@ -1742,6 +1742,44 @@ fn watching_and_the_inbox_from_the_cli() {
     );
     as_ada(&["inbox", "--read-all"]);
     assert!(as_ada(&["inbox", "--unread"]).contains("nothing new"));
+    // Ada's settings: comments by mail too.
+    let out = as_ada(&["inbox", "settings", "--email", "comment=on"]);
+    assert!(
+        out.contains("comment") && out.contains("no mail is sent"),
+        "{out}"
+    );
+    let r = cairn(p, &["inbox", "settings", "--email", "gossip=on"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("`gossip` is not a reason"),
+        "{}",
+        r.stderr
+    );
+    let r = cairn(p, &["user", "email", "ada", "ada at example"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("not an email address"), "{}", r.stderr);
+    ok(p, &["user", "email", "ada", "ada@example.com"]);
+    // A mail server that is down: the comment is made, the mail waits.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = ok(p, &["config", "show"]);
+    let file = p.join("with-mail.toml");
+    std::fs::write(
+        &file,
+        format!("{cfg}\n[mail]\nsmtp = \"127.0.0.1:{dead}\"\nfrom = \"cairn@example.com\"\n"),
+    )
+    .unwrap();
+    ok(p, &["config", "apply", file.to_str().unwrap()]);
+    let r = cairn(p, &["comment", "add", "PAY-1", "Refunds slip a day."]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("warning: mail not sent"), "{}", r.stderr);
+    // Not due again until its backoff has passed.
+    let r = cairn(p, &["mail", "send"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("still waiting 1"), "{}", r.stdout);
     let out = as_ada(&["watch", "PAY-1", "--stop"]);
     assert!(out.contains("watched by: tester"), "{out}");
 }
