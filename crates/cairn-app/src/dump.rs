@@ -43,6 +43,7 @@ enum Record {
     Watch(WatchRec),
     Notification(NotificationRec),
     NotifySetting(NotifySettingRec),
+    ExternalRef(ExternalRefRec),
     Audit(AuditRec),
 }
 
@@ -74,6 +75,18 @@ struct NotificationRec {
     mail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mail_error: Option<String>,
+}
+
+/// Where an imported item or comment came from (migration 0016).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExternalRefRec {
+    system: String,
+    ext_key: String,
+    item: String,
+    /// The comment, by its place among the dump's comment records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    comment: Option<i64>,
 }
 
 /// A user's choice of what reaches their inbox and mail (migration 0013).
@@ -506,7 +519,8 @@ fn section(r: &Record) -> u8 {
         | Record::Feedback(_)
         | Record::Watch(_)
         | Record::Notification(_)
-        | Record::NotifySetting(_) => 8,
+        | Record::NotifySetting(_)
+        | Record::ExternalRef(_) => 8,
         Record::Audit(_) => 9,
     }
 }
@@ -647,6 +661,25 @@ impl App {
                     reply_to: c.reply_to.and_then(|r| place.get(&r).copied()),
                     edited: c.edited.map(format_millis),
                     deleted: c.deleted.map(format_millis),
+                }),
+            )?;
+            n += 1;
+        }
+        for r in store.external_refs(None)? {
+            let comment = match r.comment_id {
+                0 => None,
+                id => match place.get(&id) {
+                    Some(p) => Some(*p),
+                    None => continue,
+                },
+            };
+            write_rec(
+                w,
+                &Record::ExternalRef(ExternalRefRec {
+                    system: r.system,
+                    ext_key: r.ext_key,
+                    item: r.item,
+                    comment,
                 }),
             )?;
             n += 1;
@@ -903,6 +936,7 @@ impl App {
             let mut sources: Vec<cairn_core::RequirementSource> = Vec::new();
             let mut suspects: Vec<cairn_core::Suspect> = Vec::new();
             let mut comments: Vec<(ItemKey, Comment)> = Vec::new();
+            let mut ext_refs: Vec<(String, String, ItemKey, Option<i64>)> = Vec::new();
             let mut risks: Vec<cairn_core::Risk> = Vec::new();
             let mut decisions: Vec<cairn_core::Decision> = Vec::new();
             let mut snapshots: Vec<SnapshotRec> = Vec::new();
@@ -1223,6 +1257,19 @@ impl App {
                             mail_error: r.mail_error,
                         });
                     }
+                    Record::ExternalRef(r) => {
+                        let key = known_key(&keys, &r.item, "external reference").map_err(at)?;
+                        if let Some(c) = r.comment
+                            && !(1..=comments.len() as i64).contains(&c)
+                        {
+                            return Err(at(format!(
+                                "external reference {} names comment {c}, but the dump has {} comment(s) before it",
+                                r.ext_key,
+                                comments.len()
+                            )));
+                        }
+                        ext_refs.push((r.system, r.ext_key, key, r.comment));
+                    }
                     Record::NotifySetting(r) => {
                         if !cairn_core::notify::REASONS.contains(&r.reason.as_str()) {
                             return Err(at(format!(
@@ -1290,6 +1337,12 @@ impl App {
                     .reply_to
                     .and_then(|r| (r as usize).checked_sub(1).and_then(|i| ids.get(i)).copied());
                 ids.push(tx.store.insert_comment(key, &c)?.id);
+            }
+            for (system, ext, key, c) in &ext_refs {
+                let cid = c
+                    .and_then(|p| (p as usize).checked_sub(1).and_then(|i| ids.get(i)).copied())
+                    .unwrap_or(0);
+                tx.store.add_external_ref(system, ext, key, cid)?;
             }
             for r in &risks {
                 let mut fresh = r.clone();

@@ -18,6 +18,7 @@ pub mod feedback;
 pub mod forecast;
 pub mod gates;
 pub mod goals;
+pub mod import_ext;
 pub mod items;
 pub mod kano;
 pub mod lint;

@@ -10,6 +10,7 @@ mod accounts;
 pub mod backend;
 pub mod baselines;
 pub mod evidence;
+pub mod external;
 pub mod feedback;
 mod migrate;
 mod notifications;

@@ -77,6 +77,11 @@ const SQLITE: &[Migration] = &[
         name: "mail",
         sql: include_str!("../migrations/sqlite/0013_mail.sql"),
     },
+    Migration {
+        version: 16,
+        name: "external_refs",
+        sql: include_str!("../migrations/sqlite/0016_external_refs.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -144,6 +149,11 @@ const POSTGRES: &[Migration] = &[
         version: 13,
         name: "mail",
         sql: include_str!("../migrations/postgres/0013_mail.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "external_refs",
+        sql: include_str!("../migrations/postgres/0016_external_refs.sql"),
     },
 ];
 

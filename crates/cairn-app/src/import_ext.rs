@@ -1,0 +1,636 @@
+//! Importing issues from other trackers (Jira, GitHub) as items: types,
+//! statuses (mapped onto the workflow), parents, links, labels, points,
+//! assignees, comments, and created, started and resolved times taken from
+//! the status history, so flow metrics are right from the first day.
+//!
+//! Each issue keeps its original key as an external reference: importing
+//! again updates the items instead of adding them twice. Everything is one
+//! transaction; a dry run does all of it and rolls it back, so it reports
+//! exactly what a real run would do.
+
+use crate::items::NewItem;
+use crate::{App, AppError, Result, Tx, invalid};
+use cairn_core::audit::Change;
+use cairn_core::{Category, Comment, Item, ItemKey, Kind, Link, LinkKind, Person};
+use cairn_formats::issues::{ExtBatch, ExtIssue, RecordProblem};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What to do with an issue whose status maps onto no state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnknownStatus {
+    /// Import nothing, and list them (the default).
+    #[default]
+    Fail,
+    /// Leave those issues out.
+    Skip,
+    /// Import them in the workflow's initial state.
+    Initial,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub product: Option<String>,
+    /// Their status → our state, e.g. ("Blocked by Vendor", "in-progress").
+    pub status_map: Vec<(String, String)>,
+    /// Their issue type → our kind, e.g. ("Improvement", "story").
+    pub kind_map: Vec<(String, String)>,
+    pub unknown_status: UnknownStatus,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub system: String,
+    pub dry_run: bool,
+    /// (their key, our key)
+    pub created: Vec<(String, String)>,
+    pub updated: Vec<(String, String)>,
+    pub unchanged: usize,
+    pub links: usize,
+    pub comments: usize,
+    pub people_added: Vec<String>,
+    /// Statuses seen and the state each became.
+    pub statuses: BTreeMap<String, String>,
+    /// Records left out, with why.
+    pub skipped: Vec<RecordProblem>,
+    /// Records imported with something lost.
+    pub warnings: Vec<RecordProblem>,
+}
+
+fn norm(s: &str) -> String {
+    s.trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A person's handle from a display name: `Lena Hoffmann` → `lena-hoffmann`.
+pub fn handle_of(name: &str) -> String {
+    let h = norm(name);
+    if h.is_empty() { "unknown".into() } else { h }
+}
+
+fn kind_of(ext: &ExtIssue, map: &[(String, String)]) -> std::result::Result<(Kind, bool), String> {
+    if let Some((_, k)) = map.iter().find(|(t, _)| t.eq_ignore_ascii_case(&ext.kind)) {
+        return Kind::parse(k).map(|k| (k, true)).ok_or_else(|| {
+            format!(
+                "--type {}={k}: `{k}` is not a kind ({})",
+                ext.kind,
+                Kind::names().join(", ")
+            )
+        });
+    }
+    let n = norm(&ext.kind);
+    let k = match n.as_str() {
+        "epic" => Kind::Epic,
+        "story" | "user-story" | "feature" => Kind::Story,
+        "bug" | "defect" => Kind::Bug,
+        "task" | "sub-task" | "subtask" | "technical-task" => Kind::Task,
+        "spike" | "research" => Kind::Spike,
+        "requirement" => Kind::Requirement,
+        "debt" | "technical-debt" | "tech-debt" => Kind::Debt,
+        "issue" if ext.labels.iter().any(|l| norm(l) == "bug") => Kind::Bug,
+        "issue" => Kind::Story,
+        _ => return Ok((Kind::Story, false)),
+    };
+    Ok((k, true))
+}
+
+impl App {
+    /// Import what a reader of another tracker's export produced.
+    pub fn import_issues(
+        &mut self,
+        batch: ExtBatch,
+        opts: &ImportOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportReport> {
+        self.require_init()?;
+        let product = self.resolve_product(opts.product.as_deref())?;
+        self.need(&product.prefix, cairn_core::Role::Owner, "import items")?;
+        let prefix = product.prefix.clone();
+        let mut report = ImportReport {
+            system: batch.system.clone(),
+            dry_run: opts.dry_run,
+            skipped: batch.problems.clone(),
+            warnings: batch.warnings.clone(),
+            ..ImportReport::default()
+        };
+        // Kinds and states first: a status nobody mapped stops the import
+        // before anything is written (unless asked to skip or default it).
+        let mut plan: Vec<(ExtIssue, Kind, String)> = Vec::new();
+        let mut unknown: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for ext in batch.issues {
+            let (kind, known) = match kind_of(&ext, &opts.kind_map) {
+                Ok(k) => k,
+                Err(e) => return invalid(e),
+            };
+            if !known {
+                report.warnings.push(RecordProblem {
+                    record: ext.key.clone(),
+                    message: format!(
+                        "issue type `{}` has no kind: imported as a story (map it with --type \"{}=KIND\")",
+                        ext.kind, ext.kind
+                    ),
+                });
+            }
+            match self.state_for(
+                kind,
+                &ext.status,
+                ext.category.as_deref(),
+                ext.reason.as_deref(),
+                &opts.status_map,
+            )? {
+                Some(s) => {
+                    report.statuses.insert(ext.status.clone(), s.clone());
+                    plan.push((ext, kind, s));
+                }
+                None => match opts.unknown_status {
+                    UnknownStatus::Fail | UnknownStatus::Skip => {
+                        unknown
+                            .entry(ext.status.clone())
+                            .or_default()
+                            .push(ext.key.clone());
+                    }
+                    UnknownStatus::Initial => {
+                        let s = self.config.workflow_for(kind).initial_state().to_string();
+                        report.warnings.push(RecordProblem {
+                            record: ext.key.clone(),
+                            message: format!(
+                                "status `{}` has no state: imported as {s}",
+                                ext.status
+                            ),
+                        });
+                        plan.push((ext, kind, s));
+                    }
+                },
+            }
+        }
+        if !unknown.is_empty() {
+            let list: Vec<String> = unknown
+                .iter()
+                .map(|(s, keys)| {
+                    format!(
+                        "`{s}` ({} issue(s): {})",
+                        keys.len(),
+                        keys.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                    )
+                })
+                .collect();
+            let states = self.config.workflow.state_names().join(", ");
+            if opts.unknown_status == UnknownStatus::Fail {
+                return invalid(format!(
+                    "these statuses match no state: {}. Map each with --status \"STATUS=STATE\" (states: {states}), \
+                     or pass --unknown-status skip or --unknown-status initial; nothing was imported",
+                    list.join("; ")
+                ));
+            }
+            for (s, keys) in unknown {
+                for k in keys {
+                    report.skipped.push(RecordProblem {
+                        record: k,
+                        message: format!(
+                            "status `{s}` has no state (map it with --status \"{s}=STATE\")"
+                        ),
+                    });
+                }
+            }
+        }
+        let total = plan.len() as u64;
+        let system = report.system.clone();
+        let dry = opts.dry_run;
+        let mut outcome: Option<ImportReport> = None;
+        let res = self.tx(|tx| {
+            let r = tx.import_plan(&prefix, &system, plan, report, progress, total)?;
+            outcome = Some(r);
+            if dry {
+                return invalid("dry run");
+            }
+            tx.audit(
+                &format!("import.{system}"),
+                &prefix,
+                None,
+                &[Change::new(
+                    "summary",
+                    (),
+                    outcome.as_ref().map(|r| {
+                        format!(
+                            "{} created, {} updated, {} unchanged, {} skipped",
+                            r.created.len(),
+                            r.updated.len(),
+                            r.unchanged,
+                            r.skipped.len()
+                        )
+                    }),
+                )],
+                None,
+            )?;
+            Ok(())
+        });
+        match (res, outcome) {
+            (Ok(()), Some(r)) => Ok(r),
+            (Err(AppError::Invalid(m)), Some(r)) if dry && m == "dry run" => Ok(r),
+            (Err(e), _) => Err(e),
+            (Ok(()), None) => invalid("the import did nothing"),
+        }
+    }
+
+    /// The state an issue's status becomes: the user's map, a state of the
+    /// same name, then the status category.
+    fn state_for(
+        &self,
+        kind: Kind,
+        status: &str,
+        category: Option<&str>,
+        reason: Option<&str>,
+        map: &[(String, String)],
+    ) -> Result<Option<String>> {
+        let wf = self.config.workflow_for(kind);
+        if let Some((_, to)) = map
+            .iter()
+            .find(|(from, _)| from.trim().eq_ignore_ascii_case(status.trim()))
+        {
+            if !wf.states.iter().any(|s| s.name == *to) {
+                return invalid(format!(
+                    "--status \"{status}={to}\": `{to}` is not a state of the {kind} workflow ({})",
+                    wf.state_names().join(", ")
+                ));
+            }
+            return Ok(Some(to.clone()));
+        }
+        let n = norm(status);
+        if let Some(s) = wf
+            .states
+            .iter()
+            .find(|s| norm(&s.name) == n || (n == "to-do" && s.name == "todo"))
+        {
+            return Ok(Some(s.name.clone()));
+        }
+        let first = |c: Category| {
+            wf.states
+                .iter()
+                .find(|s| s.category == c)
+                .map(|s| s.name.clone())
+        };
+        Ok(match category {
+            Some("new") => Some(wf.initial_state().to_string()),
+            Some("indeterminate") => first(Category::InProgress),
+            Some("done") => {
+                let cancelled = wf.states.iter().find(|s| {
+                    s.category == Category::Done
+                        && matches!(s.name.as_str(), "cancelled" | "canceled" | "wont-do")
+                });
+                match (reason, cancelled) {
+                    (Some("not_planned"), Some(c)) => Some(c.name.clone()),
+                    _ => first(Category::Done),
+                }
+            }
+            _ => None,
+        })
+    }
+}
+
+impl Tx<'_> {
+    fn person_for(
+        &mut self,
+        name: &Option<String>,
+        added: &mut Vec<String>,
+    ) -> Result<Option<String>> {
+        let Some(name) = name else { return Ok(None) };
+        let h = handle_of(name);
+        if self.store.person(&h)?.is_none() {
+            self.store.insert_person(&Person {
+                handle: h.clone(),
+                name: name.clone(),
+                email: None,
+            })?;
+            added.push(h.clone());
+        }
+        Ok(Some(h))
+    }
+
+    fn category_of(&self, kind: Kind, state: &str) -> Category {
+        self.config
+            .workflow_for(kind)
+            .states
+            .iter()
+            .find(|s| s.name == state)
+            .map_or(Category::Todo, |s| s.category)
+    }
+
+    fn import_plan(
+        &mut self,
+        prefix: &str,
+        system: &str,
+        plan: Vec<(ExtIssue, Kind, String)>,
+        mut report: ImportReport,
+        progress: &mut dyn FnMut(u64, u64),
+        total: u64,
+    ) -> Result<ImportReport> {
+        let mut refs: HashMap<String, ItemKey> = HashMap::new();
+        let mut comment_refs: BTreeSet<String> = BTreeSet::new();
+        for r in self.store.external_refs(Some(system))? {
+            if r.comment_id == 0 {
+                if let Ok(k) = r.item.parse() {
+                    refs.insert(r.ext_key, k);
+                }
+            } else {
+                comment_refs.insert(r.ext_key);
+            }
+        }
+        let status_map = report.statuses.clone();
+        let mut done: Vec<(ExtIssue, ItemKey)> = Vec::new();
+        for (n, (ext, kind, state)) in plan.into_iter().enumerate() {
+            if n % 500 == 0 {
+                progress(n as u64, total);
+            }
+            let assignee = self.person_for(&ext.assignee, &mut report.people_added)?;
+            let category = self.category_of(kind, &state);
+            // Started: first move into an in-progress state; resolved: the
+            // last move into a done state (or the tracker's own date).
+            let cat_of = |s: &str| status_map.get(s).map(|st| self.category_of(kind, st));
+            let started = ext
+                .transitions
+                .iter()
+                .find(|t| cat_of(&t.to) == Some(Category::InProgress))
+                .map(|t| t.at)
+                .filter(|_| category != Category::Todo);
+            let resolved = if category == Category::Done {
+                ext.resolved.or_else(|| {
+                    ext.transitions
+                        .iter()
+                        .rev()
+                        .find(|t| cat_of(&t.to) == Some(Category::Done))
+                        .map(|t| t.at)
+                })
+            } else {
+                None
+            };
+            let mut labels = ext.labels.clone();
+            if let Some(p) = &ext.priority {
+                labels.push(format!("priority:{}", norm(p)));
+            }
+            if let Some(m) = &ext.milestone {
+                labels.push(format!("milestone:{}", norm(m)));
+            }
+            let labels = cairn_core::item::normalise_labels(labels.iter().map(|l| {
+                l.split(|c: char| c.is_whitespace() || c == ',')
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("-")
+            }));
+            let description = ext.description.clone();
+            let points = ext.points.filter(|p| p.is_finite() && *p >= 0.0);
+            let last = ext.transitions.last().map_or(ext.created, |t| t.at);
+            let updated = resolved.unwrap_or(last).max(ext.created);
+            match refs.get(&ext.key).cloned() {
+                None => {
+                    let new = NewItem {
+                        product: Some(prefix.to_string()),
+                        kind: Some(kind),
+                        title: ext.title.chars().take(cairn_formats::TITLE_MAX).collect(),
+                        description,
+                        state: Some(state.clone()),
+                        assignee,
+                        labels,
+                        estimate: points,
+                        ..NewItem::default()
+                    };
+                    let mut item = match self.add_item(
+                        prefix,
+                        new,
+                        Some(&format!("imported from {system} {}", ext.key)),
+                    ) {
+                        Ok(i) => i,
+                        Err(AppError::Invalid(m)) => {
+                            report.skipped.push(RecordProblem {
+                                record: ext.key.clone(),
+                                message: m,
+                            });
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    item.created = ext.created;
+                    item.started = started;
+                    item.resolved = resolved;
+                    item.updated = updated;
+                    let v = item.version;
+                    item.version += 1;
+                    self.store.update_item(&item, v)?;
+                    self.store.set_item_created(&item.key, item.created)?;
+                    self.store
+                        .add_external_ref(system, &ext.key, &item.key, 0)?;
+                    if !ext.transitions.is_empty() {
+                        let history: Vec<String> = ext
+                            .transitions
+                            .iter()
+                            .map(|t| {
+                                format!(
+                                    "{} {} → {}{}",
+                                    cairn_core::format_millis(t.at),
+                                    t.from.as_deref().unwrap_or("?"),
+                                    t.to,
+                                    t.by.as_deref()
+                                        .map(|b| format!(" by {b}"))
+                                        .unwrap_or_default()
+                                )
+                            })
+                            .collect();
+                        self.audit(
+                            "item.import",
+                            &item.key.to_string(),
+                            None,
+                            &[Change::new("history", (), &history)],
+                            Some(&format!("status history from {system} {}", ext.key)),
+                        )?;
+                    }
+                    refs.insert(ext.key.clone(), item.key.clone());
+                    report.created.push((ext.key.clone(), item.key.to_string()));
+                    done.push((ext, item.key));
+                }
+                Some(key) => {
+                    let Some(old) = self.store.item(&key)? else {
+                        continue;
+                    };
+                    let mut item = old.clone();
+                    item.kind = kind;
+                    item.title = ext.title.chars().take(cairn_formats::TITLE_MAX).collect();
+                    item.description = description;
+                    item.state = state.clone();
+                    item.category = category;
+                    item.assignee = assignee;
+                    item.labels = labels;
+                    item.estimate = points;
+                    item.created = ext.created;
+                    item.started = started;
+                    item.resolved = resolved;
+                    let same = Item {
+                        updated: old.updated,
+                        ..item.clone()
+                    } == old;
+                    if same {
+                        report.unchanged += 1;
+                    } else {
+                        let changes = diff(&old, &item);
+                        item.updated = self.now;
+                        item.version = old.version + 1;
+                        self.store.update_item(&item, old.version)?;
+                        self.store.set_item_created(&key, item.created)?;
+                        self.audit(
+                            "item.import",
+                            &key.to_string(),
+                            None,
+                            &changes,
+                            Some(&format!("re-imported from {system} {}", ext.key)),
+                        )?;
+                        report.updated.push((ext.key.clone(), key.to_string()));
+                    }
+                    done.push((ext, key));
+                }
+            }
+        }
+        progress(total, total);
+        // Parents, links and comments, once every issue has an item.
+        for (ext, key) in &done {
+            if let Some(p) = &ext.parent {
+                match refs.get(p) {
+                    None => report.warnings.push(RecordProblem {
+                        record: ext.key.clone(),
+                        message: format!("its parent {p} is neither in this file nor imported before: imported without it"),
+                    }),
+                    Some(pk) => {
+                        let Some(mut item) = self.store.item(key)? else { continue };
+                        if item.parent.as_ref() != Some(pk) {
+                            let Some(parent) = self.store.item(pk)? else { continue };
+                            if !self.config.allows_parent(parent.kind, item.kind) {
+                                report.warnings.push(RecordProblem {
+                                    record: ext.key.clone(),
+                                    message: format!(
+                                        "a {} cannot be a child of a {} ({p}) in this workspace's hierarchy: imported without its parent",
+                                        item.kind, parent.kind
+                                    ),
+                                });
+                            } else {
+                                item.parent = Some(pk.clone());
+                                let v = item.version;
+                                item.version += 1;
+                                self.store.update_item(&item, v)?;
+                            }
+                        }
+                    }
+                }
+            }
+            for l in &ext.links {
+                let Some(other) = refs.get(&l.other) else {
+                    if l.kind != "relates"
+                        || !report.warnings.iter().any(|w| w.message.contains(&l.other))
+                    {
+                        report.warnings.push(RecordProblem {
+                            record: ext.key.clone(),
+                            message: format!(
+                                "it {} {}, which is neither in this file nor imported before: link left out",
+                                match l.kind.as_str() {
+                                    "blocked-by" => "is blocked by",
+                                    "duplicated-by" => "is duplicated by",
+                                    "relates" => "relates to",
+                                    k => k,
+                                },
+                                l.other
+                            ),
+                        });
+                    }
+                    continue;
+                };
+                let (src, kind, dst) = match l.kind.as_str() {
+                    "blocks" => (key, LinkKind::Blocks, other),
+                    "blocked-by" => (other, LinkKind::Blocks, key),
+                    "duplicates" => (key, LinkKind::Duplicates, other),
+                    "duplicated-by" => (other, LinkKind::Duplicates, key),
+                    _ if key < other => (key, LinkKind::Relates, other),
+                    _ => (other, LinkKind::Relates, key),
+                };
+                if src == dst {
+                    continue;
+                }
+                let link = Link {
+                    src: src.clone(),
+                    kind,
+                    dst: dst.clone(),
+                };
+                if self.store.insert_link(&link, self.now)? {
+                    report.links += 1;
+                }
+            }
+            for c in &ext.comments {
+                let ck = format!("{}/comment/{}", ext.key, c.id);
+                if comment_refs.contains(&ck) || c.body.trim().is_empty() {
+                    continue;
+                }
+                let author = c
+                    .author
+                    .as_deref()
+                    .map_or_else(|| "former-user".to_string(), handle_of);
+                let saved = self.store.insert_comment(
+                    key,
+                    &Comment {
+                        id: 0,
+                        item: key.to_string(),
+                        author,
+                        body: c.body.clone(),
+                        created: c.created,
+                        reply_to: None,
+                        edited: None,
+                        deleted: None,
+                    },
+                )?;
+                self.store.add_external_ref(system, &ck, key, saved.id)?;
+                comment_refs.insert(ck);
+                report.comments += 1;
+            }
+        }
+        Ok(report)
+    }
+}
+
+fn diff(old: &Item, new: &Item) -> Vec<Change> {
+    let mut c = Vec::new();
+    if old.title != new.title {
+        c.push(Change::new("title", &old.title, &new.title));
+    }
+    if old.kind != new.kind {
+        c.push(Change::new("kind", old.kind.as_str(), new.kind.as_str()));
+    }
+    if old.description != new.description {
+        c.push(Change::new(
+            "description",
+            &old.description,
+            &new.description,
+        ));
+    }
+    if old.state != new.state {
+        c.push(Change::new("state", &old.state, &new.state));
+    }
+    if old.assignee != new.assignee {
+        c.push(Change::new("assignee", &old.assignee, &new.assignee));
+    }
+    if old.labels != new.labels {
+        c.push(Change::new("labels", &old.labels, &new.labels));
+    }
+    if old.estimate != new.estimate {
+        c.push(Change::new("estimate", old.estimate, new.estimate));
+    }
+    if old.resolved != new.resolved || old.started != new.started || old.created != new.created {
+        c.push(Change::new(
+            "dates",
+            (old.created, old.started, old.resolved),
+            (new.created, new.started, new.resolved),
+        ));
+    }
+    c
+}
