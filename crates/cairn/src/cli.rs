@@ -501,6 +501,57 @@ pub enum ImportCmd {
         #[arg(long)]
         skip_bad: bool,
     },
+    /// Import Jira issues: the JSON of its search API (`/rest/api/2/search?expand=changelog`;
+    /// several pages as several files) or its CSV export. Re-importing updates the items it
+    /// made before.
+    Jira {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        opts: ExtImportArgs,
+    },
+    /// Import GitHub issues: the JSON of `GET /repos/{owner}/{repo}/issues?state=all` (several
+    /// pages as several files), with `--comments` from `.../issues/comments`.
+    Github {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The repository's comments (JSON); repeatable for several pages.
+        #[arg(long = "comments")]
+        comments: Vec<PathBuf>,
+        /// owner/name, when the issues do not carry their repository.
+        #[arg(long)]
+        repo: Option<String>,
+        #[command(flatten)]
+        opts: ExtImportArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ExtImportArgs {
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Map a status onto a state: "STATUS=STATE" (e.g. "Blocked by Vendor=in-progress"); repeatable.
+    #[arg(long = "status", value_name = "STATUS=STATE")]
+    pub status: Vec<String>,
+    /// Map an issue type onto a kind: "TYPE=KIND" (e.g. Improvement=story); repeatable.
+    #[arg(long = "type", value_name = "TYPE=KIND")]
+    pub kind: Vec<String>,
+    /// What to do with issues whose status maps onto no state.
+    #[arg(long, value_enum, default_value = "fail")]
+    pub unknown_status: UnknownStatusArg,
+    /// Show what would change, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UnknownStatusArg {
+    /// Import nothing and list them.
+    Fail,
+    /// Leave those issues out.
+    Skip,
+    /// Import them in the initial state.
+    Initial,
 }
 
 #[derive(Subcommand, Debug)]

@@ -5,6 +5,7 @@ mod evidence_cmd;
 mod feedback_cmd;
 mod forecast_cmd;
 mod forecast_out;
+mod import_cmd;
 mod notify_cmd;
 mod output;
 mod quality_cmd;
@@ -145,7 +146,7 @@ fn key_result(s: &str) -> Result<KeyResult, Failure> {
     })
 }
 
-fn progress_bar(quiet: bool, what: &str) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(quiet: bool, what: &str) -> indicatif::ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
@@ -464,6 +465,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             if !report.bad.is_empty() && !*skip_bad {
                 return Ok(2);
             }
+        }
+        Command::Import(c @ (cli::ImportCmd::Jira { .. } | cli::ImportCmd::Github { .. })) => {
+            return import_cmd::run(&cli, c, o);
         }
         Command::Export(cli::ExportCmd::Dump { out: path }) => {
             let mut app = open(&cli, false)?;

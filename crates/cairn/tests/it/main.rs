@@ -1783,3 +1783,69 @@ fn watching_and_the_inbox_from_the_cli() {
     let out = as_ada(&["watch", "PAY-1", "--stop"]);
     assert!(out.contains("watched by: tester"), "{out}");
 }
+
+#[test]
+fn jira_and_github_imports_from_the_cli_on_the_demo() {
+    let d = demo();
+    let p = d.path();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../cairn-formats/tests/data");
+    let page1 = format!("{data}/jira/search.json");
+    let page2 = format!("{data}/jira/search-page2.json");
+    // A truncated export: refused with where, and nothing imported.
+    let r = cairn(
+        p,
+        &["import", "jira", &format!("{data}/jira/truncated.json")],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("ends early") && r.stderr.contains("nothing was imported"),
+        "{}",
+        r.stderr
+    );
+    let before = ok(
+        p,
+        &["query", "--format", "json", "kind = epic OR kind != epic"],
+    )
+    .len();
+    let out = ok(p, &["import", "jira", &page1, &page2, "--dry-run"]);
+    assert!(
+        out.contains("15 created") && out.contains("nothing was changed"),
+        "{out}"
+    );
+    assert_eq!(
+        ok(
+            p,
+            &["query", "--format", "json", "kind = epic OR kind != epic"]
+        )
+        .len(),
+        before
+    );
+    let out = ok(p, &["import", "jira", &page1, &page2]);
+    assert!(out.contains("jira import: 15 created"), "{out}");
+    assert!(out.contains("Blocked by Vendor → in-progress"), "{out}");
+    assert!(out.contains("OPS-77"), "{out}");
+    let out = ok(p, &["import", "jira", &page1, &page2]);
+    assert!(out.contains("0 created, 0 updated, 15 unchanged"), "{out}");
+    // A status map that names no state is refused.
+    let r = cairn(p, &["import", "jira", &page1, "--status", "Done=shipped"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("`shipped` is not a state"),
+        "{}",
+        r.stderr
+    );
+    let out = ok(
+        p,
+        &[
+            "import",
+            "github",
+            &format!("{data}/github/issues.json"),
+            "--comments",
+            &format!("{data}/github/comments.json"),
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["created"].as_array().unwrap().len(), 8, "{out}");
+}
