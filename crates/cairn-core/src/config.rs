@@ -63,6 +63,13 @@ debt = ["task"]
 # sources = ["partner-portal"]
 # theme_threshold = 0.4
 
+# Commits (`cairn git scan`): the state a commit saying "fixes PAY-12"
+# (or closes, resolves, ...) moves the item to; unset, commits are only
+# linked. Keywords are matched without regard to case.
+# [git]
+# fixes_state = "done"
+# keywords = ["fixes", "closes", "resolves"]
+
 # The Definition of Ready and of Done, enforced: a move into a guarded
 # state is refused while a rule fails, unless an owner overrides it with a
 # reason (kept in the audit trail). Rules: acceptance, estimated, assigned,
@@ -119,6 +126,10 @@ pub struct Config {
     /// and themes (docs/feedback.md).
     #[serde(default)]
     pub feedback: crate::feedback::FeedbackConfig,
+    /// Commits: the state "fixes KEY" moves an item to, and the keywords
+    /// (docs/integrations.md).
+    #[serde(default)]
+    pub git: crate::git::GitConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,6 +261,7 @@ impl Default for Config {
                 evidence: EvidenceConfig::default(),
                 gates: crate::gates::GatesConfig::default(),
                 feedback: crate::feedback::FeedbackConfig::default(),
+                git: crate::git::GitConfig::default(),
             },
         }
     }
@@ -289,6 +301,13 @@ impl Config {
             })
             .map_err(ConfigError::Invalid)?;
         self.feedback.validate().map_err(ConfigError::Invalid)?;
+        self.git
+            .validate(|s| {
+                std::iter::once(&self.workflow)
+                    .chain(self.workflows.values())
+                    .any(|w| w.states.iter().any(|d| d.name == s))
+            })
+            .map_err(ConfigError::Invalid)?;
         if self.evidence.stale_after_days == 0 {
             return inv("[evidence] stale_after_days must be at least 1".into());
         }
@@ -527,6 +546,10 @@ mod tests {
             (
                 "[workflow]\nstates = [{ name = \"a\", category = \"done\" }]\n[fields.title]\ntype = \"text\"\n",
                 "built-in",
+            ),
+            (
+                "[workflow]\nstates = [{ name = \"a\", category = \"done\" }]\n[git]\nfixes_state = \"shipped\"\n",
+                "[git] fixes_state = \"shipped\" is not a state",
             ),
         ];
         for (text, want) in cases {

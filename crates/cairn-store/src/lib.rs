@@ -11,6 +11,7 @@ pub mod backend;
 pub mod baselines;
 pub mod evidence;
 pub mod feedback;
+pub mod git;
 mod migrate;
 mod notifications;
 pub mod postgres;

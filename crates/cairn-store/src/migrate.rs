@@ -72,6 +72,11 @@ const SQLITE: &[Migration] = &[
         name: "notifications",
         sql: include_str!("../migrations/sqlite/0012_notifications.sql"),
     },
+    Migration {
+        version: 15,
+        name: "git",
+        sql: include_str!("../migrations/sqlite/0015_git.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -135,6 +140,11 @@ const POSTGRES: &[Migration] = &[
         name: "notifications",
         sql: include_str!("../migrations/postgres/0012_notifications.sql"),
     },
+    Migration {
+        version: 15,
+        name: "git",
+        sql: include_str!("../migrations/postgres/0015_git.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {
@@ -189,7 +199,10 @@ fn apply(b: &mut dyn Backend, list: &[Migration], now: i64) -> Result<(), StoreE
             });
         }
     }
-    for m in list.iter().skip(applied.len()) {
+    // By version, not by count: migrations written on different branches
+    // may leave gaps in the numbers and land in either order.
+    let done: Vec<i64> = applied.iter().filter_map(|r| r[0].as_i64()).collect();
+    for m in list.iter().filter(|m| !done.contains(&m.version)) {
         b.batch(m.sql)?;
         b.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
