@@ -44,7 +44,40 @@ enum Record {
     Notification(NotificationRec),
     NotifySetting(NotifySettingRec),
     ExternalRef(ExternalRefRec),
+    Commit(Box<CommitRec>),
+    GitRepo(GitRepoRec),
     Audit(AuditRec),
+}
+
+/// A commit read by `cairn git scan` and the items it mentions (migration 0015).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommitRec {
+    hash: String,
+    repo: String,
+    author: String,
+    email: String,
+    at: String,
+    subject: String,
+    scanned: String,
+    items: Vec<CommitItemRec>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommitItemRec {
+    item: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    fixes: bool,
+}
+
+/// How far a repository was read (migration 0015).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GitRepoRec {
+    path: String,
+    tip: String,
+    scanned: String,
 }
 
 /// Someone watching an item (migration 0012).
@@ -521,6 +554,7 @@ fn section(r: &Record) -> u8 {
         | Record::Notification(_)
         | Record::NotifySetting(_)
         | Record::ExternalRef(_) => 8,
+        Record::Commit(_) | Record::GitRepo(_) => 8,
         Record::Audit(_) => 9,
     }
 }
@@ -891,6 +925,40 @@ impl App {
             )?;
             n += 1;
         }
+        for c in store.all_commits()? {
+            write_rec(
+                w,
+                &Record::Commit(Box::new(CommitRec {
+                    hash: c.commit.hash,
+                    repo: c.commit.repo,
+                    author: c.commit.author,
+                    email: c.commit.email,
+                    at: format_millis(c.commit.at),
+                    subject: c.commit.subject,
+                    scanned: format_millis(c.scanned),
+                    items: c
+                        .items
+                        .into_iter()
+                        .map(|(item, fixes)| CommitItemRec {
+                            item: item.to_string(),
+                            fixes,
+                        })
+                        .collect(),
+                })),
+            )?;
+            n += 1;
+        }
+        for r in store.git_repos()? {
+            write_rec(
+                w,
+                &Record::GitRepo(GitRepoRec {
+                    path: r.path,
+                    tip: r.tip,
+                    scanned: format_millis(r.scanned),
+                }),
+            )?;
+            n += 1;
+        }
         let mut after = 0;
         loop {
             let batch = store.audit_after(after, 10_000)?;
@@ -949,6 +1017,9 @@ impl App {
             let mut watches: Vec<(ItemKey, String, i64)> = Vec::new();
             let mut notes: Vec<cairn_core::Notification> = Vec::new();
             let mut settings: Vec<(String, cairn_core::notify::NotifySetting)> = Vec::new();
+            let mut commits: Vec<cairn_store::git::StoredCommit> = Vec::new();
+            let mut commit_hashes: HashSet<String> = HashSet::new();
+            let mut repos: Vec<cairn_store::git::GitRepo> = Vec::new();
             let mut current = 0u8;
             let mut lineno = 0u64;
             let mut buf = String::new();
@@ -1287,6 +1358,38 @@ impl App {
                             },
                         ));
                     }
+                    Record::Commit(c) => {
+                        let ok = c.hash.len() >= 40 && c.hash.chars().all(|x| x.is_ascii_hexdigit());
+                        if !ok {
+                            return Err(at(format!("commit `{}` is not a full hex object id", c.hash)));
+                        }
+                        if !commit_hashes.insert(c.hash.clone()) {
+                            return Err(at(format!("commit {} appears twice", c.hash)));
+                        }
+                        let mut items = Vec::with_capacity(c.items.len());
+                        for i in &c.items {
+                            items.push((known_key(&keys, &i.item, "commit").map_err(at)?, i.fixes));
+                        }
+                        commits.push(cairn_store::git::StoredCommit {
+                            commit: cairn_core::Commit {
+                                hash: c.hash,
+                                repo: c.repo,
+                                author: c.author,
+                                email: c.email,
+                                at: time(&c.at).map_err(at)?,
+                                subject: c.subject,
+                            },
+                            scanned: time(&c.scanned).map_err(at)?,
+                            items,
+                        });
+                    }
+                    Record::GitRepo(r) => {
+                        repos.push(cairn_store::git::GitRepo {
+                            scanned: time(&r.scanned).map_err(at)?,
+                            path: r.path,
+                            tip: r.tip,
+                        });
+                    }
                     Record::Audit(a) => {
                         let e = AuditEntry {
                             seq: a.seq,
@@ -1481,6 +1584,31 @@ impl App {
             }
             for (handle, x) in &settings {
                 tx.store.set_notify_setting(handle, x)?;
+            }
+            tx.store
+                .insert_commits(commits.iter().map(|c| (&c.commit, c.scanned)))?;
+            let mut commit_keys: Vec<ItemKey> = commits
+                .iter()
+                .flat_map(|c| c.items.iter().map(|(k, _)| k.clone()))
+                .collect();
+            commit_keys.sort();
+            commit_keys.dedup();
+            let ids = tx.store.item_ids(&commit_keys)?;
+            let mut rows: Vec<(&str, i64, bool)> = Vec::new();
+            for c in &commits {
+                for (k, fixes) in &c.items {
+                    let id = ids.get(k).copied().ok_or_else(|| {
+                        AppError::Invalid(format!(
+                            "commit {} names {k}, which is not in the dump",
+                            c.commit.hash
+                        ))
+                    })?;
+                    rows.push((c.commit.hash.as_str(), id, *fixes));
+                }
+            }
+            tx.store.insert_commit_items(&rows)?;
+            for r in &repos {
+                tx.store.set_git_repo(r)?;
             }
             for r in feedback.iter().filter(|r| r.merged_into.is_some()) {
                 let into = r.merged_into.as_deref().unwrap_or_default();

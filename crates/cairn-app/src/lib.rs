@@ -17,6 +17,7 @@ pub mod exec;
 pub mod feedback;
 pub mod forecast;
 pub mod gates;
+pub mod git;
 pub mod goals;
 pub mod import_ext;
 pub mod items;

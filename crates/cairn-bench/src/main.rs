@@ -11,6 +11,7 @@ mod classify;
 mod feedback;
 mod forecasting;
 mod generate;
+mod gitscan;
 mod quality;
 mod ranking;
 mod requirements;
@@ -132,6 +133,10 @@ enum Suite {
     /// Customer feedback: suggestions among 100,000 items and themes over
     /// 50,000 records (builds its own SQLite database; not part of `all`).
     Feedback,
+    /// `cairn git scan` of a 100,000-commit repository, then incremental
+    /// re-scans (builds its own repository and SQLite database; not part
+    /// of `all`).
+    Git,
     All,
 }
 
@@ -281,6 +286,11 @@ fn run() -> Result<ExitCode> {
     }
     if cli.suite == Suite::Feedback {
         feedback_suite(&cli, &mut report)?;
+        report.table();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if cli.suite == Suite::Git {
+        gitscan::suite(&cli.dir, cli.seed, &mut report)?;
         report.table();
         return Ok(ExitCode::SUCCESS);
     }

@@ -71,6 +71,12 @@ debt = ["task"]
 # from = "Cairn <cairn@example.com>"
 # base_url = "https://cairn.example.com"
 # username = "cairn"
+# Commits (`cairn git scan`): the state a commit saying "fixes PAY-12"
+# (or closes, resolves, ...) moves the item to; unset, commits are only
+# linked. Keywords are matched without regard to case.
+# [git]
+# fixes_state = "done"
+# keywords = ["fixes", "closes", "resolves"]
 
 # The Definition of Ready and of Done, enforced: a move into a guarded
 # state is refused while a rule fails, unless an owner overrides it with a
@@ -131,6 +137,10 @@ pub struct Config {
     /// Outgoing mail for notifications (docs/integrations.md).
     #[serde(default, skip_serializing_if = "crate::notify::MailConfig::is_off")]
     pub mail: crate::notify::MailConfig,
+    /// Commits: the state "fixes KEY" moves an item to, and the keywords
+    /// (docs/integrations.md).
+    #[serde(default)]
+    pub git: crate::git::GitConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -263,6 +273,7 @@ impl Default for Config {
                 gates: crate::gates::GatesConfig::default(),
                 feedback: crate::feedback::FeedbackConfig::default(),
                 mail: crate::notify::MailConfig::default(),
+                git: crate::git::GitConfig::default(),
             },
         }
     }
@@ -303,6 +314,13 @@ impl Config {
             .map_err(ConfigError::Invalid)?;
         self.feedback.validate().map_err(ConfigError::Invalid)?;
         self.mail.validate().map_err(ConfigError::Invalid)?;
+        self.git
+            .validate(|s| {
+                std::iter::once(&self.workflow)
+                    .chain(self.workflows.values())
+                    .any(|w| w.states.iter().any(|d| d.name == s))
+            })
+            .map_err(ConfigError::Invalid)?;
         if self.evidence.stale_after_days == 0 {
             return inv("[evidence] stale_after_days must be at least 1".into());
         }
@@ -541,6 +559,10 @@ mod tests {
             (
                 "[workflow]\nstates = [{ name = \"a\", category = \"done\" }]\n[fields.title]\ntype = \"text\"\n",
                 "built-in",
+            ),
+            (
+                "[workflow]\nstates = [{ name = \"a\", category = \"done\" }]\n[git]\nfixes_state = \"shipped\"\n",
+                "[git] fixes_state = \"shipped\" is not a state",
             ),
         ];
         for (text, want) in cases {

@@ -13,6 +13,7 @@ pub mod config;
 pub mod decompose;
 pub mod feedback;
 pub mod gates;
+pub mod git;
 pub mod item;
 pub mod key;
 pub mod kind;
@@ -28,6 +29,7 @@ pub use audit::{AuditEntry, Change};
 pub use calendar::Calendar;
 pub use config::{Config, ConfigError, FieldDecl, FieldType, StateDecl, Workflow};
 pub use feedback::{Customer, Feedback, FeedbackConfig, Importance};
+pub use git::{Commit, GitConfig};
 pub use item::{
     FieldValue, Goal, Item, KeyResult, Link, LinkEnd, Person, Product, Release, RequirementSource,
     Suspect,

@@ -3,6 +3,7 @@
 //! the same list as the router and cannot name a route that does not exist.
 
 mod feedback;
+mod git;
 
 use crate::auth::{Caller, Creds};
 use crate::error::{ApiError, ApiResult};
@@ -716,6 +717,7 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
             audit_verify,
         );
     let api = feedback::ops(api);
+    let api = git::ops(api);
     let router = api
         .router
         .method_not_allowed_fallback(|method: axum::http::Method| async move {

@@ -228,10 +228,58 @@ fn operation(op: &Op) -> Value {
 
 fn schemas() -> Value {
     let mut all = base_schemas();
-    if let (Value::Object(m), Value::Object(f)) = (&mut all, feedback_schemas()) {
-        m.extend(f);
+    for more in [feedback_schemas(), git_schemas()] {
+        if let (Value::Object(m), Value::Object(f)) = (&mut all, more) {
+            m.extend(f);
+        }
     }
     all
+}
+
+/// The git endpoints' bodies.
+fn git_schemas() -> Value {
+    let commit = json!({
+        "type": "object",
+        "properties": {
+            "hash": { "type": "string" }, "short": { "type": "string" },
+            "repo": { "type": "string", "description": "The repository it was first read from" },
+            "author": { "type": "string" }, "email": { "type": "string" },
+            "at": { "type": "string", "format": "date-time", "description": "Author time" },
+            "subject": { "type": "string", "description": "The message's first line" },
+            "fixes": { "type": "boolean", "description": "The message said it fixes (closes, resolves) the item" }
+        }
+    });
+    json!({
+        "CommitList": {
+            "type": "object",
+            "properties": { "item": { "type": "string" }, "commits": { "type": "array", "items": commit } }
+        },
+        "GitScan": {
+            "type": "object", "required": ["path"], "additionalProperties": false,
+            "properties": {
+                "path": { "type": "string", "description": "A repository on the server's machine: a clone's folder or a bare repository" },
+                "dry_run": { "type": "boolean", "description": "Report what would be linked and moved; write nothing" }
+            }
+        },
+        "GitScanReport": {
+            "type": "object",
+            "properties": {
+                "repo": { "type": "string" }, "head": { "type": "string" },
+                "previous": { "type": ["string", "null"], "description": "The tip the previous scan read up to" },
+                "dry_run": { "type": "boolean" },
+                "commits_read": { "type": "integer" }, "new_commits": { "type": "integer" },
+                "links_added": { "type": "integer" },
+                "moved": { "type": "array", "items": { "type": "object", "properties": {
+                    "key": { "type": "string" }, "from": { "type": "string" }, "to": { "type": "string" }, "commit": { "type": "string" }
+                } } },
+                "not_moved": { "type": "array", "items": { "type": "object", "properties": {
+                    "key": { "type": "string" }, "state": { "type": "string" }, "to": { "type": "string" },
+                    "commit": { "type": "string" }, "reason": { "type": "string" }
+                } } },
+                "unknown_keys": { "type": "array", "items": { "type": "string" } }
+            }
+        }
+    })
 }
 
 /// The feedback endpoints' bodies (apart, to stay within `json!`'s recursion limit).

@@ -12,6 +12,7 @@ pub mod baselines;
 pub mod evidence;
 pub mod external;
 pub mod feedback;
+pub mod git;
 mod migrate;
 mod notifications;
 pub mod postgres;

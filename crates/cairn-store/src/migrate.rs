@@ -78,6 +78,11 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0013_mail.sql"),
     },
     Migration {
+        version: 15,
+        name: "git",
+        sql: include_str!("../migrations/sqlite/0015_git.sql"),
+    },
+    Migration {
         version: 16,
         name: "external_refs",
         sql: include_str!("../migrations/sqlite/0016_external_refs.sql"),
@@ -151,6 +156,11 @@ const POSTGRES: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0013_mail.sql"),
     },
     Migration {
+        version: 15,
+        name: "git",
+        sql: include_str!("../migrations/postgres/0015_git.sql"),
+    },
+    Migration {
         version: 16,
         name: "external_refs",
         sql: include_str!("../migrations/postgres/0016_external_refs.sql"),
@@ -209,7 +219,10 @@ fn apply(b: &mut dyn Backend, list: &[Migration], now: i64) -> Result<(), StoreE
             });
         }
     }
-    for m in list.iter().skip(applied.len()) {
+    // By version, not by count: migrations written on different branches
+    // may leave gaps in the numbers and land in either order.
+    let done: Vec<i64> = applied.iter().filter_map(|r| r[0].as_i64()).collect();
+    for m in list.iter().filter(|m| !done.contains(&m.version)) {
         b.batch(m.sql)?;
         b.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",

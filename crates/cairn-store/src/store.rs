@@ -708,6 +708,8 @@ impl Store {
         self.b
             .execute("DELETE FROM external_refs WHERE item_id = ?", &idv)?;
         self.b
+            .execute("DELETE FROM git_commit_items WHERE item_id = ?", &idv)?;
+        self.b
             .execute("DELETE FROM notifications WHERE item_id = ?", &idv)?;
         self.b
             .execute("DELETE FROM risk_items WHERE item_id = ?", &idv)?;

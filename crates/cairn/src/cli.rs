@@ -171,6 +171,10 @@ pub enum Command {
     /// Test evidence: JUnit reports per build, tests linked to the items they verify.
     #[command(subcommand)]
     Evidence(EvidenceCmd),
+    /// Commits: link a repository's commits to the items their messages name ("Fixes PAY-12"
+    /// can move the item), and list an item's commits.
+    #[command(subcommand)]
+    Git(GitCmd),
     /// Reports for stakeholders, as self-contained HTML, Markdown or JSON.
     Report(ReportArgs),
     /// Serve the web app and the REST API (/api/v1) for a team.
@@ -193,6 +197,26 @@ pub enum Command {
     Man {
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GitCmd {
+    /// Read a repository's new commits and link each to the items its message names (keys of
+    /// this workspace's products, e.g. PAY-12). "Fixes PAY-12" (or closes, resolves) moves the
+    /// item to `[git] fixes_state` when the config sets one. Re-scanning reads only new commits
+    /// and never links a commit twice.
+    Scan {
+        /// The repository: a clone's folder or a bare repository (default: the current folder).
+        path: Option<PathBuf>,
+        /// Show what would be linked and moved, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The commits that mention an item, newest first.
+    Commits {
+        /// An item key, e.g. PAY-12.
+        key: String,
     },
 }
 

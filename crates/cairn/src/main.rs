@@ -5,6 +5,7 @@ mod evidence_cmd;
 mod feedback_cmd;
 mod forecast_cmd;
 mod forecast_out;
+mod git_cmd;
 mod import_cmd;
 mod notify_cmd;
 mod output;
@@ -323,6 +324,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Risk(c) => return register_cmd::risk(&cli, c, o),
         Command::Decision(c) => return register_cmd::decision(&cli, c, o),
         Command::Evidence(c) => return evidence_cmd::evidence(&cli, c, o),
+        Command::Git(c) => return git_cmd::git(&cli, c, o),
         Command::Feedback(c) => return feedback_cmd::feedback(&cli, c, o),
         Command::Comment(c) => return feedback_cmd::comment(&cli, c, o),
         Command::Watch { key: k, stop } => {

@@ -11,7 +11,10 @@ use cairn_store::Page;
 pub fn rich_workspace(fx: &mut Fx) {
     fx.workspace();
     fx.app
-        .config_apply(&config_with_fields(), Some("fields"))
+        .config_apply(
+            &format!("{}\n[git]\nfixes_state = \"done\"\n", config_with_fields()),
+            Some("fields"),
+        )
         .unwrap();
     fx.app.product_add("OPS", "Operations").unwrap();
     fx.app
@@ -361,6 +364,14 @@ pub fn rich_workspace(fx: &mut Fx) {
             product: Some("PAY".into()),
             ..Default::default()
         });
+    // Commits from a git scan: links, one that fixes (and moves) PAY-5,
+    // and the tip the scan read up to.
+    fx.advance(MINUTE);
+    let r = fx
+        .app
+        .git_scan(crate::git::dump_repo(), false, &mut |_| {})
+        .unwrap();
+    assert_eq!(r.moved.len(), 1, "{r:?}");
 }
 
 pub fn export(app: &mut App) -> String {

@@ -14,6 +14,7 @@ mod evidence;
 mod feedback;
 mod forecast;
 mod gates;
+mod git;
 mod imports;
 mod items;
 mod links;

@@ -482,6 +482,7 @@ pub async fn item_page(State(s): State<AppState>, c: Creds, Path(key): Path<Stri
         let findings = app.lint_item(&v.item)?;
         let comments = discussion(app, &key)?;
         let watchers = app.watchers(&key)?;
+        let commits = app.item_commits(&key)?;
         let history = app.history(&key.to_string())?;
         let states: Vec<String> = app
             .config()
@@ -625,6 +626,21 @@ pub async fn item_page(State(s): State<AppState>, c: Creds, Path(key): Path<Stri
                                 label for="comment" { "Add a comment" }
                                 textarea #comment name="body" rows="3" required {}
                                 button type="submit" { "Comment" }
+                            }
+                        }
+                        @if !commits.is_empty() {
+                            section aria-labelledby="h-commits" {
+                                h2 #h-commits { "Commits" }
+                                ul .commits {
+                                    @for cm in &commits {
+                                        li {
+                                            code title=(cm.hash) { (cm.short) } " "
+                                            @if cm.fixes { span .badge { "fixes" } " " }
+                                            (cm.subject)
+                                            span .muted { " — " (cm.author) ", " time datetime=(cm.at) { (cm.at.get(..10).unwrap_or(&cm.at)) } }
+                                        }
+                                    }
+                                }
                             }
                         }
                         section aria-labelledby="h-history" {

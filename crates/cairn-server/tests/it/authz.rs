@@ -106,6 +106,8 @@ const TABLE: &[(&str, &str, &str, Scope)] = &[
     ("get", "/customers", "stakeholder", Global),
     ("post", "/customers", "admin", Global),
     ("get", "/audit/verify", "admin", Global),
+    ("get", "/items/{key}/commits", "stakeholder", Product),
+    ("post", "/git/scan", "admin", Global),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,6 +208,39 @@ impl Fixtures {
             &format!("{} fixture {}", product(p).name, self.n),
         )
     }
+}
+
+/// A small git repository (made once per test process) for the scan's cells.
+fn scan_repo() -> String {
+    static REPO: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = REPO.get_or_init(|| {
+        let d = tempfile::tempdir().unwrap();
+        for args in [
+            &["init", "-q", "-b", "main"][..],
+            &[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                "PAY-4 and OPS-2 in one commit",
+            ][..],
+        ] {
+            let out = std::process::Command::new("git")
+                .args(args)
+                .current_dir(d.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_AUTHOR_NAME", "Matrix")
+                .env("GIT_AUTHOR_EMAIL", "matrix@example.com")
+                .env("GIT_COMMITTER_NAME", "Matrix")
+                .env("GIT_COMMITTER_EMAIL", "matrix@example.com")
+                .output()
+                .expect("the matrix needs the `git` command");
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+        }
+        d
+    });
+    dir.path().display().to_string()
 }
 
 /// Build the request for one operation, as `user`, naming product `p`.
@@ -395,6 +430,10 @@ fn request(
                 Some(json!({ "into": into })),
             )
         }
+        ("post", "/git/scan") => (
+            "/git/scan".into(),
+            Some(json!({ "path": scan_repo(), "dry_run": true })),
+        ),
         ("post", "/customers") => (
             "/customers".into(),
             Some(json!({ "name": format!("Matrix customer {}", unique()), "revenue": 10 })),

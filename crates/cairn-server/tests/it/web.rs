@@ -564,10 +564,118 @@ fn notification_mail_is_sent_by_the_server(s: &TestServer) {
     );
 }
 
+/// A git repository with two commits naming PAY-4 and OPS-2.
+fn repo_naming_pay4_and_ops2() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "Fixes PAY-4: the last piece",
+        ][..],
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "OPS-2 rotate the keys",
+        ][..],
+    ] {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(d.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "Dev One")
+            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+            .env("GIT_COMMITTER_NAME", "Dev One")
+            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+            .env("GIT_AUTHOR_DATE", "2026-03-02T09:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-03-02T09:00:00Z")
+            .output()
+            .expect("the tests need the `git` command");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    }
+    d
+}
+
+fn commits_through_the_api_and_on_the_item_page(s: &TestServer) {
+    let repo = repo_naming_pay4_and_ops2();
+    let path = repo.path().display().to_string();
+    let scan = |user: &str, body: serde_json::Value| {
+        s.client
+            .post(&format!("{API}/git/scan"), Some(s.token(user)), &body, &[])
+    };
+    let r = scan("owner", json!({ "path": path }));
+    assert_eq!((r.status, r.code()), (403, "forbidden"), "{}", r.text);
+    let r = scan("admin", json!({ "path": "/no/such/repo" }));
+    assert_eq!((r.status, r.code()), (400, "invalid_input"), "{}", r.text);
+    assert!(r.text.contains("/no/such/repo"), "{}", r.text);
+    let r = scan("admin", json!({ "path": path, "dry_run": true }));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["new_commits"], 2, "{}", r.text);
+    let r = s.client.get(
+        &format!("{API}/items/PAY-4/commits"),
+        Some(s.token("stake")),
+        &[],
+    );
+    assert_eq!(
+        r.body["commits"].as_array().unwrap().len(),
+        0,
+        "a dry run writes nothing"
+    );
+    let r = scan("admin", json!({ "path": path }));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["links_added"], 2, "{}", r.text);
+
+    let r = s.client.get(
+        &format!("{API}/items/PAY-4/commits"),
+        Some(s.token("stake")),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let c = &r.body["commits"][0];
+    assert_eq!(c["subject"], "Fixes PAY-4: the last piece", "{}", r.text);
+    assert_eq!(c["fixes"], true, "{}", r.text);
+    assert_eq!(c["author"], "Dev One", "{}", r.text);
+    let r = s.client.get(
+        &format!("{API}/items/OPS-2/commits"),
+        Some(s.token("dev")),
+        &[],
+    );
+    assert_eq!(
+        r.status, 404,
+        "another product's commits stay hidden: {}",
+        r.text
+    );
+
+    let stake = s.sign_in("stake");
+    let cookie = [("cookie", stake.cookie.as_str())];
+    let page = s.client.get("/items/PAY-4", None, &cookie);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("id=\"h-commits\""), "{}", page.text);
+    assert!(
+        page.text.contains("Fixes PAY-4: the last piece"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Dev One"), "{}", page.text);
+    assert!(page.text.contains("2026-03-02"), "{}", page.text);
+    let page = s.client.get("/items/PAY-5", None, &cookie);
+    assert!(
+        !page.text.contains("h-commits"),
+        "no section without commits"
+    );
+}
+
 both!(
     intake_form_is_public_and_rate_limited,
     feedback_pages_work_as_plain_forms,
     discussions_work_as_plain_forms,
     watching_and_the_inbox_work_as_plain_forms,
     notification_mail_is_sent_by_the_server,
+    commits_through_the_api_and_on_the_item_page,
 );

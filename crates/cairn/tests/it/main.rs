@@ -1849,3 +1849,130 @@ fn jira_and_github_imports_from_the_cli_on_the_demo() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["created"].as_array().unwrap().len(), 8, "{out}");
 }
+
+/// `git` in `dir`, isolated from the machine's git config, at a fixed time.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Dev One")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+        .env("GIT_COMMITTER_NAME", "Dev One")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-03-02T09:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-03-02T09:00:00Z")
+        .output()
+        .expect("the tests need the `git` command");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn git_scan_links_commits_on_the_demo() {
+    let d = demo();
+    let p = d.path();
+    // Two open items of the demo product.
+    let open = ok(
+        p,
+        &[
+            "query",
+            "category = todo ORDER BY rank",
+            "--format",
+            "json",
+            "--limit",
+            "2",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&open).unwrap();
+    let keys: Vec<String> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["key"].as_str().unwrap().to_string())
+        .collect();
+    let (a, b) = (&keys[0], &keys[1]);
+    let mut config = ok(p, &["config", "show"]);
+    config.push_str("\n[git]\nfixes_state = \"done\"\n");
+    std::fs::write(p.join("git.toml"), config).unwrap();
+    ok(p, &["config", "apply", "git.toml"]);
+
+    let repo = p.join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    for m in [
+        format!("{a}: first cut"),
+        format!("Fixes {b}: the last piece\n\nAlso {a}."),
+        "PAY-99999 is not an item".to_string(),
+    ] {
+        git(&repo, &["commit", "-q", "--allow-empty", "-m", &m]);
+    }
+
+    // A dry run says what would happen and writes nothing.
+    let out = ok(p, &["git", "scan", "repo", "--dry-run"]);
+    assert!(out.contains("3 commits read, 2 new, 3 links"), "{out}");
+    assert!(
+        out.contains(&format!("would move {b} todo → done")),
+        "{out}"
+    );
+    assert!(out.contains("PAY-99999"), "{out}");
+    assert!(out.contains("nothing was written"), "{out}");
+    let out = ok(p, &["git", "commits", a]);
+    assert!(out.contains("no commit mentions"), "{out}");
+
+    let out = ok(p, &["git", "scan", "repo", "--format", "json"]);
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["commits_read"], 3, "{r}");
+    assert_eq!(r["new_commits"], 2, "{r}");
+    assert_eq!(r["links_added"], 3, "{r}");
+    assert_eq!(r["moved"][0]["key"], b.as_str(), "{r}");
+    assert_eq!(r["unknown_keys"][0], "PAY-99999", "{r}");
+    let shown = ok(p, &["item", "show", b, "--format", "json"]);
+    assert!(
+        shown.contains("\"state\": \"done\"") || shown.contains("\"state\":\"done\""),
+        "{shown}"
+    );
+
+    let out = ok(p, &["git", "commits", a]);
+    assert!(
+        out.contains("first cut") && out.contains("the last piece"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Dev One") && out.contains("2026-03-02"),
+        "{out}"
+    );
+    let out = ok(p, &["git", "commits", b, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["commits"][0]["fixes"], true, "{v}");
+
+    // Again: nothing new. Then one new commit is picked up.
+    let out = ok(p, &["git", "scan", "repo"]);
+    assert!(out.contains("0 commits read, 0 new, 0 links"), "{out}");
+    git(
+        &repo,
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            &format!("{a} polish"),
+        ],
+    );
+    let out = ok(p, &["git", "scan", "repo"]);
+    assert!(out.contains("1 commit read, 1 new, 1 link"), "{out}");
+
+    // Not a repository: exit 2 and a message that names the folder.
+    let r = cairn(p, &["git", "scan", ".cairn"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(".cairn is not a git repository"),
+        "{}",
+        r.stderr
+    );
+}
