@@ -77,6 +77,11 @@ const SQLITE: &[Migration] = &[
         name: "mail",
         sql: include_str!("../migrations/sqlite/0013_mail.sql"),
     },
+    Migration {
+        version: 14,
+        name: "webhooks",
+        sql: include_str!("../migrations/sqlite/0014_webhooks.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -144,6 +149,11 @@ const POSTGRES: &[Migration] = &[
         version: 13,
         name: "mail",
         sql: include_str!("../migrations/postgres/0013_mail.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "webhooks",
+        sql: include_str!("../migrations/postgres/0014_webhooks.sql"),
     },
 ];
 
