@@ -15,7 +15,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use rand::RngCore;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -45,7 +45,7 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn random_hex(bytes: usize) -> String {
+pub(crate) fn random_hex(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut b);
     hex::encode(b)
@@ -155,12 +155,19 @@ impl Tx<'_> {
             return Ok(());
         }
         let mut payload = serde_json::Map::new();
-        payload.insert("id".into(), json!(format!("evt_{}", random_hex(12))));
         payload.insert("event".into(), json!(event));
         payload.insert("at".into(), json!(format_millis(self.now)));
         payload.insert("product".into(), json!(product));
         payload.insert("actor".into(), json!(self.actor));
         payload.extend(body());
+        // The event id: a digest of the event and the audit position it
+        // follows, so the same history gives the same ids on any backend.
+        let (seq, _) = self.store.audit_head()?;
+        let digest = Sha256::digest(format!("{seq}\n{}", Json::Object(payload.clone())));
+        payload.insert(
+            "id".into(),
+            json!(format!("evt_{}", hex::encode(&digest[..12]))),
+        );
         let payload = Json::Object(payload).to_string();
         for w in hooks {
             self.store.insert_delivery(&Delivery {
