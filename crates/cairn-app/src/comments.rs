@@ -177,6 +177,7 @@ impl App {
             }
             tx.audit("comment.add", &key.to_string(), None, &changes, None)?;
             tx.on_comment(key, &body, &mentions)?;
+            tx.webhook_comment(&c)?;
             Ok(c)
         })
     }

@@ -46,6 +46,8 @@ enum Record {
     ExternalRef(ExternalRefRec),
     Commit(Box<CommitRec>),
     GitRepo(GitRepoRec),
+    Webhook(WebhookRec),
+    Delivery(Box<DeliveryRec>),
     Audit(AuditRec),
 }
 
@@ -120,6 +122,40 @@ struct ExternalRefRec {
     /// The comment, by its place among the dump's comment records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     comment: Option<i64>,
+}
+
+/// An outgoing webhook, with its signing secret: the dump is a full
+/// backup (migration 0014).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookRec {
+    id: i64,
+    product: String,
+    url: String,
+    secret: String,
+    events: Vec<String>,
+    active: bool,
+    created: String,
+}
+
+/// One entry of a webhook's delivery log (migration 0014).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveryRec {
+    webhook: i64,
+    event: String,
+    payload: String,
+    status: String,
+    tries: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next_try: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_status: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_error: Option<String>,
+    created: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delivered_at: Option<String>,
 }
 
 /// A user's choice of what reaches their inbox and mail (migration 0013).
@@ -555,6 +591,7 @@ fn section(r: &Record) -> u8 {
         | Record::NotifySetting(_)
         | Record::ExternalRef(_) => 8,
         Record::Commit(_) | Record::GitRepo(_) => 8,
+        Record::Webhook(_) | Record::Delivery(_) => 8,
         Record::Audit(_) => 9,
     }
 }
@@ -959,6 +996,39 @@ impl App {
             )?;
             n += 1;
         }
+        for x in store.webhooks(None)? {
+            write_rec(
+                w,
+                &Record::Webhook(WebhookRec {
+                    id: x.id,
+                    product: x.product,
+                    url: x.url,
+                    secret: x.secret,
+                    events: x.events,
+                    active: x.active,
+                    created: format_millis(x.created),
+                }),
+            )?;
+            n += 1;
+        }
+        for x in store.all_deliveries()? {
+            write_rec(
+                w,
+                &Record::Delivery(Box::new(DeliveryRec {
+                    webhook: x.webhook,
+                    event: x.event,
+                    payload: x.payload,
+                    status: x.status,
+                    tries: x.tries,
+                    next_try: x.next_try.map(format_millis),
+                    last_status: x.last_status,
+                    last_error: x.last_error,
+                    created: format_millis(x.created),
+                    delivered_at: x.delivered_at.map(format_millis),
+                })),
+            )?;
+            n += 1;
+        }
         let mut after = 0;
         loop {
             let batch = store.audit_after(after, 10_000)?;
@@ -1020,6 +1090,8 @@ impl App {
             let mut commits: Vec<cairn_store::git::StoredCommit> = Vec::new();
             let mut commit_hashes: HashSet<String> = HashSet::new();
             let mut repos: Vec<cairn_store::git::GitRepo> = Vec::new();
+            let mut hooks: Vec<cairn_core::webhook::Webhook> = Vec::new();
+            let mut deliveries: Vec<cairn_core::webhook::Delivery> = Vec::new();
             let mut current = 0u8;
             let mut lineno = 0u64;
             let mut buf = String::new();
@@ -1307,6 +1379,42 @@ impl App {
                             time(&t.at).map_err(at)?;
                         }
                         feedback.push(*f);
+                    }
+                    Record::Webhook(r) => {
+                        if !products.contains(&r.product) {
+                            return Err(at(format!("webhook {}: there is no product {}", r.id, r.product)));
+                        }
+                        cairn_core::webhook::check_url(&r.url).map_err(at)?;
+                        hooks.push(cairn_core::webhook::Webhook {
+                            id: r.id,
+                            product: r.product,
+                            url: r.url,
+                            secret: r.secret,
+                            events: r.events,
+                            active: r.active,
+                            created: time(&r.created).map_err(at)?,
+                        });
+                    }
+                    Record::Delivery(r) => {
+                        if !hooks.iter().any(|h| h.id == r.webhook) {
+                            return Err(at(format!("delivery of webhook {}: no such webhook earlier in the dump", r.webhook)));
+                        }
+                        if !cairn_core::webhook::STATUSES.contains(&r.status.as_str()) {
+                            return Err(at(format!("`{}` is not a delivery status", r.status)));
+                        }
+                        deliveries.push(cairn_core::webhook::Delivery {
+                            id: 0,
+                            webhook: r.webhook,
+                            event: r.event,
+                            payload: r.payload,
+                            status: r.status,
+                            tries: r.tries,
+                            next_try: r.next_try.as_deref().map(time).transpose().map_err(at)?,
+                            last_status: r.last_status,
+                            last_error: r.last_error,
+                            created: time(&r.created).map_err(at)?,
+                            delivered_at: r.delivered_at.as_deref().map(time).transpose().map_err(at)?,
+                        });
                     }
                     Record::Watch(r) => {
                         let key = known_key(&keys, &r.item, "watcher").map_err(at)?;
@@ -1609,6 +1717,15 @@ impl App {
             tx.store.insert_commit_items(&rows)?;
             for r in &repos {
                 tx.store.set_git_repo(r)?;
+            }
+            // Webhook ids are given anew; deliveries follow their webhook.
+            let mut hook_ids = std::collections::HashMap::new();
+            for h in &hooks {
+                hook_ids.insert(h.id, tx.store.insert_webhook(h)?.id);
+            }
+            for d in &deliveries {
+                let webhook = hook_ids.get(&d.webhook).copied().unwrap_or(d.webhook);
+                tx.store.insert_delivery(&cairn_core::webhook::Delivery { webhook, ..d.clone() })?;
             }
             for r in feedback.iter().filter(|r| r.merged_into.is_some()) {
                 let into = r.merged_into.as_deref().unwrap_or_default();

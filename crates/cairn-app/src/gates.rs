@@ -298,6 +298,7 @@ impl App {
                 });
             }
         }
+        self.webhook_gate_checks(&out);
         Ok(out)
     }
 

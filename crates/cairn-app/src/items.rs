@@ -289,6 +289,7 @@ impl App {
         self.tx(|tx| {
             let item = tx.add_item(&product.prefix, new, reason)?;
             tx.on_item(None, &item)?;
+            tx.webhook_item(None, &item)?;
             Ok(item)
         })
     }
@@ -329,6 +330,7 @@ impl App {
             }
             if let Some(refusal) = self.gate_for_move(&current, &probe, &state)? {
                 if !patch.override_gate {
+                    self.webhook_gate_refused(&current, &refusal);
                     return Err(AppError::Gate(Box::new(refusal)));
                 }
                 self.need_item(key, Role::Owner, "override a gate")?;
@@ -344,6 +346,7 @@ impl App {
             let before = tx.store.item(key)?;
             let item = tx.edit_item(key, patch, expected_version, reason)?;
             tx.on_item(before.as_ref(), &item)?;
+            tx.webhook_item(before.as_ref(), &item)?;
             if let Some(r) = &overridden {
                 tx.audit(
                     "gate.override",

@@ -34,6 +34,7 @@ pub mod roadmap;
 pub mod signature;
 pub mod team;
 pub mod trace;
+pub mod webhooks;
 pub mod wire;
 pub mod workspace;
 

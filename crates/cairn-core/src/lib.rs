@@ -23,6 +23,7 @@ pub mod rank;
 pub mod ranking;
 pub mod register;
 pub mod signature;
+pub mod webhook;
 
 pub use account::{ApiToken, Comment, Membership, Notification, Role, User};
 pub use audit::{AuditEntry, Change};

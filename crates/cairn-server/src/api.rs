@@ -223,6 +223,7 @@ impl Api {
 }
 
 const KEY: P = P::path("key", "An item key, e.g. PAY-12.");
+const WH_PRODUCT: P = P::path("prefix", "A product prefix, e.g. PAY.");
 const PRODUCT: P = P::query(
     "product",
     "Product prefix; may be left out when you see one product.",
@@ -442,6 +443,66 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
             .body("NotifySettingsBody")
             .returns("object"),
             notify_settings_put,
+        )
+        .add(
+            Op::get(
+                "/products/{prefix}/webhooks",
+                "The product's outgoing webhooks (their secrets are never shown)",
+                "Webhooks",
+            )
+            .param(WH_PRODUCT)
+            .returns("object")
+            .role("owner"),
+            webhooks_list,
+        )
+        .add(
+            Op::post(
+                "/products/{prefix}/webhooks",
+                "Add a webhook; the answer shows its signing secret this once",
+                "Webhooks",
+            )
+            .param(WH_PRODUCT)
+            .body("NewWebhook")
+            .created("object")
+            .role("owner"),
+            webhook_create,
+        )
+        .add(
+            Op::delete(
+                "/webhooks/{id}",
+                "Delete a webhook and its delivery log",
+                "Webhooks",
+            )
+            .param(P::path("id", "The webhook's id."))
+            .no_content()
+            .role("owner"),
+            webhook_delete,
+        )
+        .add(
+            Op::get(
+                "/webhooks/{id}/deliveries",
+                "A webhook's delivery log, newest first",
+                "Webhooks",
+            )
+            .params(&[
+                P::path("id", "The webhook's id."),
+                P::query("failed", "true: only deliveries given up."),
+                P::query("limit", "At most this many (default 50, at most 1000)."),
+            ])
+            .returns("object")
+            .role("owner"),
+            webhook_deliveries,
+        )
+        .add(
+            Op::post(
+                "/deliveries/{id}/replay",
+                "Send a delivery again: a new pending delivery with the same body",
+                "Webhooks",
+            )
+            .param(P::path("id", "The delivery's id."))
+            .created("object")
+            .role("owner"),
+            delivery_replay,
         )
         .add(
             Op::patch(
@@ -1882,6 +1943,91 @@ async fn audit_verify(State(s): State<AppState>, c: Creds) -> ApiResult<Response
         let mut v = json!(r);
         v["ok"] = json!(ok);
         Ok(axum::Json(v).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewWebhook {
+    url: String,
+    /// Event names, or ["*"] (the default).
+    #[serde(default)]
+    events: Vec<String>,
+    /// Generated when left out.
+    secret: Option<String>,
+}
+
+async fn webhooks_list(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(prefix): Path<String>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let v = app.webhooks(Some(&prefix))?;
+        Ok(
+            axum::Json(json!({ "webhooks": v, "events": cairn_core::webhook::EVENTS }))
+                .into_response(),
+        )
+    })
+    .await
+}
+
+async fn webhook_create(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(prefix): Path<String>,
+    Body(b): Body<NewWebhook>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let events = (!b.events.is_empty()).then(|| b.events.join(","));
+        let h = app.webhook_add(&prefix, &b.url, events.as_deref(), b.secret.as_deref())?;
+        Ok((StatusCode::CREATED, axum::Json(json!(h))).into_response())
+    })
+    .await
+}
+
+async fn webhook_delete(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        app.webhook_rm(id)?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveriesQuery {
+    #[serde(default)]
+    failed: bool,
+    limit: Option<u32>,
+}
+
+async fn webhook_deliveries(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(id): Path<i64>,
+    Q(q): Q<DeliveriesQuery>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let v = app.webhook_deliveries(Some(id), q.failed, q.limit.unwrap_or(50))?;
+        Ok(axum::Json(json!({ "deliveries": v })).into_response())
+    })
+    .await
+}
+
+async fn delivery_replay(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let d = app.webhook_replay(id)?;
+        Ok((StatusCode::CREATED, axum::Json(json!(d))).into_response())
     })
     .await
 }

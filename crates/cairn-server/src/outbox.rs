@@ -45,4 +45,12 @@ pub fn once(app: &mut App) {
         }
         Err(e) => eprintln!("cairn serve: notification mail: {e}"),
     }
+    match app.deliver_webhooks() {
+        Ok(run) => {
+            for e in &run.errors {
+                eprintln!("cairn serve: webhook not delivered: {e}");
+            }
+        }
+        Err(e) => eprintln!("cairn serve: webhooks: {e}"),
+    }
 }

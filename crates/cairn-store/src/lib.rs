@@ -23,6 +23,7 @@ pub mod sql;
 pub mod sqlite;
 mod store;
 pub mod value;
+mod webhooks;
 
 pub use accounts::{SessionRecord, UserRecord};
 pub use backend::{Backend, Dialect};

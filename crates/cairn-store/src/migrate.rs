@@ -78,6 +78,11 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0013_mail.sql"),
     },
     Migration {
+        version: 14,
+        name: "webhooks",
+        sql: include_str!("../migrations/sqlite/0014_webhooks.sql"),
+    },
+    Migration {
         version: 15,
         name: "git",
         sql: include_str!("../migrations/sqlite/0015_git.sql"),
@@ -154,6 +159,11 @@ const POSTGRES: &[Migration] = &[
         version: 13,
         name: "mail",
         sql: include_str!("../migrations/postgres/0013_mail.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "webhooks",
+        sql: include_str!("../migrations/postgres/0014_webhooks.sql"),
     },
     Migration {
         version: 15,

@@ -148,6 +148,11 @@ pub enum Command {
     /// `cairn serve` every few seconds).
     #[command(subcommand)]
     Mail(MailCmd),
+    /// Outgoing webhooks of a product: add, list, delete, the delivery log, replay, and send
+    /// what is due now (the CLI also sends after each change, and `cairn serve` every few
+    /// seconds). Product owners only.
+    #[command(subcommand)]
+    Webhook(WebhookCmd),
     /// Discussions on items: comment, reply, edit and delete (the old text stays in the audit
     /// trail). `@handle` mentions people; item keys become links on the web.
     #[command(subcommand)]
@@ -1452,6 +1457,44 @@ pub enum InboxCmd {
         #[arg(long = "inbox", value_name = "REASON=on|off")]
         inbox: Vec<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WebhookCmd {
+    /// Send a product's events to URL, signed with a secret (generated when not given, shown
+    /// once).
+    Add {
+        /// The product prefix, e.g. PAY.
+        product: String,
+        /// An http:// URL (this build has no TLS).
+        url: String,
+        /// Comma-separated events: item.created, item.changed, item.moved, comment.added,
+        /// release.shipped, gate.failed; or * (the default) for all.
+        #[arg(long)]
+        events: Option<String>,
+        /// The signing secret, at least 16 characters.
+        #[arg(long)]
+        secret: Option<String>,
+    },
+    /// The webhooks of a product, or of every product you own.
+    List { product: Option<String> },
+    /// Delete a webhook and its delivery log.
+    Rm { id: i64 },
+    /// The delivery log, newest first.
+    Deliveries {
+        /// Only this webhook's.
+        #[arg(long)]
+        webhook: Option<i64>,
+        /// Only the ones given up.
+        #[arg(long)]
+        failed: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Queue a delivery again: a new delivery with the same body.
+    Replay { delivery: i64 },
+    /// Send the deliveries that are due now, and say what is still waiting.
+    Deliver,
 }
 
 #[derive(Subcommand, Debug)]

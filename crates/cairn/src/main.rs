@@ -13,6 +13,7 @@ mod quality_cmd;
 mod register_cmd;
 mod req_cmd;
 mod user_cmd;
+mod webhook_cmd;
 
 use cairn_app::csv_import::CsvOptions;
 use cairn_app::{App, AppError, NewItem, Patch, Position};
@@ -361,6 +362,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             read_all,
         } => return notify_cmd::inbox(&cli, settings, *unread, read, *read_all, o),
         Command::Mail(c) => return notify_cmd::mail(&cli, c, o),
+        Command::Webhook(c) => return webhook_cmd::webhook(&cli, c, o),
         Command::Trace(a) => return quality_cmd::trace(&cli, a, o),
         Command::Gate(c) => return quality_cmd::gate(&cli, c, o),
         Command::Baseline(c) => return quality_cmd::baseline(&cli, c, o),

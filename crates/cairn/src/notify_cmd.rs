@@ -158,7 +158,7 @@ impl After {
     pub fn of(cli: &Cli) -> After {
         let may_notify = matches!(
             cli.command,
-            Command::Item(_) | Command::Comment(_) | Command::Import(_)
+            Command::Item(_) | Command::Comment(_) | Command::Import(_) | Command::Webhook(_)
         );
         After {
             db: if may_notify { find_db(cli) } else { None },
@@ -173,6 +173,21 @@ impl After {
         let Ok(mut app) = cairn_app::App::open(&db, &self.actor) else {
             return;
         };
+        if app.store().deliveries_pending().unwrap_or(0) > 0 {
+            match app.deliver_webhooks() {
+                Ok(run) => {
+                    for e in &run.errors {
+                        eprintln!("warning: webhook not delivered: {e}");
+                    }
+                    if !run.errors.is_empty() {
+                        eprintln!(
+                            "warning: it will be tried again (`cairn webhook deliver`, or `cairn serve`)"
+                        );
+                    }
+                }
+                Err(e) => eprintln!("warning: webhooks not delivered: {e}"),
+            }
+        }
         if app.config().mail.server().is_none() {
             return;
         }

@@ -306,6 +306,18 @@ pub fn rich_workspace(fx: &mut Fx) {
     fx.app
         .comment_add(&k("PAY-4"), "@ann can you review this?", None)
         .unwrap();
+    // A webhook (its secret travels in the dump) and a delivery in its log.
+    fx.app
+        .webhook_add(
+            "PAY",
+            "http://127.0.0.1:1/hooks",
+            Some("comment.added"),
+            Some("a-secret-for-the-dump"),
+        )
+        .unwrap();
+    fx.app
+        .comment_add(&k("PAY-4"), "Queued for the webhook", None)
+        .unwrap();
     fx.app
         .sign(&cairn_app::signature::SignRequest {
             target: cairn_app::signature::SignTarget::Item(k("PAY-1")),

@@ -1222,7 +1222,115 @@ fn baselines_are_made_and_compared(s: &TestServer) {
     assert_eq!(r.body["baselines"][0]["name"], "v1 stories");
 }
 
+/// Webhooks through the API; the outbox worker of the server delivers a
+/// signed body to a real receiver within a few seconds.
+fn webhooks_are_delivered_by_the_outbox_worker(s: &TestServer) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
+    let g = got.clone();
+    std::thread::spawn(move || {
+        for st in l.incoming().flatten() {
+            let mut r = BufReader::new(st.try_clone().unwrap());
+            let (mut len, mut sig) = (0, String::new());
+            loop {
+                let mut h = String::new();
+                if r.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+                let lower = h.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                if let Some(v) = lower.strip_prefix("x-cairn-signature-256:") {
+                    sig = v.trim().to_string();
+                }
+            }
+            let mut body = vec![0; len];
+            let _ = r.read_exact(&mut body);
+            let _ = (&st).write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+            g.lock()
+                .unwrap()
+                .push((sig, String::from_utf8_lossy(&body).into_owned()));
+        }
+    });
+    let owner = Some(s.token("owner"));
+    let r = s.client.post(
+        &format!("{API}/products/PAY/webhooks"),
+        owner,
+        &json!({ "url": "https://example.com/x" }),
+        &[],
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("no TLS support"), "{}", r.text);
+    let r = s.client.post(
+        &format!("{API}/products/PAY/webhooks"),
+        owner,
+        &json!({ "url": format!("http://127.0.0.1:{port}/in"), "events": ["item.created"] }),
+        &[],
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let secret = r.body["secret"].as_str().unwrap().to_string();
+    let id = r.body["id"].as_i64().unwrap();
+    let list = s
+        .client
+        .get(&format!("{API}/products/PAY/webhooks"), owner, &[]);
+    assert!(!list.text.contains(&secret), "{}", list.text);
+    let key = s.create("PAY", "story", "Told by webhook");
+    let mut waited = 0;
+    while got.lock().unwrap().is_empty() && waited < 200 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        waited += 1;
+    }
+    let (sig, body) = got
+        .lock()
+        .unwrap()
+        .first()
+        .cloned()
+        .expect("no delivery within 20 s");
+    assert_eq!(
+        sig,
+        cairn_app::webhooks::signature(&secret, body.as_bytes())
+    );
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["item"]["key"], key.as_str());
+    let r = s
+        .client
+        .get(&format!("{API}/webhooks/{id}/deliveries"), owner, &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mut status = r.body["deliveries"][0]["status"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    for _ in 0..50 {
+        if status == "delivered" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let r = s
+            .client
+            .get(&format!("{API}/webhooks/{id}/deliveries"), owner, &[]);
+        status = r.body["deliveries"][0]["status"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+    }
+    assert_eq!(status, "delivered");
+    let did = r.body["deliveries"][0]["id"].as_i64().unwrap();
+    let r = s.client.post(
+        &format!("{API}/deliveries/{did}/replay"),
+        owner,
+        &json!({}),
+        &[],
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = s.client.delete(&format!("{API}/webhooks/{id}"), owner, &[]);
+    assert_eq!(r.status, 204, "{}", r.text);
+}
+
 both!(
+    webhooks_are_delivered_by_the_outbox_worker,
     baselines_are_made_and_compared,
     gates_refuse_moves_with_a_422,
     create_patch_and_delete_use_etags,

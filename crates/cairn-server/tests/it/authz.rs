@@ -62,6 +62,11 @@ const TABLE: &[(&str, &str, &str, Scope)] = &[
     ("post", "/me/notifications/read", "stakeholder", Global),
     ("get", "/me/notification-settings", "stakeholder", Global),
     ("put", "/me/notification-settings", "stakeholder", Global),
+    ("get", "/products/{prefix}/webhooks", "owner", Product),
+    ("post", "/products/{prefix}/webhooks", "owner", Product),
+    ("delete", "/webhooks/{id}", "owner", Product),
+    ("get", "/webhooks/{id}/deliveries", "owner", Product),
+    ("post", "/deliveries/{id}/replay", "owner", Product),
     ("patch", "/comments/{id}", "stakeholder", Product),
     ("delete", "/comments/{id}", "stakeholder", Product),
     ("post", "/items/{key}/links", "member", Product),
@@ -174,6 +179,31 @@ fn new_feedback(s: &TestServer, p: &str, items: &[&str]) -> String {
     );
     assert_eq!(r.status, 201, "feedback for the matrix: {}", r.text);
     r.body["feedback"]["id"].as_str().unwrap().to_string()
+}
+
+/// A new webhook of product `p`, made by an admin: its id.
+fn new_webhook(s: &TestServer, p: &str) -> i64 {
+    let r = s.client.post(
+        &format!("{API}/products/{p}/webhooks"),
+        Some(s.token("admin")),
+        &json!({ "url": "http://127.0.0.1:9/matrix", "events": ["item.created"] }),
+        &[],
+    );
+    assert_eq!(r.status, 201, "webhook for the matrix: {}", r.text);
+    r.body["id"].as_i64().unwrap()
+}
+
+/// A delivery of a new webhook of product `p`: its id.
+fn new_delivery(s: &TestServer, p: &str, fx: &mut Fixtures) -> i64 {
+    let id = new_webhook(s, p);
+    fx.fresh(s, p);
+    let r = s.client.get(
+        &format!("{API}/webhooks/{id}/deliveries"),
+        Some(s.token("admin")),
+        &[],
+    );
+    assert_eq!(r.status, 200, "deliveries for the matrix: {}", r.text);
+    r.body["deliveries"][0]["id"].as_i64().unwrap()
 }
 
 /// An open story of each product, for operations on "some item".
@@ -297,6 +327,19 @@ fn request(
                 Some(json!({ "after": story(p) })),
             )
         }
+        ("get", "/products/{prefix}/webhooks") => (format!("/products/{p}/webhooks"), None),
+        ("post", "/products/{prefix}/webhooks") => (
+            format!("/products/{p}/webhooks"),
+            Some(json!({ "url": "http://127.0.0.1:9/matrix", "events": ["item.created"] })),
+        ),
+        ("delete", "/webhooks/{id}") => (format!("/webhooks/{}", new_webhook(s, p)), None),
+        ("get", "/webhooks/{id}/deliveries") => {
+            (format!("/webhooks/{}/deliveries", new_webhook(s, p)), None)
+        }
+        ("post", "/deliveries/{id}/replay") => (
+            format!("/deliveries/{}/replay", new_delivery(s, p, fx)),
+            None,
+        ),
         ("post", "/me/notifications/read") => ("/me/notifications/read".into(), Some(json!({}))),
         ("put", "/me/notification-settings") => (
             "/me/notification-settings".into(),

@@ -132,7 +132,8 @@ fn every_documented_operation_is_routed() {
             .replace("{id}", "999999")
             .replace("{relation}", "relates")
             .replace("{other}", "PAY-3")
-            .replace("{kind}", "risks");
+            .replace("{kind}", "risks")
+            .replace("{prefix}", "PAY");
         assert!(!filled.contains('{'), "unfilled placeholder in {path}");
         let url = format!("{API}{filled}");
         // Nothing is changed: PATCH and DELETE of items lack If-Match, and

@@ -1976,3 +1976,104 @@ fn git_scan_links_commits_on_the_demo() {
         r.stderr
     );
 }
+
+/// A receiver answering 200 to every request; returns its port and the
+/// requests it got (head and body).
+fn http_receiver() -> (u16, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut head = String::new();
+            let mut len = 0;
+            loop {
+                let mut h = String::new();
+                if r.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                head.push_str(&h);
+            }
+            let mut body = vec![0; len];
+            let _ = r.read_exact(&mut body);
+            let _ = (&s)
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ = tx.send(format!("{head}\n{}", String::from_utf8_lossy(&body)));
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn webhooks_from_the_cli_on_the_demo() {
+    let d = demo();
+    let p = d.path();
+    let (port, got) = http_receiver();
+    let r = cairn(p, &["webhook", "add", "PAY", "https://hooks.example.com/x"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no TLS support"), "{}", r.stderr);
+    let r = cairn(
+        p,
+        &[
+            "webhook",
+            "add",
+            "PAY",
+            "http://h.example.com/",
+            "--events",
+            "item.gone",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("events: `item.gone` is not an event"),
+        "{}",
+        r.stderr
+    );
+    let url = format!("http://127.0.0.1:{port}/cairn");
+    let out = ok(
+        p,
+        &[
+            "webhook",
+            "add",
+            "pay",
+            &url,
+            "--events",
+            "item.created,comment.added",
+        ],
+    );
+    assert!(
+        out.contains("webhook 1 of PAY") && out.contains("secret: whsec_"),
+        "{out}"
+    );
+    let list = ok(p, &["webhook", "list"]);
+    assert!(list.contains(&url) && list.contains("set"), "{list}");
+    assert!(!list.contains("whsec_"), "{list}");
+    // The change is made, then delivered by the same command.
+    ok(p, &["item", "add", "story", "Webhook from the CLI"]);
+    let req = got
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap();
+    let lower = req.to_ascii_lowercase();
+    assert!(lower.contains("x-cairn-event: item.created"), "{req}");
+    assert!(lower.contains("x-cairn-signature-256: sha256="), "{req}");
+    assert!(req.contains("Webhook from the CLI"), "{req}");
+    let out = ok(p, &["--format", "json", "webhook", "deliveries"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["status"], "delivered", "{out}");
+    let id = v[0]["id"].as_i64().unwrap().to_string();
+    let out = ok(p, &["webhook", "replay", &id]);
+    assert!(out.contains("queued again"), "{out}");
+    let again = got
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap();
+    assert!(again.contains("Webhook from the CLI"));
+    let out = ok(p, &["webhook", "deliver"]);
+    assert!(out.contains("still waiting 0"), "{out}");
+    ok(p, &["webhook", "rm", "1"]);
+    assert!(!ok(p, &["webhook", "list"]).contains(&url));
+}

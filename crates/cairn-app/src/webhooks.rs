@@ -1,0 +1,681 @@
+//! Outgoing webhooks. A change writes one `pending` delivery per matching
+//! active webhook of its product inside its own transaction (so a change
+//! that rolls back sends nothing); [`App::deliver_webhooks`] POSTs what is
+//! due outside any transaction, signed with HMAC-SHA256, one thread per
+//! webhook so a slow or dead receiver holds up only its own deliveries.
+//! Failures are retried with exponential backoff and given up after
+//! [`MAX_TRIES`]; a replay queues a new delivery with the same body.
+
+use crate::access::forbidden;
+use crate::{App, AppError, Result, Tx, invalid};
+use cairn_core::audit::Change;
+use cairn_core::webhook::{Delivery, EVENTS, Webhook, check_url, parse_events};
+use cairn_core::{Category, Item, ItemKey, Millis, Role, format_millis};
+use hmac::{Hmac, KeyInit, Mac};
+use rand::RngCore;
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+use sha2::{Digest, Sha256};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How many deliveries one run sends at most.
+const BATCH: u32 = 500;
+/// Tries before a delivery is given up.
+pub const MAX_TRIES: i64 = 8;
+/// How long a receiver has to answer.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// The first retry waits thirty seconds, then twice as long each time, at most six hours.
+const FIRST_RETRY: Millis = 30_000;
+const LONGEST_WAIT: Millis = 6 * 3_600_000;
+
+/// The wait before try `tries + 1`, after `tries` failed tries.
+pub fn backoff(tries: i64) -> Millis {
+    let shift = (tries.max(1) - 1).min(20) as u32;
+    FIRST_RETRY.saturating_mul(1 << shift).min(LONGEST_WAIT)
+}
+
+/// The signature header's value for a body: `sha256=<hex>`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) {
+        Ok(m) => m,
+        Err(_) => return String::new(),
+    };
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+pub(crate) fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// A webhook as listed: the secret is never shown again.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhookOut {
+    pub id: i64,
+    pub product: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub active: bool,
+    pub secret_set: bool,
+    pub created: String,
+}
+
+impl From<&Webhook> for WebhookOut {
+    fn from(w: &Webhook) -> Self {
+        WebhookOut {
+            id: w.id,
+            product: w.product.clone(),
+            url: w.url.clone(),
+            events: w.events.clone(),
+            active: w.active,
+            secret_set: !w.secret.is_empty(),
+            created: format_millis(w.created),
+        }
+    }
+}
+
+/// A new webhook, with its secret shown this once.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhookCreated {
+    #[serde(flatten)]
+    pub webhook: WebhookOut,
+    pub secret: String,
+}
+
+/// A delivery as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryOut {
+    pub id: i64,
+    pub webhook: i64,
+    pub event: String,
+    pub status: String,
+    pub tries: i64,
+    pub next_try: Option<String>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created: String,
+    pub delivered_at: Option<String>,
+    pub payload: Json,
+}
+
+impl From<&Delivery> for DeliveryOut {
+    fn from(d: &Delivery) -> Self {
+        DeliveryOut {
+            id: d.id,
+            webhook: d.webhook,
+            event: d.event.clone(),
+            status: d.status.clone(),
+            tries: d.tries,
+            next_try: d
+                .next_try
+                .filter(|_| d.status == "pending")
+                .map(format_millis),
+            last_status: d.last_status,
+            last_error: d.last_error.clone(),
+            created: format_millis(d.created),
+            delivered_at: d.delivered_at.map(format_millis),
+            payload: serde_json::from_str(&d.payload).unwrap_or(Json::Null),
+        }
+    }
+}
+
+/// What one delivery run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct WebhookRun {
+    pub delivered: u32,
+    /// Failed this time, to be tried again later.
+    pub retrying: u32,
+    /// Given up after too many tries.
+    pub failed: u32,
+    /// Still waiting, including retries not yet due.
+    pub pending: i64,
+    /// One line per failure: the delivery, the URL and what went wrong.
+    pub errors: Vec<String>,
+}
+
+impl Tx<'_> {
+    /// Queue `event` for every active webhook of `product` that wants it.
+    /// `body` adds the event's own fields (item, release, comment ...).
+    pub(crate) fn emit(
+        &mut self,
+        product: &str,
+        event: &str,
+        body: impl FnOnce() -> serde_json::Map<String, Json>,
+    ) -> Result<()> {
+        let hooks: Vec<Webhook> = self
+            .store
+            .webhooks(Some(product))?
+            .into_iter()
+            .filter(|w| w.wants(event))
+            .collect();
+        if hooks.is_empty() {
+            return Ok(());
+        }
+        let mut payload = serde_json::Map::new();
+        payload.insert("event".into(), json!(event));
+        payload.insert("at".into(), json!(format_millis(self.now)));
+        payload.insert("product".into(), json!(product));
+        payload.insert("actor".into(), json!(self.actor));
+        payload.extend(body());
+        // The event id: a digest of the event and the audit position it
+        // follows, so the same history gives the same ids on any backend.
+        let (seq, _) = self.store.audit_head()?;
+        let digest = Sha256::digest(format!("{seq}\n{}", Json::Object(payload.clone())));
+        payload.insert(
+            "id".into(),
+            json!(format!("evt_{}", hex::encode(&digest[..12]))),
+        );
+        let payload = Json::Object(payload).to_string();
+        for w in hooks {
+            self.store.insert_delivery(&Delivery {
+                id: 0,
+                webhook: w.id,
+                event: event.to_string(),
+                payload: payload.clone(),
+                status: "pending".into(),
+                tries: 0,
+                next_try: None,
+                last_status: None,
+                last_error: None,
+                created: self.now,
+                delivered_at: None,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// After an item is created or changed: item.created, item.moved (a
+    /// change of state), item.changed (anything else), and release.shipped
+    /// when the last open item of a release is done.
+    pub(crate) fn webhook_item(&mut self, before: Option<&Item>, after: &Item) -> Result<()> {
+        let product = after.key.prefix.clone();
+        let item = || serde_json::to_value(crate::wire::item_out(after)).unwrap_or(Json::Null);
+        let Some(b) = before else {
+            return self.emit(&product, "item.created", || {
+                serde_json::Map::from_iter([("item".to_string(), item())])
+            });
+        };
+        let changes = changes(b, after);
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let event = if b.state != after.state {
+            "item.moved"
+        } else {
+            "item.changed"
+        };
+        self.emit(&product, event, || {
+            serde_json::Map::from_iter([
+                ("item".to_string(), item()),
+                ("changes".to_string(), Json::Array(changes)),
+            ])
+        })?;
+        if let Some(r) = &after.release
+            && after.category == Category::Done
+            && (b.category != Category::Done || b.release.as_ref() != Some(r))
+        {
+            let (open, total) = self.store.release_progress(&product, r)?;
+            if open == 0 {
+                let key = after.key.to_string();
+                self.emit(&product, "release.shipped", || {
+                    serde_json::Map::from_iter([(
+                        "release".to_string(),
+                        json!({ "name": r, "items": total, "last_item": key }),
+                    )])
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After a comment is added.
+    pub(crate) fn webhook_comment(&mut self, c: &cairn_core::Comment) -> Result<()> {
+        let Ok(key) = c.item.parse::<ItemKey>() else {
+            return Ok(());
+        };
+        let Some(item) = self.store.item(&key)? else {
+            return Ok(());
+        };
+        self.emit(&key.prefix, "comment.added", || {
+            serde_json::Map::from_iter([
+                (
+                    "item".to_string(),
+                    serde_json::to_value(crate::wire::item_out(&item)).unwrap_or(Json::Null),
+                ),
+                (
+                    "comment".to_string(),
+                    json!({ "id": c.id, "author": c.author, "body": c.body, "reply_to": c.reply_to }),
+                ),
+            ])
+        })
+    }
+
+    /// A gate refused a move, or `gate check` found unmet rules.
+    pub(crate) fn webhook_gate(
+        &mut self,
+        key: &ItemKey,
+        title: &str,
+        gate: &str,
+        state: Option<&str>,
+        unmet: &[(String, String)],
+    ) -> Result<()> {
+        self.emit(&key.prefix, "gate.failed", || {
+            serde_json::Map::from_iter([
+                (
+                    "item".to_string(),
+                    json!({ "key": key.to_string(), "title": title }),
+                ),
+                (
+                    "gate".to_string(),
+                    json!({
+                        "name": gate,
+                        "state": state,
+                        "unmet": unmet.iter().map(|(r, d)| json!({"rule": r, "detail": d})).collect::<Vec<_>>(),
+                    }),
+                ),
+            ])
+        })
+    }
+}
+
+/// What changed between two versions of an item, cheaply: field, from, to.
+fn changes(b: &Item, a: &Item) -> Vec<Json> {
+    let mut out = Vec::new();
+    let mut push = |field: &str, from: Json, to: Json| {
+        if from != to {
+            out.push(json!({ "field": field, "from": from, "to": to }));
+        }
+    };
+    push("title", json!(b.title), json!(a.title));
+    push("kind", json!(b.kind.as_str()), json!(a.kind.as_str()));
+    push("state", json!(b.state), json!(a.state));
+    push("assignee", json!(b.assignee), json!(a.assignee));
+    push("estimate", json!(b.estimate), json!(a.estimate));
+    push("labels", json!(b.labels), json!(a.labels));
+    push(
+        "parent",
+        json!(b.parent.as_ref().map(ToString::to_string)),
+        json!(a.parent.as_ref().map(ToString::to_string)),
+    );
+    push("release", json!(b.release), json!(a.release));
+    push("rank", json!(b.rank), json!(a.rank));
+    push("fields", json!(b.fields), json!(a.fields));
+    // Long texts: only that they changed.
+    if b.description != a.description {
+        out.push(json!({ "field": "description" }));
+    }
+    if b.acceptance != a.acceptance {
+        out.push(json!({ "field": "acceptance" }));
+    }
+    out
+}
+
+/// One send's outcome, reported from a webhook's thread.
+enum Sent {
+    /// Answered: the HTTP status.
+    Status(u16),
+    /// No answer: why.
+    Error(String),
+    /// Not tried this run: an earlier delivery to the same webhook failed.
+    Skipped,
+}
+
+impl App {
+    /// A gate refused a move: tell the product's webhooks. Best effort: the
+    /// refusal is what the caller must see, whatever happens here.
+    pub(crate) fn webhook_gate_refused(&mut self, item: &Item, r: &crate::gates::GateRefusal) {
+        let unmet: Vec<(String, String)> = r
+            .unmet
+            .iter()
+            .map(|u| (u.rule.clone(), u.detail.clone()))
+            .collect();
+        let _ =
+            self.tx(|tx| tx.webhook_gate(&item.key, &item.title, &r.gate, Some(&r.state), &unmet));
+    }
+
+    /// `gate check` found unmet rules: one gate.failed per failing check.
+    pub(crate) fn webhook_gate_checks(&mut self, checks: &[crate::gates::GateCheck]) {
+        let failing: Vec<&crate::gates::GateCheck> = checks.iter().filter(|c| !c.passed).collect();
+        if failing.is_empty() {
+            return;
+        }
+        let _ = self.tx(|tx| {
+            for c in failing {
+                let unmet: Vec<(String, String)> = c
+                    .rules
+                    .iter()
+                    .filter(|u| !u.ok)
+                    .map(|u| (u.rule.clone(), u.detail.clone()))
+                    .collect();
+                tx.webhook_gate(&c.key, &c.title, &c.gate, None, &unmet)?;
+            }
+            Ok(())
+        });
+    }
+
+    fn need_hook_owner(&self, product: &str, what: &str) -> Result<()> {
+        match &self.access {
+            None => Ok(()),
+            Some(a) => match a.role(product) {
+                None => Err(AppError::NotFound(format!("there is no product {product}"))),
+                Some(Role::Owner) => Ok(()),
+                Some(_) => Err(forbidden(what, Role::Owner)),
+            },
+        }
+    }
+
+    fn hook_visible(&mut self, id: i64) -> Result<Webhook> {
+        match self.store.webhook(id)? {
+            Some(w) if self.can_see_product(&w.product) => Ok(w),
+            _ => Err(AppError::NotFound(format!(
+                "there is no webhook {id}; list them with `cairn webhook list`"
+            ))),
+        }
+    }
+
+    /// Add a webhook to a product. The secret is generated when not given,
+    /// and returned this once.
+    pub fn webhook_add(
+        &mut self,
+        product: &str,
+        url: &str,
+        events: Option<&str>,
+        secret: Option<&str>,
+    ) -> Result<WebhookCreated> {
+        self.require_init()?;
+        let product = self.resolve_product(Some(product))?.prefix;
+        self.need_hook_owner(&product, "add webhooks")?;
+        let url = url.trim().to_string();
+        check_url(&url).map_err(AppError::Invalid)?;
+        let events = parse_events(events).map_err(AppError::Invalid)?;
+        let secret = match secret.map(str::trim) {
+            Some(s) if s.len() < 16 => {
+                return invalid(
+                    "secret: it must be at least 16 characters; leave it out to have one generated",
+                );
+            }
+            Some(s) => s.to_string(),
+            None => format!("whsec_{}", random_hex(24)),
+        };
+        let w = self.tx(|tx| {
+            let w = tx.store.insert_webhook(&Webhook {
+                id: 0,
+                product: product.clone(),
+                url: url.clone(),
+                secret: secret.clone(),
+                events: events.clone(),
+                active: true,
+                created: tx.now,
+            })?;
+            tx.audit(
+                "webhook.add",
+                &product,
+                Some(&format!("webhook {}", w.id)),
+                &[
+                    Change::new("url", (), &url),
+                    Change::new("events", (), events.join(",")),
+                ],
+                None,
+            )?;
+            Ok(w)
+        })?;
+        Ok(WebhookCreated {
+            webhook: WebhookOut::from(&w),
+            secret,
+        })
+    }
+
+    /// The webhooks of a product (or of every product the caller owns).
+    pub fn webhooks(&mut self, product: Option<&str>) -> Result<Vec<WebhookOut>> {
+        self.require_init()?;
+        let hooks = match product {
+            Some(p) => {
+                let p = self.resolve_product(Some(p))?.prefix;
+                self.need_hook_owner(&p, "see webhooks")?;
+                self.store.webhooks(Some(&p))?
+            }
+            None => {
+                let mut all = self.store.webhooks(None)?;
+                all.retain(|w| {
+                    self.access
+                        .as_ref()
+                        .is_none_or(|a| a.role(&w.product) == Some(Role::Owner))
+                });
+                all
+            }
+        };
+        Ok(hooks.iter().map(WebhookOut::from).collect())
+    }
+
+    /// Delete a webhook and its delivery log.
+    pub fn webhook_rm(&mut self, id: i64) -> Result<WebhookOut> {
+        self.require_init()?;
+        let w = self.hook_visible(id)?;
+        self.need_hook_owner(&w.product, "delete webhooks")?;
+        self.tx(|tx| {
+            tx.store.delete_webhook(id)?;
+            tx.audit(
+                "webhook.rm",
+                &w.product,
+                Some(&format!("webhook {id}")),
+                &[Change::new("url", &w.url, ())],
+                None,
+            )?;
+            Ok(())
+        })?;
+        Ok(WebhookOut::from(&w))
+    }
+
+    /// The delivery log, newest first: of one webhook, or of every webhook
+    /// the caller owns; only failed ones if asked.
+    pub fn webhook_deliveries(
+        &mut self,
+        webhook: Option<i64>,
+        failed_only: bool,
+        limit: u32,
+    ) -> Result<Vec<DeliveryOut>> {
+        self.require_init()?;
+        let ids: Vec<i64> = match webhook {
+            Some(id) => {
+                let w = self.hook_visible(id)?;
+                self.need_hook_owner(&w.product, "see webhook deliveries")?;
+                vec![id]
+            }
+            None => self.webhooks(None)?.iter().map(|w| w.id).collect(),
+        };
+        let ds = self
+            .store
+            .deliveries(Some(&ids), failed_only, limit.clamp(1, 1000))?;
+        Ok(ds.iter().map(DeliveryOut::from).collect())
+    }
+
+    /// Send a delivery again: a new pending delivery with the same body
+    /// (and the same event id, so receivers can tell a replay), leaving the
+    /// original in the log as it was.
+    pub fn webhook_replay(&mut self, delivery: i64) -> Result<DeliveryOut> {
+        self.require_init()?;
+        let not_found = || {
+            AppError::NotFound(format!(
+                "there is no delivery {delivery}; list them with `cairn webhook deliveries`"
+            ))
+        };
+        let d = self.store.delivery(delivery)?.ok_or_else(not_found)?;
+        let w = self.hook_visible(d.webhook).map_err(|_| not_found())?;
+        self.need_hook_owner(&w.product, "replay webhook deliveries")?;
+        self.tx(|tx| {
+            let new = Delivery {
+                id: 0,
+                status: "pending".into(),
+                tries: 0,
+                next_try: None,
+                last_status: None,
+                last_error: None,
+                created: tx.now,
+                delivered_at: None,
+                ..d.clone()
+            };
+            let id = tx.store.insert_delivery(&new)?;
+            tx.audit(
+                "webhook.replay",
+                &w.product,
+                Some(&format!("webhook {}", w.id)),
+                &[
+                    Change::new("delivery", (), delivery),
+                    Change::new("replay", (), id),
+                ],
+                None,
+            )?;
+            Ok(DeliveryOut::from(&Delivery { id, ..new }))
+        })
+    }
+
+    /// Send the deliveries that are due, waiting at most [`TIMEOUT`] for
+    /// each receiver.
+    pub fn deliver_webhooks(&mut self) -> Result<WebhookRun> {
+        self.deliver_webhooks_within(TIMEOUT)
+    }
+
+    /// Send what is due, with `timeout` per request. Each webhook gets its
+    /// own thread and receives its deliveries in order; after a failure the
+    /// rest of that webhook's deliveries wait for the next retry. Results
+    /// are recorded as they come in, never inside a transaction.
+    pub fn deliver_webhooks_within(&mut self, timeout: Duration) -> Result<WebhookRun> {
+        self.require_init()?;
+        let mut run = WebhookRun::default();
+        let now = self.now();
+        let due = self.store.deliveries_due(now, BATCH)?;
+        if due.is_empty() {
+            run.pending = self.store.deliveries_pending()?;
+            return Ok(run);
+        }
+        // Claim, grouped by webhook in order.
+        let mut groups: Vec<(Webhook, Vec<Delivery>)> = Vec::new();
+        for d in due {
+            if !self.store.claim_delivery(d.id, now)? {
+                continue;
+            }
+            match groups.iter_mut().find(|(w, _)| w.id == d.webhook) {
+                Some((_, list)) => list.push(d),
+                None => match self.store.webhook(d.webhook)? {
+                    Some(w) => groups.push((w, vec![d])),
+                    None => continue,
+                },
+            }
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .proxy(None)
+            .user_agent("Cairn-Webhooks/1")
+            .build()
+            .into();
+        let (send, recv) = mpsc::channel::<(Delivery, String, Sent)>();
+        std::thread::scope(|s| -> Result<()> {
+            for (w, list) in &groups {
+                let send = send.clone();
+                let agent = agent.clone();
+                s.spawn(move || {
+                    let mut failed = false;
+                    for d in list {
+                        let outcome = if failed || !w.active {
+                            Sent::Skipped
+                        } else {
+                            post(&agent, w, d)
+                        };
+                        if !matches!(outcome, Sent::Status(200..=299)) {
+                            failed = true;
+                        }
+                        if send.send((d.clone(), w.url.clone(), outcome)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(send);
+            for (d, url, outcome) in recv {
+                self.record(d, &url, outcome, now, &mut run)?;
+            }
+            Ok(())
+        })?;
+        run.pending = self.store.deliveries_pending()?;
+        Ok(run)
+    }
+
+    fn record(
+        &mut self,
+        mut d: Delivery,
+        url: &str,
+        outcome: Sent,
+        now: Millis,
+        run: &mut WebhookRun,
+    ) -> Result<()> {
+        let why = match outcome {
+            Sent::Skipped => {
+                d.status = "pending".into();
+                d.next_try = Some(now + backoff(d.tries.max(1)));
+                self.store.delivery_result(&d)?;
+                return Ok(());
+            }
+            Sent::Status(code) => {
+                d.last_status = Some(i64::from(code));
+                if (200..300).contains(&code) {
+                    d.tries += 1;
+                    d.status = "delivered".into();
+                    d.next_try = None;
+                    d.last_error = None;
+                    d.delivered_at = Some(now);
+                    self.store.delivery_result(&d)?;
+                    run.delivered += 1;
+                    return Ok(());
+                }
+                format!("the receiver answered HTTP {code}")
+            }
+            Sent::Error(e) => {
+                d.last_status = None;
+                e
+            }
+        };
+        d.tries += 1;
+        run.errors
+            .push(format!("delivery {} ({}) to {url}: {why}", d.id, d.event));
+        d.last_error = Some(why);
+        if d.tries >= MAX_TRIES {
+            d.status = "failed".into();
+            d.next_try = None;
+            run.failed += 1;
+        } else {
+            d.status = "pending".into();
+            d.next_try = Some(now + backoff(d.tries));
+            run.retrying += 1;
+        }
+        self.store.delivery_result(&d)?;
+        Ok(())
+    }
+}
+
+/// POST one delivery.
+fn post(agent: &ureq::Agent, w: &Webhook, d: &Delivery) -> Sent {
+    let r = agent
+        .post(&w.url)
+        .header("Content-Type", "application/json")
+        .header("X-Cairn-Event", &d.event)
+        .header("X-Cairn-Delivery", &d.id.to_string())
+        .header(
+            "X-Cairn-Signature-256",
+            &signature(&w.secret, d.payload.as_bytes()),
+        )
+        .send(d.payload.as_bytes());
+    match r {
+        Ok(resp) => Sent::Status(resp.status().as_u16()),
+        Err(ureq::Error::Timeout(t)) => Sent::Error(format!("no answer in time ({t})")),
+        Err(e) => Sent::Error(format!("could not reach the receiver: {e}")),
+    }
+}
+
+/// The event names, for help texts.
+pub fn event_names() -> String {
+    EVENTS.join(", ")
+}

@@ -1,0 +1,351 @@
+//! Outgoing webhooks on both backends, received by a real HTTP receiver
+//! (`receiver.rs`) that checks each signature itself: signed bodies,
+//! retries with backoff, giving up, replay, event filters, a refused change
+//! sending nothing, bad input, and dead receivers not holding up a healthy one.
+
+use crate::harness::*;
+use crate::receiver::{Receiver, black_hole, dead_port};
+use cairn_app::webhooks::{MAX_TRIES, backoff};
+use cairn_app::{Access, AppError, Patch};
+use cairn_core::{Kind, Role};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+const SECRET: &str = "a-shared-secret-of-some-length";
+
+fn as_user(fx: &mut Fx, user: &str, role: Role) {
+    fx.app.set_access(Some(Access {
+        user: user.into(),
+        admin: false,
+        roles: BTreeMap::from([("PAY".to_string(), role)]),
+    }));
+}
+
+fn deliver(fx: &mut Fx) -> cairn_app::webhooks::WebhookRun {
+    fx.app
+        .deliver_webhooks_within(Duration::from_secs(2))
+        .unwrap()
+}
+
+fn move_to(fx: &mut Fx, key: &cairn_core::ItemKey, state: &str) -> Result<(), AppError> {
+    fx.app
+        .item_edit(
+            key,
+            Patch {
+                state: Some(state.into()),
+                ..Patch::default()
+            },
+            None,
+            None,
+        )
+        .map(|_| ())
+}
+
+fn signed_deliveries_retry_give_up_and_replay(fx: &mut Fx) {
+    fx.workspace();
+    let rx = Receiver::start(SECRET, 2);
+    let hook = fx
+        .app
+        .webhook_add("pay", &rx.url(), Some("item.created"), Some(SECRET))
+        .unwrap();
+    assert_eq!(hook.secret, SECRET);
+    assert_eq!(hook.webhook.product, "PAY");
+    let a = fx.add(Kind::Story, "Refunds by bank transfer");
+    // Nothing is sent inside the change: the delivery waits.
+    assert!(rx.got().is_empty());
+    let ds = fx.app.webhook_deliveries(None, false, 50).unwrap();
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].status, "pending");
+
+    // First try: the receiver answers 500, so it is retried after a backoff.
+    let run = deliver(fx);
+    assert_eq!((run.delivered, run.retrying, run.pending), (0, 1, 1));
+    assert!(run.errors[0].contains("HTTP 500"), "{:?}", run.errors);
+    assert_eq!(deliver(fx).retrying, 0, "not due again before the backoff");
+    fx.advance(backoff(1));
+    assert_eq!(deliver(fx).retrying, 1);
+    fx.advance(backoff(2) - 1);
+    assert_eq!(deliver(fx).retrying, 0);
+    fx.advance(1);
+    let run = deliver(fx);
+    assert_eq!((run.delivered, run.pending), (1, 0));
+
+    let got = rx.got();
+    assert_eq!(got.len(), 3);
+    assert_eq!(
+        got.iter().map(|g| g.answered).collect::<Vec<_>>(),
+        [500, 500, 200]
+    );
+    for g in &got {
+        assert!(g.verified, "signature not verified: {g:?}");
+        assert_eq!(g.event, "item.created");
+        assert_eq!(g.content_type, "application/json");
+        assert_eq!(g.delivery, ds[0].id.to_string());
+        assert_eq!(g.body, got[0].body, "every try sends the same bytes");
+    }
+    let body: Value = serde_json::from_str(&got[2].body).unwrap();
+    assert_eq!(body["event"], "item.created");
+    assert_eq!(body["product"], "PAY");
+    assert_eq!(body["actor"], fx.app.actor());
+    assert_eq!(body["item"]["key"], a.to_string());
+    assert_eq!(body["item"]["title"], "Refunds by bank transfer");
+    assert!(body["id"].as_str().unwrap().starts_with("evt_"));
+    let d = &fx.app.webhook_deliveries(None, false, 50).unwrap()[0];
+    assert_eq!(
+        (d.status.as_str(), d.tries, d.last_status),
+        ("delivered", 3, Some(200))
+    );
+
+    // A receiver nobody answers: given up after MAX_TRIES.
+    let dead = fx
+        .app
+        .webhook_add(
+            "PAY",
+            &format!("http://127.0.0.1:{}/x", dead_port()),
+            None,
+            None,
+        )
+        .unwrap();
+    assert!(dead.secret.starts_with("whsec_") && dead.secret.len() > 30);
+    fx.add(Kind::Bug, "Double charge on retry");
+    let mut failed = 0;
+    for t in 1..=MAX_TRIES {
+        let run = deliver(fx);
+        failed += run.failed;
+        if t < MAX_TRIES {
+            assert_eq!(run.retrying, 1, "try {t}");
+        }
+        fx.advance(backoff(t));
+    }
+    assert_eq!(failed, 1);
+    let f = fx
+        .app
+        .webhook_deliveries(Some(dead.webhook.id), true, 10)
+        .unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].tries, MAX_TRIES);
+    assert!(
+        f[0].last_error
+            .as_deref()
+            .unwrap()
+            .contains("could not reach"),
+        "{f:?}"
+    );
+    // The healthy hook got its one event and nothing more (filtered).
+    assert_eq!(rx.got().len(), 4);
+
+    // Replay the first delivery: a new delivery with the same body.
+    let again = fx.app.webhook_replay(ds[0].id).unwrap();
+    assert_ne!(again.id, ds[0].id);
+    assert_eq!(again.status, "pending");
+    deliver(fx);
+    let got = rx.got();
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[4].body, got[0].body);
+    assert_eq!(got[4].delivery, again.id.to_string());
+    assert!(got[4].verified);
+    let audit: Vec<String> = fx
+        .app
+        .history("PAY")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(audit.iter().any(|a| a == "webhook.replay"), "{audit:?}");
+    assert!(audit.iter().any(|a| a == "webhook.add"));
+}
+
+fn events_are_filtered_and_refused_changes_send_nothing(fx: &mut Fx) {
+    fx.workspace();
+    let rx = Receiver::start(SECRET, 0);
+    let all = Receiver::start(SECRET, 0);
+    fx.app
+        .webhook_add(
+            "PAY",
+            &rx.url(),
+            Some("item.moved, comment.added"),
+            Some(SECRET),
+        )
+        .unwrap();
+    fx.app
+        .webhook_add("PAY", &all.url(), Some("*"), Some(SECRET))
+        .unwrap();
+    fx.app.release_add(Some("PAY"), "2026.1", None).unwrap();
+    let a = fx.add(Kind::Story, "Export invoices");
+    let b = fx.add(Kind::Task, "Write the exporter");
+    for k in [&a, &b] {
+        fx.app
+            .item_edit(
+                k,
+                Patch {
+                    release: Some(Some("2026.1".into())),
+                    ..Patch::default()
+                },
+                None,
+                None,
+            )
+            .unwrap();
+    }
+    // A stale edit is refused inside its transaction: nothing queued.
+    let before = fx.app.webhook_deliveries(None, false, 500).unwrap().len();
+    let stale = fx.app.item_edit(
+        &a,
+        Patch {
+            title: Some("Export invoices as PDF".into()),
+            ..Patch::default()
+        },
+        Some(1),
+        None,
+    );
+    assert!(stale.is_err());
+    assert_eq!(
+        fx.app.webhook_deliveries(None, false, 500).unwrap().len(),
+        before
+    );
+    move_to(fx, &a, "done").unwrap();
+    fx.app
+        .comment_add(&a, "Shipped to the pilot customers", None)
+        .unwrap();
+    move_to(fx, &b, "done").unwrap();
+    deliver(fx);
+    let events = |r: &Receiver| r.got().iter().map(|g| g.event.clone()).collect::<Vec<_>>();
+    assert_eq!(events(&rx), ["item.moved", "comment.added", "item.moved"]);
+    assert_eq!(
+        events(&all),
+        [
+            "item.created",
+            "item.created",
+            "item.changed",
+            "item.changed",
+            "item.moved",
+            "comment.added",
+            "item.moved",
+            "release.shipped",
+        ]
+    );
+    let got = all.got();
+    let changed: Value = serde_json::from_str(&got[2].body).unwrap();
+    assert_eq!(changed["changes"][0]["field"], "release");
+    assert_eq!(changed["changes"][0]["to"], "2026.1");
+    let moved: Value = serde_json::from_str(&got[4].body).unwrap();
+    assert_eq!(moved["changes"][0]["from"], "todo");
+    assert_eq!(moved["changes"][0]["to"], "done");
+    let comment: Value = serde_json::from_str(&got[5].body).unwrap();
+    assert_eq!(comment["comment"]["body"], "Shipped to the pilot customers");
+    let shipped: Value = serde_json::from_str(&got[7].body).unwrap();
+    assert_eq!(shipped["release"]["name"], "2026.1");
+    assert_eq!(shipped["release"]["items"], 2);
+    assert!(got.iter().all(|g| g.verified));
+
+    // A gate refusing a move tells the hooks, though the move is refused.
+    let cfg = fx.app.config_text().unwrap();
+    fx.app
+        .config_apply(
+            &format!(
+                "{cfg}\n[gates.ready]\nstates = [\"in-progress\"]\n[gates.ready.rules]\nstory = [\"estimated\"]\n"
+            ),
+            None,
+        )
+        .unwrap();
+    let c = fx.add(Kind::Story, "Dunning letters");
+    assert!(matches!(
+        move_to(fx, &c, "in-progress"),
+        Err(AppError::Gate(_))
+    ));
+    deliver(fx);
+    let got = all.got();
+    let last: Value = serde_json::from_str(&got.last().unwrap().body).unwrap();
+    assert_eq!(last["event"], "gate.failed");
+    assert_eq!(last["item"]["key"], c.to_string());
+    assert_eq!(last["gate"]["name"], "ready");
+    assert_eq!(last["gate"]["unmet"][0]["rule"], "estimated");
+}
+
+fn bad_input_and_who_may(fx: &mut Fx) {
+    fx.workspace();
+    for (url, events, secret, says) in [
+        ("https://hooks.example.com/x", None, None, "no TLS support"),
+        ("ftp://hooks.example.com/x", None, None, "url: `ftp://"),
+        ("http:///x", None, None, "no valid host"),
+        ("http://h.example.com:0/", None, None, "not a port"),
+        (
+            "http://h.example.com/",
+            Some("item.created,item.deleted"),
+            None,
+            "events: `item.deleted` is not an event",
+        ),
+        ("http://h.example.com/", None, Some("short"), "secret:"),
+    ] {
+        let e = fx.app.webhook_add("PAY", url, events, secret).unwrap_err();
+        assert!(matches!(e, AppError::Invalid(_)), "{url}: {e}");
+        assert!(e.to_string().contains(says), "{url}: {e}");
+    }
+    let e = fx
+        .app
+        .webhook_add("NOPE", "http://h.example.com/", None, None)
+        .unwrap_err();
+    assert!(matches!(e, AppError::NotFound(_)), "{e}");
+    let h = fx
+        .app
+        .webhook_add("PAY", "http://h.example.com/", None, None)
+        .unwrap();
+    let listed = serde_json::to_string(&fx.app.webhooks(Some("PAY")).unwrap()).unwrap();
+    assert!(!listed.contains(&h.secret), "the secret is never listed");
+    assert!(listed.contains("\"secret_set\":true"));
+
+    as_user(fx, "mo", Role::Member);
+    for e in [
+        fx.app
+            .webhook_add("PAY", "http://h.example.com/", None, None)
+            .unwrap_err(),
+        fx.app.webhooks(Some("PAY")).unwrap_err(),
+        fx.app.webhook_rm(h.webhook.id).unwrap_err(),
+    ] {
+        assert!(matches!(e, AppError::Forbidden(_)), "{e}");
+    }
+    assert!(fx.app.webhooks(None).unwrap().is_empty());
+    as_user(fx, "olive", Role::Owner);
+    assert_eq!(fx.app.webhooks(None).unwrap().len(), 1);
+    fx.app.webhook_rm(h.webhook.id).unwrap();
+    assert!(fx.app.webhooks(Some("PAY")).unwrap().is_empty());
+    assert!(matches!(
+        fx.app.webhook_rm(h.webhook.id).unwrap_err(),
+        AppError::NotFound(_)
+    ));
+    assert!(matches!(
+        fx.app.webhook_replay(999).unwrap_err(),
+        AppError::NotFound(_)
+    ));
+}
+
+fn dead_receivers_do_not_hold_up_a_healthy_one(fx: &mut Fx) {
+    fx.workspace();
+    let rx = Receiver::start(SECRET, 0);
+    for url in [
+        format!("http://127.0.0.1:{}/never-answers", black_hole()),
+        format!("http://127.0.0.1:{}/nobody-home", dead_port()),
+        rx.url(),
+    ] {
+        fx.app.webhook_add("PAY", &url, None, Some(SECRET)).unwrap();
+    }
+    for n in 0..3 {
+        fx.add(Kind::Task, &format!("Task {n}"));
+    }
+    // One run with a 2 s limit: the healthy receiver gets all three; each
+    // dead one fails its first and leaves the rest for the next retry.
+    let run = deliver(fx);
+    assert_eq!(run.delivered, 3, "{run:?}");
+    assert_eq!(run.retrying, 2, "{run:?}");
+    assert_eq!(run.pending, 6);
+    assert_eq!(rx.got().len(), 3);
+    assert!(run.errors.iter().any(|e| e.contains("never-answers")));
+    assert!(run.errors.iter().any(|e| e.contains("nobody-home")));
+}
+
+both!(
+    signed_deliveries_retry_give_up_and_replay,
+    events_are_filtered_and_refused_changes_send_nothing,
+    bad_input_and_who_may,
+    dead_receivers_do_not_hold_up_a_healthy_one,
+);

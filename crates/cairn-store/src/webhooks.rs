@@ -1,0 +1,247 @@
+//! Outgoing webhooks and their delivery log (migration 0014).
+
+use crate::StoreError;
+use crate::store::{Store, corrupt, int, text};
+use crate::value::Value;
+use cairn_core::Millis;
+use cairn_core::webhook::{Delivery, Webhook};
+
+/// After this long a delivery marked `sending` is taken to have been lost.
+const STALE_SEND: Millis = 10 * 60 * 1000;
+
+const HOOK_COLUMNS: &str = "id, product, url, secret, events, active, created";
+const DELIVERY_COLUMNS: &str = "id, webhook, event, payload, status, tries, next_try, \
+     last_status, last_error, created, delivered_at";
+
+fn hook_row(r: &[Value]) -> Result<Webhook, StoreError> {
+    Ok(Webhook {
+        id: int(&r[0], "webhook id")?,
+        product: text(&r[1], "webhook product")?,
+        url: text(&r[2], "webhook url")?,
+        secret: text(&r[3], "webhook secret")?,
+        events: text(&r[4], "webhook events")?
+            .split(',')
+            .filter(|e| !e.is_empty())
+            .map(str::to_string)
+            .collect(),
+        active: int(&r[5], "webhook active")? != 0,
+        created: int(&r[6], "webhook created")?,
+    })
+}
+
+fn delivery_row(r: &[Value]) -> Result<Delivery, StoreError> {
+    Ok(Delivery {
+        id: int(&r[0], "delivery id")?,
+        webhook: int(&r[1], "delivery webhook")?,
+        event: text(&r[2], "delivery event")?,
+        payload: text(&r[3], "delivery payload")?,
+        status: text(&r[4], "delivery status")?,
+        tries: int(&r[5], "delivery tries")?,
+        next_try: r[6].as_i64(),
+        last_status: r[7].as_i64(),
+        last_error: r[8].as_str().map(str::to_string),
+        created: int(&r[9], "delivery created")?,
+        delivered_at: r[10].as_i64(),
+    })
+}
+
+impl Store {
+    /// Store a webhook; returns it with its id.
+    pub fn insert_webhook(&mut self, w: &Webhook) -> Result<Webhook, StoreError> {
+        let rows = self.b.query(
+            "INSERT INTO webhooks (product, url, secret, events, active, created) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            &[
+                w.product.as_str().into(),
+                w.url.as_str().into(),
+                w.secret.as_str().into(),
+                w.events.join(",").into(),
+                Value::Int(i64::from(w.active)),
+                Value::Int(w.created),
+            ],
+        )?;
+        let id = rows
+            .first()
+            .map(|r| int(&r[0], "webhook id"))
+            .transpose()?
+            .ok_or_else(|| corrupt("no id returned for the new webhook"))?;
+        Ok(Webhook { id, ..w.clone() })
+    }
+
+    /// Webhooks of one product (or all), oldest first.
+    pub fn webhooks(&mut self, product: Option<&str>) -> Result<Vec<Webhook>, StoreError> {
+        let rows = match product {
+            Some(p) => self.b.query(
+                &format!("SELECT {HOOK_COLUMNS} FROM webhooks WHERE product = ? ORDER BY id"),
+                &[p.into()],
+            )?,
+            None => self.b.query(
+                &format!("SELECT {HOOK_COLUMNS} FROM webhooks ORDER BY id"),
+                &[],
+            )?,
+        };
+        rows.iter().map(|r| hook_row(r)).collect()
+    }
+
+    pub fn webhook(&mut self, id: i64) -> Result<Option<Webhook>, StoreError> {
+        let rows = self.b.query(
+            &format!("SELECT {HOOK_COLUMNS} FROM webhooks WHERE id = ?"),
+            &[Value::Int(id)],
+        )?;
+        rows.first().map(|r| hook_row(r)).transpose()
+    }
+
+    /// Delete a webhook and its delivery log.
+    pub fn delete_webhook(&mut self, id: i64) -> Result<(), StoreError> {
+        self.b.execute(
+            "DELETE FROM webhook_deliveries WHERE webhook = ?",
+            &[Value::Int(id)],
+        )?;
+        self.b
+            .execute("DELETE FROM webhooks WHERE id = ?", &[Value::Int(id)])?;
+        Ok(())
+    }
+
+    /// Store a delivery; returns its id.
+    pub fn insert_delivery(&mut self, d: &Delivery) -> Result<i64, StoreError> {
+        let rows = self.b.query(
+            "INSERT INTO webhook_deliveries (webhook, event, payload, status, tries, next_try, \
+             last_status, last_error, created, delivered_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            &[
+                Value::Int(d.webhook),
+                d.event.as_str().into(),
+                d.payload.as_str().into(),
+                d.status.as_str().into(),
+                Value::Int(d.tries),
+                d.next_try.map_or(Value::Null, Value::Int),
+                d.last_status.map_or(Value::Null, Value::Int),
+                d.last_error.as_deref().map_or(Value::Null, Into::into),
+                Value::Int(d.created),
+                d.delivered_at.map_or(Value::Null, Value::Int),
+            ],
+        )?;
+        rows.first()
+            .map(|r| int(&r[0], "delivery id"))
+            .transpose()?
+            .ok_or_else(|| corrupt("no id returned for the new delivery"))
+    }
+
+    pub fn delivery(&mut self, id: i64) -> Result<Option<Delivery>, StoreError> {
+        let rows = self.b.query(
+            &format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = ?"),
+            &[Value::Int(id)],
+        )?;
+        rows.first().map(|r| delivery_row(r)).transpose()
+    }
+
+    /// The delivery log, newest first: of some webhooks (or all), only
+    /// the failed ones if asked, at most `limit`.
+    pub fn deliveries(
+        &mut self,
+        webhooks: Option<&[i64]>,
+        failed_only: bool,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let mut sql = format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE 1 = 1");
+        let mut params = Vec::new();
+        if let Some(ids) = webhooks {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            sql.push_str(&format!(
+                " AND webhook IN ({})",
+                vec!["?"; ids.len()].join(", ")
+            ));
+            params.extend(ids.iter().map(|i| Value::Int(*i)));
+        }
+        if failed_only {
+            sql.push_str(" AND status = 'failed'");
+        }
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
+        let rows = self.b.query(&sql, &params)?;
+        rows.iter().map(|r| delivery_row(r)).collect()
+    }
+
+    /// Every delivery, oldest first, for the dump.
+    pub fn all_deliveries(&mut self) -> Result<Vec<Delivery>, StoreError> {
+        let rows = self.b.query(
+            &format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries ORDER BY id"),
+            &[],
+        )?;
+        rows.iter().map(|r| delivery_row(r)).collect()
+    }
+
+    /// Deliveries due by `now`, oldest first: pending ones whose next try
+    /// has come, and sends that never reported back.
+    pub fn deliveries_due(&mut self, now: Millis, limit: u32) -> Result<Vec<Delivery>, StoreError> {
+        let rows = self.b.query(
+            &format!(
+                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
+                 WHERE (status = 'pending' AND (next_try IS NULL OR next_try <= ?)) \
+                 OR (status = 'sending' AND next_try <= ?) ORDER BY id LIMIT {limit}"
+            ),
+            &[Value::Int(now), Value::Int(now - STALE_SEND)],
+        )?;
+        rows.iter().map(|r| delivery_row(r)).collect()
+    }
+
+    /// How many deliveries wait to be sent.
+    pub fn deliveries_pending(&mut self) -> Result<i64, StoreError> {
+        let rows = self.b.query(
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE status IN ('pending', 'sending')",
+            &[],
+        )?;
+        rows.first().map_or(Ok(0), |r| int(&r[0], "count"))
+    }
+
+    /// Take a delivery for sending; false when another sender has it.
+    pub fn claim_delivery(&mut self, id: i64, now: Millis) -> Result<bool, StoreError> {
+        let n = self.b.execute(
+            "UPDATE webhook_deliveries SET status = 'sending', next_try = ? WHERE id = ? \
+             AND (status = 'pending' OR (status = 'sending' AND next_try <= ?))",
+            &[
+                Value::Int(now),
+                Value::Int(id),
+                Value::Int(now - STALE_SEND),
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Record how a send went.
+    pub fn delivery_result(&mut self, d: &Delivery) -> Result<(), StoreError> {
+        self.b.execute(
+            "UPDATE webhook_deliveries SET status = ?, tries = ?, next_try = ?, last_status = ?, \
+             last_error = ?, delivered_at = ? WHERE id = ?",
+            &[
+                d.status.as_str().into(),
+                Value::Int(d.tries),
+                d.next_try.map_or(Value::Null, Value::Int),
+                d.last_status.map_or(Value::Null, Value::Int),
+                d.last_error.as_deref().map_or(Value::Null, Into::into),
+                d.delivered_at.map_or(Value::Null, Value::Int),
+                Value::Int(d.id),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// How many items of a release are not done, and how many it has.
+    pub fn release_progress(
+        &mut self,
+        product: &str,
+        release: &str,
+    ) -> Result<(i64, i64), StoreError> {
+        let rows = self.b.query(
+            "SELECT COUNT(*), SUM(CASE WHEN i.category = 'done' THEN 0 ELSE 1 END) FROM items i \
+             JOIN releases r ON r.id = i.release_id JOIN products p ON p.id = r.product_id \
+             WHERE p.prefix = ? AND r.name = ?",
+            &[product.into(), release.into()],
+        )?;
+        let Some(r) = rows.first() else {
+            return Ok((0, 0));
+        };
+        Ok((r[1].as_i64().unwrap_or(0), int(&r[0], "count")?))
+    }
+}
