@@ -300,9 +300,14 @@ impl Tx<'_> {
         &mut self,
         name: &Option<String>,
         added: &mut Vec<String>,
+        known: &mut BTreeSet<String>,
     ) -> Result<Option<String>> {
         let Some(name) = name else { return Ok(None) };
         let h = handle_of(name);
+        if known.contains(&h) {
+            return Ok(Some(h));
+        }
+        known.insert(h.clone());
         if self.store.person(&h)?.is_none() {
             self.store.insert_person(&Person {
                 handle: h.clone(),
@@ -345,11 +350,13 @@ impl Tx<'_> {
         }
         let status_map = report.statuses.clone();
         let mut done: Vec<(ExtIssue, ItemKey)> = Vec::new();
+        let mut known_people: BTreeSet<String> = BTreeSet::new();
         for (n, (ext, kind, state)) in plan.into_iter().enumerate() {
             if n % 500 == 0 {
                 progress(n as u64, total);
             }
-            let assignee = self.person_for(&ext.assignee, &mut report.people_added)?;
+            let assignee =
+                self.person_for(&ext.assignee, &mut report.people_added, &mut known_people)?;
             let category = self.category_of(kind, &state);
             // Started: first move into an in-progress state; resolved: the
             // last move into a done state (or the tracker's own date).
@@ -401,10 +408,32 @@ impl Tx<'_> {
                         estimate: points,
                         ..NewItem::default()
                     };
-                    let mut item = match self.add_item(
+                    let history: Vec<String> = ext
+                        .transitions
+                        .iter()
+                        .map(|t| {
+                            format!(
+                                "{} {} → {}{}",
+                                cairn_core::format_millis(t.at),
+                                t.from.as_deref().unwrap_or("?"),
+                                t.to,
+                                t.by.as_deref()
+                                    .map(|b| format!(" by {b}"))
+                                    .unwrap_or_default()
+                            )
+                        })
+                        .collect();
+                    let extra = if history.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![Change::new("history", (), &history)]
+                    };
+                    let item = match self.add_item_with(
                         prefix,
                         new,
                         Some(&format!("imported from {system} {}", ext.key)),
+                        Some((ext.created, started, resolved, updated)),
+                        extra,
                     ) {
                         Ok(i) => i,
                         Err(AppError::Invalid(m)) => {
@@ -416,40 +445,8 @@ impl Tx<'_> {
                         }
                         Err(e) => return Err(e),
                     };
-                    item.created = ext.created;
-                    item.started = started;
-                    item.resolved = resolved;
-                    item.updated = updated;
-                    let v = item.version;
-                    item.version += 1;
-                    self.store.update_item(&item, v)?;
-                    self.store.set_item_created(&item.key, item.created)?;
                     self.store
                         .add_external_ref(system, &ext.key, &item.key, 0)?;
-                    if !ext.transitions.is_empty() {
-                        let history: Vec<String> = ext
-                            .transitions
-                            .iter()
-                            .map(|t| {
-                                format!(
-                                    "{} {} → {}{}",
-                                    cairn_core::format_millis(t.at),
-                                    t.from.as_deref().unwrap_or("?"),
-                                    t.to,
-                                    t.by.as_deref()
-                                        .map(|b| format!(" by {b}"))
-                                        .unwrap_or_default()
-                                )
-                            })
-                            .collect();
-                        self.audit(
-                            "item.import",
-                            &item.key.to_string(),
-                            None,
-                            &[Change::new("history", (), &history)],
-                            Some(&format!("status history from {system} {}", ext.key)),
-                        )?;
-                    }
                     refs.insert(ext.key.clone(), item.key.clone());
                     report.created.push((ext.key.clone(), item.key.to_string()));
                     done.push((ext, item.key));
@@ -633,4 +630,48 @@ fn diff(old: &Item, new: &Item) -> Vec<Change> {
         ));
     }
     c
+}
+
+/// Read an export as sent to the API or the web app: `jira` (search JSON,
+/// one page or an array of pages, or CSV) or `github` (the issues array,
+/// or `{"issues": [...], "comments": [...]}`).
+pub fn parse_export(system: &str, text: &str) -> Result<ExtBatch> {
+    let text = text.trim_start_matches('\u{feff}');
+    let bad = |e: cairn_formats::FormatError| {
+        AppError::Invalid(format!("the {system} export: {e}; nothing was imported"))
+    };
+    match system {
+        "jira" => {
+            if text.trim_start().starts_with(['{', '[']) {
+                cairn_formats::jira::parse_json(text, &cairn_formats::jira::JiraFields::default())
+                    .map_err(bad)
+            } else {
+                cairn_formats::jira::parse_csv(text).map_err(bad)
+            }
+        }
+        "github" => {
+            let t = text.trim_start();
+            if t.starts_with('{') {
+                let v: serde_json::Value = serde_json::from_str(t).map_err(|e| {
+                    AppError::Invalid(format!(
+                        "the github export: line {}, column {}: {e}; nothing was imported",
+                        e.line(),
+                        e.column()
+                    ))
+                })?;
+                let issues = v.get("issues").map(ToString::to_string).ok_or_else(|| {
+                    AppError::Invalid(
+                        "the github export is an object without \"issues\": send the issues array, or {\"issues\": [...], \"comments\": [...]}".into(),
+                    )
+                })?;
+                let comments = v.get("comments").map(ToString::to_string);
+                cairn_formats::github::parse(&issues, comments.as_deref(), None).map_err(bad)
+            } else {
+                cairn_formats::github::parse(t, None, None).map_err(bad)
+            }
+        }
+        other => invalid(format!(
+            "`{other}` is not a tracker Cairn imports from; use jira or github"
+        )),
+    }
 }

@@ -714,6 +714,19 @@ impl Tx<'_> {
     }
 
     pub fn add_item(&mut self, prefix: &str, new: NewItem, reason: Option<&str>) -> Result<Item> {
+        self.add_item_with(prefix, new, reason, None, Vec::new())
+    }
+
+    /// Add an item; an import gives the times it had elsewhere
+    /// (created, started, resolved, updated) and more for its audit entry.
+    pub(crate) fn add_item_with(
+        &mut self,
+        prefix: &str,
+        new: NewItem,
+        reason: Option<&str>,
+        times: Option<(i64, Option<i64>, Option<i64>, i64)>,
+        extra: Vec<Change>,
+    ) -> Result<Item> {
         let kind = new.kind.unwrap_or(Kind::Story);
         let title = check_title(&new.title)?;
         let estimate = check_estimate(new.estimate)?;
@@ -766,10 +779,16 @@ impl Tx<'_> {
             estimate,
             acceptance: new.acceptance.clone(),
             fields,
-            created: self.now,
-            updated: self.now,
-            resolved: (category == Category::Done).then_some(self.now),
-            started: (category == Category::InProgress).then_some(self.now),
+            created: times.map_or(self.now, |t| t.0),
+            updated: times.map_or(self.now, |t| t.3),
+            resolved: match times {
+                Some(t) => t.2,
+                None => (category == Category::Done).then_some(self.now),
+            },
+            started: match times {
+                Some(t) => t.1,
+                None => (category == Category::InProgress).then_some(self.now),
+            },
             rank,
             parent: new.parent.clone(),
             release: new.release.clone(),
@@ -777,7 +796,8 @@ impl Tx<'_> {
             version: 1,
         };
         self.store.insert_item(&item)?;
-        let changes = creation_changes(&item);
+        let mut changes = creation_changes(&item);
+        changes.extend(extra);
         self.audit("item.create", &item.key.to_string(), None, &changes, reason)?;
         Ok(item)
     }

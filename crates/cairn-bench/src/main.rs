@@ -12,10 +12,12 @@ mod feedback;
 mod forecasting;
 mod generate;
 mod gitscan;
+mod import;
 mod quality;
 mod ranking;
 mod requirements;
 mod server;
+mod webhooks;
 
 use anyhow::{Context, Result, anyhow, bail};
 use cairn_app::{App, Position};
@@ -111,6 +113,9 @@ struct Cli {
     rank_items: usize,
     #[arg(long, default_value_t = 2_000_000)]
     rank_links: usize,
+    /// Issues in the Jira export of the import suite.
+    #[arg(long, default_value_t = import::ISSUES)]
+    jira_issues: usize,
     #[command(subcommand)]
     cmd: Option<Cmd>,
 }
@@ -137,6 +142,14 @@ enum Suite {
     /// re-scans (builds its own repository and SQLite database; not part
     /// of `all`).
     Git,
+    /// Import of a 100,000-issue Jira search export with changelogs, then
+    /// the same file again (builds its own SQLite database; not part of
+    /// `all`).
+    Import,
+    /// Webhook fan-out of 1,000 events to 10 local receivers under API
+    /// read load, against the same load without webhooks (builds its own
+    /// SQLite database and serves it; not part of `all`).
+    Webhooks,
     All,
 }
 
@@ -291,6 +304,16 @@ fn run() -> Result<ExitCode> {
     }
     if cli.suite == Suite::Git {
         gitscan::suite(&cli.dir, cli.seed, &mut report)?;
+        report.table();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if cli.suite == Suite::Import {
+        import::suite(&cli.dir, cli.seed, cli.jira_issues, &mut report)?;
+        report.table();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if cli.suite == Suite::Webhooks {
+        webhooks::suite(&cli.dir, cli.seed, &mut report)?;
         report.table();
         return Ok(ExitCode::SUCCESS);
     }

@@ -4,6 +4,7 @@
 
 mod feedback;
 mod git;
+pub mod imports;
 
 use crate::auth::{Caller, Creds};
 use crate::error::{ApiError, ApiResult};
@@ -779,6 +780,7 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
         );
     let api = feedback::ops(api);
     let api = git::ops(api);
+    let api = imports::ops(api);
     let router = api
         .router
         .method_not_allowed_fallback(|method: axum::http::Method| async move {

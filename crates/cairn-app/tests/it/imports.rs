@@ -136,7 +136,7 @@ fn jira_json_with_history_links_and_reimport(fx: &mut Fx) {
     assert!(
         scalar(
             &mut fx.app,
-            "SELECT COUNT(*) FROM audit WHERE action = 'item.import'"
+            "SELECT COUNT(*) FROM audit WHERE action = 'item.create' AND changes LIKE '%\"history\"%'"
         ) >= 10
     );
 

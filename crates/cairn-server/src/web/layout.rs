@@ -98,6 +98,7 @@ impl Page<'_> {
                                 (nav_link(&format!("/reports{q}"), "Reports", "reports", self.nav))
                                 (nav_link(&format!("/baselines{q}"), "Baselines", "baselines", self.nav))
                                 (nav_link(&format!("/feedback{q}"), "Feedback", "feedback", self.nav))
+                                (nav_link(&format!("/integrations{q}"), "Integrations", "integrations", self.nav))
                                 a href=(format!("/items/new{q}")) .new { "New item" }
                             }
                             @if self.products.len() > 1 {

@@ -5,6 +5,7 @@
 
 mod baselines;
 mod feedback;
+mod integrations;
 mod layout;
 mod pages;
 mod reports;
@@ -75,6 +76,19 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox", get(pages::inbox))
         .route("/inbox/read", post(pages::inbox_read))
         .route("/inbox/settings", post(pages::inbox_settings))
+        .route("/integrations", get(integrations::page))
+        .route("/integrations/webhooks", post(integrations::add_hook))
+        .route(
+            "/integrations/webhooks/delete",
+            post(integrations::delete_hook),
+        )
+        .route("/integrations/webhooks/replay", post(integrations::replay))
+        .route(
+            "/integrations/import",
+            post(integrations::import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::imports::MAX_EXPORT,
+            )),
+        )
         .route("/comments/{id}/delete", post(pages::delete_comment))
         .fallback(|uri: Uri| async move {
             WebError(ApiError::not_found(format!(

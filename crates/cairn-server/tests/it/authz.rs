@@ -97,6 +97,12 @@ const TABLE: &[(&str, &str, &str, Scope)] = &[
     ("get", "/feedback", "stakeholder", Product),
     ("post", "/feedback", "member", Product),
     ("post", "/feedback/import", "member", Product),
+    (
+        "post",
+        "/products/{prefix}/import/{system}",
+        "owner",
+        Product,
+    ),
     ("get", "/feedback/suggest", "stakeholder", Product),
     ("get", "/feedback/themes", "stakeholder", Product),
     ("get", "/feedback/demand", "stakeholder", Product),
@@ -437,6 +443,15 @@ fn request(
             "/feedback".into(),
             Some(json!({ "product": p, "text": format!("{name} feedback by {user}") })),
         ),
+        ("post", "/products/{prefix}/import/{system}") => {
+            csv = Some(format!(
+                "{{\"issues\": [{{\"key\": \"MX-{}\", \"fields\": {{\"summary\": \"Matrix import\", \
+                 \"created\": \"2026-03-02T09:00:00.000+0000\", \"status\": {{\"name\": \"To Do\", \
+                 \"statusCategory\": {{\"key\": \"new\"}}}}}}}}]}}",
+                unique()
+            ));
+            (format!("/products/{p}/import/jira?dry_run=true"), None)
+        }
         ("post", "/feedback/import") => {
             csv = Some(format!("id,text\n{},Matrix import\n", unique()));
             (format!("/feedback/import?product={p}"), None)

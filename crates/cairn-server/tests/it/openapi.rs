@@ -133,7 +133,8 @@ fn every_documented_operation_is_routed() {
             .replace("{relation}", "relates")
             .replace("{other}", "PAY-3")
             .replace("{kind}", "risks")
-            .replace("{prefix}", "PAY");
+            .replace("{prefix}", "PAY")
+            .replace("{system}", "jira");
         assert!(!filled.contains('{'), "unfilled placeholder in {path}");
         let url = format!("{API}{filled}");
         // Nothing is changed: PATCH and DELETE of items lack If-Match, and

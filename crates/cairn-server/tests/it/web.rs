@@ -671,11 +671,113 @@ fn commits_through_the_api_and_on_the_item_page(s: &TestServer) {
     );
 }
 
+/// The Integrations page as an owner: a webhook added (its secret shown
+/// once) and refused with a bad address; an export uploaded as a file, as a
+/// dry run and then for real; a member is told it is for owners.
+fn integrations_page_works_as_plain_forms(s: &TestServer) {
+    let owner = s.sign_in("owner");
+    let cookie = [("cookie", owner.cookie.as_str())];
+    let csrf = owner.csrf.as_str();
+    let page = s.client.get("/integrations?product=PAY", None, &cookie);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("No webhooks yet"), "{}", page.text);
+    let r = form(
+        s,
+        "/integrations/webhooks",
+        &[
+            ("_csrf", csrf),
+            ("product", "PAY"),
+            ("url", "ftp://example.com/hook"),
+        ],
+        &cookie,
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("http://"), "{}", r.text);
+    let r = form(
+        s,
+        "/integrations/webhooks",
+        &[
+            ("_csrf", csrf),
+            ("product", "PAY"),
+            ("url", "http://127.0.0.1:9/cairn"),
+            ("events", "item.created, comment.added"),
+        ],
+        &cookie,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("shown this once"), "{}", r.text);
+    assert!(r.text.contains("http://127.0.0.1:9/cairn"), "{}", r.text);
+
+    let export = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../cairn-formats/tests/data/jira/search.json"
+    ))
+    .unwrap();
+    let upload = |dry: bool| {
+        let b = "----cairnboundary";
+        let mut body = String::new();
+        let mut field = |name: &str, value: &str| {
+            body.push_str(&format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        };
+        field("_csrf", csrf);
+        field("product", "PAY");
+        field("system", "jira");
+        field("unknown_status", "fail");
+        if dry {
+            field("dry_run", "true");
+        }
+        body.push_str(&format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"shop.json\"\r\n\
+             Content-Type: application/json\r\n\r\n{export}\r\n--{b}--\r\n"
+        ));
+        s.client.send(
+            "POST",
+            "/integrations/import",
+            None,
+            Some((
+                &format!("multipart/form-data; boundary={b}"),
+                body.into_bytes(),
+            )),
+            &cookie,
+        )
+    };
+    let r = upload(true);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        r.text.contains("Dry run:") && r.text.contains("12 created"),
+        "{}",
+        r.text
+    );
+    let r = upload(false);
+    assert!(
+        r.text.contains("Imported:") && r.text.contains("12 created"),
+        "{}",
+        r.text
+    );
+    let r = upload(false);
+    assert!(
+        r.text.contains("0 created, 0 updated, 12 unchanged"),
+        "{}",
+        r.text
+    );
+
+    let dev = s.sign_in("dev");
+    let page = s.client.get(
+        "/integrations?product=PAY",
+        None,
+        &[("cookie", dev.cookie.as_str())],
+    );
+    assert!(page.text.contains("Only an owner"), "{}", page.text);
+}
+
 both!(
     intake_form_is_public_and_rate_limited,
     feedback_pages_work_as_plain_forms,
     discussions_work_as_plain_forms,
     watching_and_the_inbox_work_as_plain_forms,
     notification_mail_is_sent_by_the_server,
+    integrations_page_works_as_plain_forms,
     commits_through_the_api_and_on_the_item_page,
 );

@@ -1,0 +1,490 @@
+//! The webhooks suite: `cairn serve` in this process over a 10,000-item
+//! product, ten local receivers (seven quick, two slow, one port nobody
+//! listens on) and the server's own outbox worker sending the deliveries.
+//!
+//! - Phase A: GET one item at a fixed rate (open loop) while 1,000
+//!   comments are added through the API; no webhooks.
+//! - Phase B: ten webhooks (every event) on the product, then the same
+//!   reads and the same 1,000 comments, each now queuing ten deliveries;
+//!   the reads go on until every delivery to a live receiver is made (or
+//!   the time is up).
+//!
+//! The figure is the read p99 of B's first window (as long as A) against
+//! A's; the p99 over the whole fan-out and how long it took are reported
+//! too. The machine may be shared: figures are printed, never asserted.
+
+use crate::{Measurement, Report, feedback, generate, remove_sqlite, server};
+use anyhow::{Result, bail};
+use cairn_app::App;
+use rand::{Rng, SeedableRng};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+const PRODUCT: &str = "HOOK";
+const ITEMS: usize = 10_000;
+const EVENTS: u64 = 1_000;
+const RECEIVERS: usize = 10;
+const SLOW: usize = 2;
+/// How long a slow receiver takes to answer. Each webhook receives its
+/// deliveries in order on one thread, so 1,000 deliveries to a receiver
+/// that takes 200 ms would need 200 s on their own; 20 ms keeps the run
+/// near two minutes and still makes those two the last to finish.
+const SLOW_ANSWER: Duration = Duration::from_millis(20);
+/// Reads a second during both phases, and the client threads sending them.
+const READ_RATE: f64 = 200.0;
+const READ_THREADS: u64 = 8;
+/// Phase A, and the window of B compared with it.
+const WINDOW: Duration = Duration::from_secs(15);
+/// The comments of each phase are spread over this time.
+const WRITES_OVER: Duration = Duration::from_secs(10);
+const WRITE_THREADS: u64 = 2;
+/// Phase B stops waiting for the deliveries after this long.
+const FANOUT_TIMEOUT: Duration = Duration::from_secs(90);
+/// The promise: fan-out slows the API's p99 by at most 10 %.
+const TARGET_PCT: f64 = 10.0;
+
+struct Receiver {
+    url: String,
+    received: Arc<AtomicU64>,
+}
+
+/// An HTTP receiver on loopback answering every POST with 200, after
+/// `delay`. Its threads end with the process.
+fn receiver(delay: Duration) -> Result<Receiver> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    let received = Arc::new(AtomicU64::new(0));
+    let count = Arc::clone(&received);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let count = Arc::clone(&count);
+            std::thread::spawn(move || {
+                let _ = answer(stream, delay, &count);
+            });
+        }
+    });
+    Ok(Receiver { url, received })
+}
+
+/// Answer the requests of one keep-alive connection until it closes.
+fn answer(stream: TcpStream, delay: Duration, count: &AtomicU64) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let mut w = stream.try_clone()?;
+    let mut r = BufReader::new(stream);
+    let mut line = String::new();
+    loop {
+        let mut length = 0usize;
+        let mut first = true;
+        loop {
+            line.clear();
+            if r.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            let l = line.trim_end();
+            if l.is_empty() {
+                if first {
+                    continue;
+                }
+                break;
+            }
+            first = false;
+            if let Some((k, v)) = l.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0u8; length];
+        r.read_exact(&mut body)?;
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
+        count.fetch_add(1, Ordering::Relaxed);
+        w.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")?;
+        w.flush()?;
+    }
+}
+
+/// A URL on loopback where nothing listens.
+fn dead_url() -> Result<String> {
+    let l = TcpListener::bind("127.0.0.1:0")?;
+    let addr = l.local_addr()?;
+    drop(l);
+    Ok(format!("http://{addr}/hook"))
+}
+
+/// One read: when it was due (s after the phase began) and its latency
+/// (ms) counted from then.
+struct Sample {
+    due_s: f64,
+    ms: f64,
+    ok: bool,
+}
+
+/// GET random items at [`READ_RATE`] until `stop`, open loop: each
+/// request's latency counts from when it was due.
+fn read_load(
+    base: &str,
+    token: &str,
+    seed: u64,
+    stop: &Arc<AtomicBool>,
+) -> Vec<JoinHandle<Vec<Sample>>> {
+    let start = Instant::now() + Duration::from_millis(50);
+    let interval = Duration::from_secs_f64(1.0 / READ_RATE);
+    (0..READ_THREADS)
+        .map(|t| {
+            let base = base.to_string();
+            let auth = format!("Bearer {token}");
+            let stop = Arc::clone(stop);
+            std::thread::spawn(move || {
+                let a = server::agent();
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ t);
+                let mut out = Vec::new();
+                let mut i = t;
+                while !stop.load(Ordering::Relaxed) {
+                    let due = start + interval.mul_f64(i as f64);
+                    let now = Instant::now();
+                    if due > now {
+                        std::thread::sleep(due - now);
+                    }
+                    let n = rng.gen_range(1..=ITEMS);
+                    let ok = a
+                        .get(format!("{base}/api/v1/items/{PRODUCT}-{n}"))
+                        .header("Authorization", &auth)
+                        .call()
+                        .map(|mut r| {
+                            let _ = r.body_mut().read_to_vec();
+                            r.status().as_u16() == 200
+                        })
+                        .unwrap_or(false);
+                    out.push(Sample {
+                        due_s: (due - start).as_secs_f64(),
+                        ms: due.elapsed().as_secs_f64() * 1000.0,
+                        ok,
+                    });
+                    i += READ_THREADS;
+                }
+                out
+            })
+        })
+        .collect()
+}
+
+/// Add [`EVENTS`] comments through the API, spread over [`WRITES_OVER`].
+/// Returns each comment's latency (ms) and how many were refused.
+fn comments(base: &str, token: &str, phase: &str) -> Vec<JoinHandle<(Vec<f64>, u64)>> {
+    let start = Instant::now();
+    let interval = WRITES_OVER.div_f64(EVENTS as f64);
+    (0..WRITE_THREADS)
+        .map(|t| {
+            let base = base.to_string();
+            let auth = format!("Bearer {token}");
+            let phase = phase.to_string();
+            std::thread::spawn(move || {
+                let a = server::agent();
+                let mut lat = Vec::new();
+                let mut failed = 0;
+                let mut i = t;
+                while i < EVENTS {
+                    let due = start + interval.mul_f64(i as f64);
+                    let now = Instant::now();
+                    if due > now {
+                        std::thread::sleep(due - now);
+                    }
+                    let key = (i * 7_919) % ITEMS as u64 + 1;
+                    let body = serde_json::json!({
+                        "body": format!("Phase {phase}, note {i}: the merchant asked about this again")
+                    })
+                    .to_string();
+                    let t = Instant::now();
+                    let ok = a
+                        .post(format!("{base}/api/v1/items/{PRODUCT}-{key}/comments"))
+                        .header("Authorization", &auth)
+                        .header("Content-Type", "application/json")
+                        .send(&body)
+                        .map(|mut r| {
+                            let _ = r.body_mut().read_to_vec();
+                            r.status().is_success()
+                        })
+                        .unwrap_or(false);
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    if !ok {
+                        failed += 1;
+                    }
+                    i += WRITE_THREADS;
+                }
+                (lat, failed)
+            })
+        })
+        .collect()
+}
+
+fn join_reads(hs: Vec<JoinHandle<Vec<Sample>>>) -> Vec<Sample> {
+    hs.into_iter()
+        .filter_map(|h| h.join().ok())
+        .flatten()
+        .collect()
+}
+
+fn join_writes(hs: Vec<JoinHandle<(Vec<f64>, u64)>>) -> (Vec<f64>, u64) {
+    let mut lat = Vec::new();
+    let mut failed = 0;
+    for (l, f) in hs.into_iter().filter_map(|h| h.join().ok()) {
+        lat.extend(l);
+        failed += f;
+    }
+    (lat, failed)
+}
+
+/// (p50, p99, count, not 200) of the reads due before `until_s`.
+fn read_figures(samples: &[Sample], until_s: f64) -> (f64, f64, usize, usize) {
+    let mut ms: Vec<f64> = samples
+        .iter()
+        .filter(|s| s.due_s < until_s)
+        .map(|s| s.ms)
+        .collect();
+    let bad = samples
+        .iter()
+        .filter(|s| s.due_s < until_s && !s.ok)
+        .count();
+    let n = ms.len();
+    (
+        server::percentile(&mut ms, 50.0),
+        server::percentile(&mut ms, 99.0),
+        n,
+        bad,
+    )
+}
+
+/// Deliveries by status.
+fn delivery_counts(app: &mut App) -> Result<Vec<(String, i64)>> {
+    let rows = app.store().backend().query(
+        "SELECT status, COUNT(*) FROM webhook_deliveries GROUP BY status ORDER BY status",
+        &[],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap_or("?").to_string(),
+                r[1].as_i64().unwrap_or(0),
+            )
+        })
+        .collect())
+}
+
+fn count_of(counts: &[(String, i64)], status: &str) -> i64 {
+    counts
+        .iter()
+        .find(|(s, _)| s == status)
+        .map_or(0, |(_, n)| *n)
+}
+
+pub fn suite(dir: &Path, seed: u64, report: &mut Report) -> Result<()> {
+    let path = dir.join(format!("cairn-bench-webhooks-{seed}.db"));
+    remove_sqlite(&path)?;
+    let url = format!("sqlite:{}", path.display());
+    let password = "bench password 123";
+    let mut app = App::open(&url, "bench")?;
+    app.init()?;
+    app.product_add(PRODUCT, "Webhook bench")?;
+    let vocab = feedback::Vocabulary::new(5_000, seed);
+    let items = feedback::items(&vocab, ITEMS, PRODUCT, generate::END, seed);
+    let st = app.store();
+    st.begin()?;
+    st.bulk_begin()?;
+    st.bulk_items(&items)?;
+    st.bulk_end()?;
+    st.commit()?;
+    app.user_add("bench", "Bench Admin", None, password, true)?;
+    let (_, token) = app.token_add("bench", "bench")?;
+
+    // Receivers: quick ones, SLOW slow ones, and one dead port last.
+    let mut receivers = Vec::new();
+    for i in 0..RECEIVERS - 1 {
+        let delay = if i < SLOW {
+            SLOW_ANSWER
+        } else {
+            Duration::ZERO
+        };
+        receivers.push(receiver(delay)?);
+    }
+    let dead = dead_url()?;
+
+    let srv = server::start(&url, 8)?;
+    eprintln!("serving on {}", srv.base);
+    let bearer = format!("Bearer {token}");
+    let _ = server::sequential(
+        &srv.base,
+        ("Authorization", &bearer),
+        &format!("/api/v1/items/{PRODUCT}-1"),
+        50,
+    )?;
+
+    // Phase A: reads and comments, no webhooks.
+    eprintln!(
+        "phase A: {READ_RATE} reads/s for {} s, {EVENTS} comments over {} s, no webhooks ...",
+        WINDOW.as_secs(),
+        WRITES_OVER.as_secs()
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let reads = read_load(&srv.base, &token, seed, &stop);
+    let writes = comments(&srv.base, &token, "A");
+    std::thread::sleep(WINDOW);
+    stop.store(true, Ordering::Relaxed);
+    let a_reads = join_reads(reads);
+    let (mut a_writes, a_failed) = join_writes(writes);
+    let window_s = WINDOW.as_secs_f64();
+    let (a50, a99, an, abad) = read_figures(&a_reads, window_s);
+    let aw50 = server::percentile(&mut a_writes, 50.0);
+    if count_of(&delivery_counts(&mut app)?, "pending") != 0 {
+        bail!("phase A queued deliveries, but no webhook was registered");
+    }
+
+    // Phase B: ten webhooks, then the same load.
+    let mut hooks = Vec::new();
+    for r in &receivers {
+        hooks.push(
+            app.webhook_add(PRODUCT, &r.url, Some("*"), None)?
+                .webhook
+                .id,
+        );
+    }
+    hooks.push(app.webhook_add(PRODUCT, &dead, Some("*"), None)?.webhook.id);
+    eprintln!(
+        "phase B: {} webhooks ({} quick, {SLOW} answering in {} ms, 1 dead port); the same load until the deliveries are made (at most {} s) ...",
+        hooks.len(),
+        RECEIVERS - 1 - SLOW,
+        SLOW_ANSWER.as_millis(),
+        FANOUT_TIMEOUT.as_secs()
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let t0 = Instant::now();
+    let reads = read_load(&srv.base, &token, seed ^ 0xb, &stop);
+    let writes = comments(&srv.base, &token, "B");
+    let (mut b_writes, b_failed) = join_writes(writes);
+    let events = EVENTS - b_failed;
+    let live = (RECEIVERS - 1) as i64 * events as i64;
+    let mut fanout_s = None;
+    // At least the window of A, then until every live delivery is made.
+    while t0.elapsed() < FANOUT_TIMEOUT {
+        std::thread::sleep(Duration::from_millis(250));
+        let counts = delivery_counts(&mut app)?;
+        if count_of(&counts, "delivered") >= live {
+            fanout_s.get_or_insert(t0.elapsed().as_secs_f64());
+            if t0.elapsed() >= WINDOW {
+                break;
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let whole_s = t0.elapsed().as_secs_f64();
+    let b_reads = join_reads(reads);
+    let counts = delivery_counts(&mut app)?;
+    let received: Vec<u64> = receivers
+        .iter()
+        .map(|r| r.received.load(Ordering::Relaxed))
+        .collect();
+    drop(srv);
+
+    let (b50, b99, bn, bbad) = read_figures(&b_reads, window_s);
+    let (w50, w99, wn, wbad) = read_figures(&b_reads, f64::INFINITY);
+    let bw50 = server::percentile(&mut b_writes, 50.0);
+    let slowdown = if a99 > 0.0 {
+        (b99 - a99) / a99 * 100.0
+    } else {
+        0.0
+    };
+    let load = format!(
+        "GET /api/v1/items/KEY at {READ_RATE}/s (open loop, {READ_THREADS} client threads) while {EVENTS} comments are added through the API over {} s",
+        WRITES_OVER.as_secs()
+    );
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "webhooks_read_p99_without",
+        value: a99,
+        unit: "ms",
+        target: None,
+        detail: format!(
+            "phase A, no webhooks: {load}; {an} reads in {window_s:.0} s, p50 {a50:.2} ms, {abad} not 200; comment median {aw50:.1} ms, {a_failed} refused"
+        ),
+    });
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "webhooks_read_p99_with",
+        value: b99,
+        unit: "ms",
+        target: None,
+        detail: format!(
+            "phase B, the same load with {} webhooks on every event, first {window_s:.0} s (fan-out running): {bn} reads, p50 {b50:.2} ms, {bbad} not 200; comment median {bw50:.1} ms, {b_failed} refused",
+            hooks.len()
+        ),
+    });
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "webhooks_p99_slowdown",
+        value: slowdown,
+        unit: "%",
+        target: Some(TARGET_PCT),
+        detail: format!("read p99 {b99:.2} ms with the fan-out against {a99:.2} ms without"),
+    });
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "webhooks_read_p99_fanout",
+        value: w99,
+        unit: "ms",
+        target: None,
+        detail: format!(
+            "phase B over the whole fan-out ({whole_s:.1} s; comments only in the first {} s): {wn} reads, p50 {w50:.2} ms, {wbad} not 200",
+            WRITES_OVER.as_secs()
+        ),
+    });
+    let delivered = count_of(&counts, "delivered");
+    let total = hooks.len() as i64 * events as i64;
+    let statuses = counts
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    report.add(Measurement {
+        backend: "sqlite",
+        name: "webhooks_fanout",
+        value: fanout_s.unwrap_or(f64::NAN),
+        unit: "s",
+        target: None,
+        detail: format!(
+            "{events} events × {} receivers by the server's outbox worker (every {} s, at most 500 a run): {delivered} of {total} delivered ({live} to live receivers){}; deliveries {statuses}; received per receiver {received:?} (the first {SLOW} slow)",
+            hooks.len(),
+            cairn_server::outbox::EVERY.as_secs(),
+            if fanout_s.is_none() {
+                format!("; NOT all delivered within {} s", FANOUT_TIMEOUT.as_secs())
+            } else {
+                String::new()
+            }
+        ),
+    });
+    drop(app);
+    remove_sqlite(&path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_receiver_answers_keep_alive_posts() {
+        let r = receiver(Duration::ZERO).unwrap();
+        let a = server::agent();
+        for _ in 0..3 {
+            let resp = a.post(&r.url).send("{\"event\":\"x\"}").unwrap();
+            assert_eq!(resp.status().as_u16(), 200);
+        }
+        assert_eq!(r.received.load(Ordering::Relaxed), 3);
+    }
+}
