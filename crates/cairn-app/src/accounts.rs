@@ -51,7 +51,8 @@ pub struct NewSession {
     pub expires: Millis,
 }
 
-fn random_secret() -> String {
+/// 32 random bytes, URL-safe base64: session, CSRF, API token and webhook secrets.
+pub(crate) fn random_secret() -> String {
     let mut b = [0u8; 32];
     OsRng.fill_bytes(&mut b);
     URL_SAFE_NO_PAD.encode(b)

@@ -24,8 +24,14 @@ const LONGEST_WAIT: Millis = 6 * 3_600_000;
 
 /// The wait before try `tries + 1`, after `tries` failed tries.
 pub fn backoff(tries: i64) -> Millis {
+    backoff_from(FIRST_RETRY, tries)
+}
+
+/// Exponential backoff shared by everything the outbox sends: `first`,
+/// then twice as long after each failed try, at most six hours.
+pub(crate) fn backoff_from(first: Millis, tries: i64) -> Millis {
     let shift = (tries.max(1) - 1).min(20) as u32;
-    FIRST_RETRY.saturating_mul(1 << shift).min(LONGEST_WAIT)
+    first.saturating_mul(1 << shift).min(LONGEST_WAIT)
 }
 
 /// What one delivery run did.

@@ -5,7 +5,7 @@
 
 use crate::{App, AppError, Result, Tx};
 use cairn_core::audit::Change;
-use cairn_core::notify::{NotifySetting, REASONS, looks_like_address};
+use cairn_core::notify::{NotifySetting, REASONS, looks_like_address, on_off};
 use cairn_core::{Item, ItemKey, Notification, Role};
 
 /// A short quote of a text for a notification.
@@ -254,7 +254,7 @@ impl App {
                 if old != Some(c) {
                     tx.store.set_notify_setting(&me, c)?;
                     let show = |s: Option<&NotifySetting>| {
-                        s.map(|s| format!("inbox {}, email {}", onoff(s.inbox), onoff(s.email)))
+                        s.map(|s| format!("inbox {}, email {}", on_off(s.inbox), on_off(s.email)))
                     };
                     changed.push(Change::new(
                         &format!("notify.{}", c.reason),
@@ -269,8 +269,4 @@ impl App {
             Ok(NotifySetting::resolve(&tx.store.notify_settings(&me)?))
         })
     }
-}
-
-fn onoff(b: bool) -> &'static str {
-    if b { "on" } else { "off" }
 }

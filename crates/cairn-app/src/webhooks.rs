@@ -12,7 +12,6 @@ use cairn_core::audit::Change;
 use cairn_core::webhook::{Delivery, EVENTS, Webhook, check_url, parse_events};
 use cairn_core::{Category, Item, ItemKey, Millis, Role, format_millis};
 use hmac::{Hmac, KeyInit, Mac};
-use rand::RngCore;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
@@ -27,12 +26,10 @@ pub const MAX_TRIES: i64 = 8;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// The first retry waits thirty seconds, then twice as long each time, at most six hours.
 const FIRST_RETRY: Millis = 30_000;
-const LONGEST_WAIT: Millis = 6 * 3_600_000;
 
 /// The wait before try `tries + 1`, after `tries` failed tries.
 pub fn backoff(tries: i64) -> Millis {
-    let shift = (tries.max(1) - 1).min(20) as u32;
-    FIRST_RETRY.saturating_mul(1 << shift).min(LONGEST_WAIT)
+    crate::mail::backoff_from(FIRST_RETRY, tries)
 }
 
 /// The signature header's value for a body: `sha256=<hex>`.
@@ -43,12 +40,6 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     };
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-pub(crate) fn random_hex(bytes: usize) -> String {
-    let mut b = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    hex::encode(b)
 }
 
 /// A webhook as listed: the secret is never shown again.
@@ -398,7 +389,7 @@ impl App {
                 );
             }
             Some(s) => s.to_string(),
-            None => format!("whsec_{}", random_hex(24)),
+            None => format!("whsec_{}", crate::accounts::random_secret()),
         };
         let w = self.tx(|tx| {
             let w = tx.store.insert_webhook(&Webhook {

@@ -17,6 +17,11 @@ pub fn reason_label(reason: &str) -> &'static str {
     }
 }
 
+/// `on` or `off`, as settings are shown and written.
+pub fn on_off(b: bool) -> &'static str {
+    if b { "on" } else { "off" }
+}
+
 /// One user's choice for one reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotifySetting {

@@ -4,12 +4,8 @@
 use crate::cli::{Cli, Command, Format, InboxCmd, MailCmd};
 use crate::output::{json, line, table};
 use crate::{Failure, find_db, open, usage};
-use cairn_core::notify::{NotifySetting, REASONS, reason_label};
+use cairn_core::notify::{NotifySetting, REASONS, on_off, reason_label};
 use std::io::Write;
-
-fn onoff(b: bool) -> &'static str {
-    if b { "on" } else { "off" }
-}
 
 /// Parse `REASON=on|off` flags into changes of `current`.
 fn apply(current: &mut [NotifySetting], flags: &[String], email: bool) -> Result<(), Failure> {
@@ -68,8 +64,8 @@ pub fn inbox(
                 for x in &now {
                     t.add_row(vec![
                         x.reason.clone(),
-                        onoff(x.inbox).to_string(),
-                        onoff(x.email).to_string(),
+                        on_off(x.inbox).to_string(),
+                        on_off(x.email).to_string(),
                         reason_label(&x.reason).to_string(),
                     ]);
                 }
