@@ -8,13 +8,13 @@
 //! transaction; a dry run does all of it and rolls it back, so it reports
 //! exactly what a real run would do.
 
-use crate::items::NewItem;
+use crate::items::{check_estimate, check_labels, check_title, creation_changes};
 use crate::{App, AppError, Result, Tx, invalid};
 use cairn_core::audit::Change;
-use cairn_core::{Category, Comment, Item, ItemKey, Kind, Link, LinkKind, Person};
+use cairn_core::{Category, Comment, Item, ItemKey, Kind, Link, LinkKind, Person, rank};
 use cairn_formats::issues::{ExtBatch, ExtIssue, RecordProblem};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// What to do with an issue whose status maps onto no state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -233,7 +233,21 @@ impl App {
             Ok(())
         });
         match (res, outcome) {
-            (Ok(()), Some(r)) => Ok(r),
+            (Ok(()), Some(r)) => {
+                if r.created.len() >= 1_000 {
+                    // The planner's picture of the tables is out of date
+                    // after so many rows.
+                    self.store().analyze_tables(&[
+                        "items",
+                        "item_labels",
+                        "links",
+                        "comments",
+                        "external_refs",
+                        "audit",
+                    ])?;
+                }
+                Ok(r)
+            }
             (Err(AppError::Invalid(m)), Some(r)) if dry && m == "dry run" => Ok(r),
             (Err(e), _) => Err(e),
             (Ok(()), None) => invalid("the import did nothing"),
@@ -300,7 +314,7 @@ impl Tx<'_> {
         &mut self,
         name: &Option<String>,
         added: &mut Vec<String>,
-        known: &mut BTreeSet<String>,
+        known: &mut HashSet<String>,
     ) -> Result<Option<String>> {
         let Some(name) = name else { return Ok(None) };
         let h = handle_of(name);
@@ -328,6 +342,9 @@ impl Tx<'_> {
             .map_or(Category::Todo, |s| s.category)
     }
 
+    /// Write the plan: new items in batches (parents first), changed
+    /// items one by one, then links and comments. Nothing is written
+    /// until every issue has been checked.
     fn import_plan(
         &mut self,
         prefix: &str,
@@ -338,7 +355,7 @@ impl Tx<'_> {
         total: u64,
     ) -> Result<ImportReport> {
         let mut refs: HashMap<String, ItemKey> = HashMap::new();
-        let mut comment_refs: BTreeSet<String> = BTreeSet::new();
+        let mut comment_refs: HashSet<String> = HashSet::new();
         for r in self.store.external_refs(Some(system))? {
             if r.comment_id == 0 {
                 if let Ok(k) = r.item.parse() {
@@ -349,12 +366,45 @@ impl Tx<'_> {
             }
         }
         let status_map = report.statuses.clone();
-        let mut done: Vec<(ExtIssue, ItemKey)> = Vec::new();
-        let mut known_people: BTreeSet<String> = BTreeSet::new();
-        for (n, (ext, kind, state)) in plan.into_iter().enumerate() {
-            if n % 500 == 0 {
-                progress(n as u64, total);
-            }
+        // The items that earlier imports made, read in one go.
+        let old_keys: Vec<ItemKey> = plan
+            .iter()
+            .filter_map(|(e, _, _)| refs.get(&e.key).cloned())
+            .collect();
+        let mut olds: HashMap<ItemKey, Item> = self
+            .store
+            .items_by_keys(&old_keys)?
+            .into_iter()
+            .map(|i| (i.key.clone(), i))
+            .collect();
+
+        // An issue twice in the files (overlapping pages): the later wins.
+        let mut last_at: HashMap<String, usize> = HashMap::with_capacity(plan.len());
+        for (n, (e, _, _)) in plan.iter().enumerate() {
+            last_at.insert(e.key.clone(), n);
+        }
+        let plan: Vec<(ExtIssue, Kind, String)> = plan
+            .into_iter()
+            .enumerate()
+            .filter_map(|(n, p)| {
+                if last_at.get(&p.0.key) == Some(&n) {
+                    Some(p)
+                } else {
+                    report.warnings.push(RecordProblem {
+                        record: p.0.key.clone(),
+                        message:
+                            "it appears more than once in the export: the last copy was imported"
+                                .into(),
+                    });
+                    None
+                }
+            })
+            .collect();
+
+        // 1. What each issue becomes, checked before anything is written.
+        let mut rows: Vec<Planned> = Vec::with_capacity(plan.len());
+        let mut known_people: HashSet<String> = HashSet::new();
+        for (ext, kind, state) in plan {
             let assignee =
                 self.person_for(&ext.assignee, &mut report.people_added, &mut known_people)?;
             let category = self.category_of(kind, &state);
@@ -391,138 +441,297 @@ impl Tx<'_> {
                     .collect::<Vec<_>>()
                     .join("-")
             }));
-            let description = ext.description.clone();
-            let points = ext.points.filter(|p| p.is_finite() && *p >= 0.0);
+            let checked = (|| {
+                let title: String = ext.title.chars().take(cairn_formats::TITLE_MAX).collect();
+                let title = check_title(&title)?;
+                check_labels(&labels)?;
+                let points = check_estimate(ext.points.filter(|p| p.is_finite() && *p >= 0.0))?;
+                Ok::<_, AppError>((title, points))
+            })();
+            let (title, points) = match checked {
+                Ok(v) => v,
+                Err(AppError::Invalid(m)) => {
+                    report.skipped.push(RecordProblem {
+                        record: ext.key.clone(),
+                        message: m,
+                    });
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let last = ext.transitions.last().map_or(ext.created, |t| t.at);
             let updated = resolved.unwrap_or(last).max(ext.created);
-            match refs.get(&ext.key).cloned() {
-                None => {
-                    let new = NewItem {
-                        product: Some(prefix.to_string()),
-                        kind: Some(kind),
-                        title: ext.title.chars().take(cairn_formats::TITLE_MAX).collect(),
-                        description,
-                        state: Some(state.clone()),
-                        assignee,
-                        labels,
-                        estimate: points,
-                        ..NewItem::default()
-                    };
-                    let history: Vec<String> = ext
-                        .transitions
-                        .iter()
-                        .map(|t| {
-                            format!(
-                                "{} {} → {}{}",
-                                cairn_core::format_millis(t.at),
-                                t.from.as_deref().unwrap_or("?"),
-                                t.to,
-                                t.by.as_deref()
-                                    .map(|b| format!(" by {b}"))
-                                    .unwrap_or_default()
-                            )
-                        })
-                        .collect();
-                    let extra = if history.is_empty() {
-                        Vec::new()
-                    } else {
-                        vec![Change::new("history", (), &history)]
-                    };
-                    let item = match self.add_item_with(
-                        prefix,
-                        new,
-                        Some(&format!("imported from {system} {}", ext.key)),
-                        Some((ext.created, started, resolved, updated)),
-                        extra,
-                    ) {
-                        Ok(i) => i,
-                        Err(AppError::Invalid(m)) => {
-                            report.skipped.push(RecordProblem {
-                                record: ext.key.clone(),
-                                message: m,
-                            });
-                            continue;
-                        }
-                        Err(e) => return Err(e),
-                    };
-                    self.store
-                        .add_external_ref(system, &ext.key, &item.key, 0)?;
-                    refs.insert(ext.key.clone(), item.key.clone());
-                    report.created.push((ext.key.clone(), item.key.to_string()));
-                    done.push((ext, item.key));
-                }
-                Some(key) => {
-                    let Some(old) = self.store.item(&key)? else {
-                        continue;
-                    };
-                    let mut item = old.clone();
-                    item.kind = kind;
-                    item.title = ext.title.chars().take(cairn_formats::TITLE_MAX).collect();
-                    item.description = description;
-                    item.state = state.clone();
-                    item.category = category;
-                    item.assignee = assignee;
-                    item.labels = labels;
-                    item.estimate = points;
-                    item.created = ext.created;
-                    item.started = started;
-                    item.resolved = resolved;
-                    let same = Item {
-                        updated: old.updated,
-                        ..item.clone()
-                    } == old;
-                    if same {
-                        report.unchanged += 1;
-                    } else {
-                        let changes = diff(&old, &item);
-                        item.updated = self.now;
-                        item.version = old.version + 1;
-                        self.store.update_item(&item, old.version)?;
-                        self.store.set_item_created(&key, item.created)?;
-                        self.audit(
-                            "item.import",
-                            &key.to_string(),
-                            None,
-                            &changes,
-                            Some(&format!("re-imported from {system} {}", ext.key)),
-                        )?;
-                        report.updated.push((ext.key.clone(), key.to_string()));
-                    }
-                    done.push((ext, key));
-                }
+            let old = refs.get(&ext.key).and_then(|k| olds.remove(k));
+            if refs.contains_key(&ext.key) && old.is_none() {
+                // Imported before, but the item is gone since.
+                continue;
+            }
+            let mut item = match &old {
+                Some(o) => o.clone(),
+                None => Item {
+                    key: ItemKey::new(prefix, 0),
+                    kind,
+                    title: String::new(),
+                    description: String::new(),
+                    state: String::new(),
+                    category,
+                    assignee: None,
+                    labels: Vec::new(),
+                    estimate: None,
+                    acceptance: String::new(),
+                    fields: BTreeMap::new(),
+                    created: ext.created,
+                    updated,
+                    resolved: None,
+                    started: None,
+                    rank: String::new(),
+                    parent: None,
+                    release: None,
+                    goals: Vec::new(),
+                    version: 1,
+                },
+            };
+            item.kind = kind;
+            item.title = title;
+            item.description = ext.description.clone();
+            item.state = state;
+            item.category = category;
+            item.assignee = assignee;
+            item.labels = labels;
+            item.estimate = points;
+            item.created = ext.created;
+            item.started = started;
+            item.resolved = resolved;
+            let history = if old.is_some() {
+                Vec::new()
+            } else {
+                ext.transitions
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{} {} → {}{}",
+                            cairn_core::format_millis(t.at),
+                            t.from.as_deref().unwrap_or("?"),
+                            t.to,
+                            t.by.as_deref()
+                                .map(|b| format!(" by {b}"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            };
+            rows.push(Planned {
+                ext,
+                item,
+                old,
+                parent: None,
+                history,
+            });
+        }
+
+        // 2. Keys and ranks for the new items, at the end of the backlog.
+        let fresh: Vec<usize> = (0..rows.len()).filter(|&n| rows[n].old.is_none()).collect();
+        if !fresh.is_empty() {
+            let first = self.store.take_numbers(prefix, fresh.len() as i64)?;
+            let last = self.store.rank_end(prefix, false)?;
+            let ranks = rank::between_many(last.as_deref(), None, fresh.len())
+                .map_err(|e| AppError::Store(cairn_store::StoreError::Corrupt(e.to_string())))?;
+            for ((n, number), rank) in fresh.iter().zip(first..).zip(ranks) {
+                let row = &mut rows[*n];
+                row.item.key = ItemKey::new(prefix, number);
+                row.item.rank = rank;
+                refs.insert(row.ext.key.clone(), row.item.key.clone());
             }
         }
-        progress(total, total);
-        // Parents, links and comments, once every issue has an item.
-        for (ext, key) in &done {
-            if let Some(p) = &ext.parent {
-                match refs.get(p) {
-                    None => report.warnings.push(RecordProblem {
-                        record: ext.key.clone(),
-                        message: format!("its parent {p} is neither in this file nor imported before: imported without it"),
+
+        // 3. Parents: another issue of the file, or one imported before.
+        let kinds: HashMap<ItemKey, Kind> = rows
+            .iter()
+            .map(|r| (r.item.key.clone(), r.item.kind))
+            .collect();
+        let outside: Vec<ItemKey> = rows
+            .iter()
+            .filter_map(|r| r.ext.parent.as_ref().and_then(|p| refs.get(p)))
+            .filter(|k| !kinds.contains_key(*k))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let outside_kinds: HashMap<ItemKey, Kind> = self
+            .store
+            .items_by_keys(&outside)?
+            .into_iter()
+            .map(|i| (i.key, i.kind))
+            .collect();
+        for row in &mut rows {
+            let Some(p) = &row.ext.parent else { continue };
+            let Some(pk) = refs.get(p) else {
+                report.warnings.push(RecordProblem {
+                    record: row.ext.key.clone(),
+                    message: format!(
+                        "its parent {p} is neither in this file nor imported before: imported without it"
+                    ),
+                });
+                continue;
+            };
+            let Some(pkind) = kinds.get(pk).or_else(|| outside_kinds.get(pk)) else {
+                continue;
+            };
+            if !self.config.allows_parent(*pkind, row.item.kind) {
+                report.warnings.push(RecordProblem {
+                    record: row.ext.key.clone(),
+                    message: format!(
+                        "a {} cannot be a child of a {pkind} ({p}) in this workspace's hierarchy: imported without its parent",
+                        row.item.kind
+                    ),
+                });
+                continue;
+            }
+            row.parent = Some(pk.clone());
+        }
+        // A new item's parent chain must end: a loop among the new items
+        // (only a damaged export has one) is cut where it closes.
+        let new_parent: HashMap<ItemKey, ItemKey> = fresh
+            .iter()
+            .filter_map(|&n| {
+                let r = &rows[n];
+                r.parent.clone().map(|p| (r.item.key.clone(), p))
+            })
+            .collect();
+        for &n in &fresh {
+            let key = rows[n].item.key.clone();
+            let mut cur = new_parent.get(&key);
+            let mut steps = 0;
+            let mut cycle = false;
+            while let Some(p) = cur {
+                if *p == key || steps > new_parent.len() {
+                    cycle = true;
+                    break;
+                }
+                steps += 1;
+                cur = new_parent.get(p);
+            }
+            if cycle {
+                let r = &mut rows[n];
+                report.warnings.push(RecordProblem {
+                    record: r.ext.key.clone(),
+                    message: format!(
+                        "its parent {} leads back to it: imported without its parent",
+                        r.ext.parent.clone().unwrap_or_default()
+                    ),
+                });
+                r.parent = None;
+            }
+        }
+
+        // 4. New items, in batches, parents before children.
+        let mut written = 0u64;
+        let mut ids: HashMap<ItemKey, i64> = HashMap::new();
+        let mut new_rows: Vec<usize> = fresh.clone();
+        for &n in &new_rows {
+            rows[n].item.parent = rows[n].parent.clone();
+        }
+        let depth_of = |key: &ItemKey| {
+            let mut d = 0usize;
+            let mut cur = new_parent.get(key);
+            while let Some(p) = cur {
+                d += 1;
+                if d > new_parent.len() {
+                    break;
+                }
+                cur = new_parent.get(p);
+            }
+            d
+        };
+        new_rows.sort_by_cached_key(|&n| {
+            if rows[n].item.parent.is_some() {
+                depth_of(&rows[n].item.key)
+            } else {
+                0
+            }
+        });
+        for chunk in new_rows.chunks(BATCH) {
+            let items: Vec<Item> = chunk.iter().map(|&n| rows[n].item.clone()).collect();
+            let new_ids = self.store.insert_items(&items)?;
+            let mut audits = Vec::with_capacity(chunk.len());
+            let mut ext_refs = Vec::with_capacity(chunk.len());
+            for (&n, id) in chunk.iter().zip(&new_ids) {
+                let row = &rows[n];
+                let mut changes = creation_changes(&row.item);
+                if !row.history.is_empty() {
+                    changes.push(Change::new("history", (), &row.history));
+                }
+                audits.push((
+                    "item.create",
+                    row.item.key.to_string(),
+                    changes,
+                    Some(format!("imported from {system} {}", row.ext.key)),
+                ));
+                ext_refs.push((system, row.ext.key.as_str(), *id, 0));
+                ids.insert(row.item.key.clone(), *id);
+            }
+            self.store.add_external_refs(&ext_refs)?;
+            self.audit_batch(audits)?;
+            written += chunk.len() as u64;
+            progress(written, total);
+        }
+        for &n in &fresh {
+            let r = &rows[n];
+            report
+                .created
+                .push((r.ext.key.clone(), r.item.key.to_string()));
+        }
+
+        // 5. Items imported before: changed ones are updated, one by one,
+        // each new parent checked against the tree as it now stands.
+        let mut audits = Vec::new();
+        for row in rows.iter_mut().filter(|r| r.old.is_some()) {
+            let Some(old) = &row.old else { continue };
+            let key = old.key.clone();
+            if let Some(pk) = &row.parent
+                && old.parent.as_ref() != Some(pk)
+            {
+                match self.check_parent(Some(&key), row.item.kind, pk) {
+                    Ok(()) => row.item.parent = Some(pk.clone()),
+                    Err(AppError::Invalid(m)) => report.warnings.push(RecordProblem {
+                        record: row.ext.key.clone(),
+                        message: format!("{m}: kept its parent"),
                     }),
-                    Some(pk) => {
-                        let Some(mut item) = self.store.item(key)? else { continue };
-                        if item.parent.as_ref() != Some(pk) {
-                            let Some(parent) = self.store.item(pk)? else { continue };
-                            if !self.config.allows_parent(parent.kind, item.kind) {
-                                report.warnings.push(RecordProblem {
-                                    record: ext.key.clone(),
-                                    message: format!(
-                                        "a {} cannot be a child of a {} ({p}) in this workspace's hierarchy: imported without its parent",
-                                        item.kind, parent.kind
-                                    ),
-                                });
-                            } else {
-                                item.parent = Some(pk.clone());
-                                let v = item.version;
-                                item.version += 1;
-                                self.store.update_item(&item, v)?;
-                            }
-                        }
-                    }
+                    Err(e) => return Err(e),
                 }
             }
+            let same = Item {
+                updated: old.updated,
+                ..row.item.clone()
+            } == *old;
+            if same {
+                report.unchanged += 1;
+            } else {
+                let changes = diff(old, &row.item);
+                row.item.updated = self.now;
+                row.item.version = old.version + 1;
+                self.store.update_item(&row.item, old.version)?;
+                self.store.set_item_created(&key, row.item.created)?;
+                audits.push((
+                    "item.import",
+                    key.to_string(),
+                    changes,
+                    Some(format!("re-imported from {system} {}", row.ext.key)),
+                ));
+                report.updated.push((row.ext.key.clone(), key.to_string()));
+            }
+            written += 1;
+            if written.is_multiple_of(1000) {
+                progress(written, total);
+            }
+        }
+        self.audit_batch(audits)?;
+
+        // 6. Links and comments, once every issue has an item.
+        let mut pending: Vec<(ItemKey, Comment, String)> = Vec::new();
+        for row in &rows {
+            let key = &row.item.key;
+            let ext = &row.ext;
             for l in &ext.links {
                 let Some(other) = refs.get(&l.other) else {
                     if l.kind != "relates"
@@ -566,16 +775,16 @@ impl Tx<'_> {
             }
             for c in &ext.comments {
                 let ck = format!("{}/comment/{}", ext.key, c.id);
-                if comment_refs.contains(&ck) || c.body.trim().is_empty() {
+                if c.body.trim().is_empty() || !comment_refs.insert(ck.clone()) {
                     continue;
                 }
                 let author = c
                     .author
                     .as_deref()
                     .map_or_else(|| "former-user".to_string(), handle_of);
-                let saved = self.store.insert_comment(
-                    key,
-                    &Comment {
+                pending.push((
+                    key.clone(),
+                    Comment {
                         id: 0,
                         item: key.to_string(),
                         author,
@@ -585,14 +794,52 @@ impl Tx<'_> {
                         edited: None,
                         deleted: None,
                     },
-                )?;
-                self.store.add_external_ref(system, &ck, key, saved.id)?;
-                comment_refs.insert(ck);
-                report.comments += 1;
+                    ck,
+                ));
             }
         }
+        let unknown: Vec<ItemKey> = pending
+            .iter()
+            .map(|(k, _, _)| k.clone())
+            .filter(|k| !ids.contains_key(k))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        ids.extend(self.store.item_ids(&unknown)?);
+        for chunk in pending.chunks(BATCH) {
+            let mut comments = Vec::with_capacity(chunk.len());
+            for (k, c, _) in chunk {
+                let id = ids
+                    .get(k)
+                    .copied()
+                    .ok_or_else(|| AppError::NotFound(format!("item {k}")))?;
+                comments.push((id, c.clone()));
+            }
+            let cids = self.store.insert_comments(&comments)?;
+            let ext_refs: Vec<(&str, &str, i64, i64)> = chunk
+                .iter()
+                .zip(comments.iter().zip(&cids))
+                .map(|((_, _, ck), ((item, _), cid))| (system, ck.as_str(), *item, *cid))
+                .collect();
+            self.store.add_external_refs(&ext_refs)?;
+            report.comments += chunk.len();
+        }
+        progress(total, total);
         Ok(report)
     }
+}
+
+/// Rows per batch of new items or comments.
+const BATCH: usize = 2_000;
+
+/// One issue on its way in: the item it becomes, the item it was (if
+/// imported before), its parent once checked, and its status history.
+struct Planned {
+    ext: ExtIssue,
+    item: Item,
+    old: Option<Item>,
+    parent: Option<ItemKey>,
+    history: Vec<String>,
 }
 
 fn diff(old: &Item, new: &Item) -> Vec<Change> {
@@ -621,6 +868,9 @@ fn diff(old: &Item, new: &Item) -> Vec<Change> {
     }
     if old.estimate != new.estimate {
         c.push(Change::new("estimate", old.estimate, new.estimate));
+    }
+    if old.parent != new.parent {
+        c.push(Change::new("parent", &old.parent, &new.parent));
     }
     if old.resolved != new.resolved || old.started != new.started || old.created != new.created {
         c.push(Change::new(

@@ -85,7 +85,7 @@ pub struct QueryResult {
 
 const MAX_TITLE: usize = 300;
 
-fn check_title(t: &str) -> Result<String> {
+pub(crate) fn check_title(t: &str) -> Result<String> {
     let t = t.trim();
     if t.is_empty() {
         return invalid(
@@ -104,7 +104,7 @@ fn check_title(t: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
-fn check_estimate(e: Option<f64>) -> Result<Option<f64>> {
+pub(crate) fn check_estimate(e: Option<f64>) -> Result<Option<f64>> {
     match e {
         Some(x) if !x.is_finite() || x < 0.0 => invalid(format!(
             "estimate {x} is not usable: give a number of points, 0 or more (e.g. 3)"
@@ -113,7 +113,7 @@ fn check_estimate(e: Option<f64>) -> Result<Option<f64>> {
     }
 }
 
-fn check_labels(labels: &[String]) -> Result<()> {
+pub(crate) fn check_labels(labels: &[String]) -> Result<()> {
     for l in labels {
         if l.chars().any(|c| c.is_whitespace() || c == ',') {
             return invalid(format!(
@@ -664,7 +664,7 @@ impl Tx<'_> {
         })
     }
 
-    fn check_parent(
+    pub(crate) fn check_parent(
         &mut self,
         child_key: Option<&ItemKey>,
         kind: Kind,
@@ -936,7 +936,7 @@ impl Tx<'_> {
     }
 }
 
-fn creation_changes(item: &Item) -> Vec<Change> {
+pub(crate) fn creation_changes(item: &Item) -> Vec<Change> {
     let mut c = vec![
         Change::new("kind", (), item.kind),
         Change::new("title", (), &item.title),

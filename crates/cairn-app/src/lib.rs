@@ -335,4 +335,34 @@ impl Tx<'_> {
         self.store.append_audit(&e)?;
         Ok(e)
     }
+
+    /// Append many entries (action, target, changes, reason) chained one
+    /// after another, written in a few statements: for imports.
+    pub fn audit_batch(
+        &mut self,
+        entries: Vec<(&str, String, Vec<Change>, Option<String>)>,
+    ) -> Result<()> {
+        let (mut seq, mut prev_hash) = self.store.audit_head()?;
+        let mut out = Vec::with_capacity(entries.len());
+        for (action, target, changes, reason) in entries {
+            seq += 1;
+            let mut e = AuditEntry {
+                seq,
+                at: self.now,
+                actor: self.actor.to_string(),
+                action: action.to_string(),
+                target,
+                related: None,
+                reason: reason.filter(|r| !r.trim().is_empty()),
+                changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
+                prev_hash,
+                hash: String::new(),
+            };
+            e.hash = e.compute_hash();
+            prev_hash = e.hash.clone();
+            out.push(e);
+        }
+        self.store.bulk_audit(&out)?;
+        Ok(())
+    }
 }

@@ -16,7 +16,7 @@ use chrono::{FixedOffset, TimeZone};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Default size of the export, as promised: 100,000 issues.
@@ -216,7 +216,20 @@ pub fn jira_search_json(n: usize, seed: u64) -> String {
     out
 }
 
-pub fn suite(dir: &Path, seed: u64, issues: usize, report: &mut Report) -> Result<()> {
+/// Where to import: a SQLite file in a folder, or a fresh database on a
+/// PostgreSQL server (given by its admin URL).
+pub enum Target {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+pub fn suite(
+    targets: &[Target],
+    seed: u64,
+    issues: usize,
+    keep: bool,
+    report: &mut Report,
+) -> Result<()> {
     eprintln!("generating a Jira search result of {issues} issues ...");
     let t = Instant::now();
     let text = jira_search_json(issues, seed);
@@ -225,10 +238,38 @@ pub fn suite(dir: &Path, seed: u64, issues: usize, report: &mut Report) -> Resul
         text.len() >> 20,
         t.elapsed().as_secs_f64()
     );
-    let path = dir.join(format!("cairn-bench-import-{seed}-{issues}.db"));
-    remove_sqlite(&path)?;
-    let url = format!("sqlite:{}", path.display());
-    let mut app = App::open(&url, "bench")?;
+    for target in targets {
+        match target {
+            Target::Sqlite(dir) => {
+                let path = dir.join(format!("cairn-bench-import-{seed}-{issues}.db"));
+                remove_sqlite(&path)?;
+                let url = format!("sqlite:{}", path.display());
+                run(&url, "sqlite", &text, issues, report)?;
+                if !keep {
+                    remove_sqlite(&path)?;
+                }
+            }
+            Target::Postgres(admin) => {
+                let url = crate::fresh_pg_database(admin)?;
+                run(&url, "postgres", &text, issues, report)?;
+                if !keep {
+                    crate::drop_pg_database(admin)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run(
+    url: &str,
+    backend: &'static str,
+    text: &str,
+    issues: usize,
+    report: &mut Report,
+) -> Result<()> {
+    eprintln!("\n== {backend} ==");
+    let mut app = App::open(url, "bench")?;
     app.init()?;
     app.product_add(PROJECT, "Acme Shop")?;
     let opts = ImportOptions {
@@ -238,7 +279,7 @@ pub fn suite(dir: &Path, seed: u64, issues: usize, report: &mut Report) -> Resul
 
     eprintln!("importing ...");
     let t = Instant::now();
-    let batch = parse_json(&text, &JiraFields::default())?;
+    let batch = parse_json(text, &JiraFields::default())?;
     let parse_s = t.elapsed().as_secs_f64();
     let read = batch.issues.len();
     let (comments, transitions, links) = batch.issues.iter().fold((0, 0, 0), |a, i| {
@@ -254,7 +295,7 @@ pub fn suite(dir: &Path, seed: u64, issues: usize, report: &mut Report) -> Resul
     let total_s = t.elapsed().as_secs_f64();
     let mib = text.len() as f64 / f64::from(1 << 20);
     report.add(Measurement {
-        backend: "sqlite",
+        backend,
         name: "jira_parse",
         value: parse_s,
         unit: "s",
@@ -265,7 +306,7 @@ pub fn suite(dir: &Path, seed: u64, issues: usize, report: &mut Report) -> Resul
         ),
     });
     report.add(Measurement {
-        backend: "sqlite",
+        backend,
         name: "jira_import",
         value: import_s,
         unit: "s",
@@ -282,7 +323,7 @@ pub fn suite(dir: &Path, seed: u64, issues: usize, report: &mut Report) -> Resul
         ),
     });
     report.add(Measurement {
-        backend: "sqlite",
+        backend,
         name: "jira_import_total",
         value: total_s,
         unit: "s",
@@ -290,7 +331,7 @@ pub fn suite(dir: &Path, seed: u64, issues: usize, report: &mut Report) -> Resul
         detail: format!("read and import of {issues} Jira issues with changelogs"),
     });
     report.add(Measurement {
-        backend: "sqlite",
+        backend,
         name: "jira_import_rate",
         value: read as f64 / total_s.max(1e-9),
         unit: "/s",
@@ -312,11 +353,11 @@ pub fn suite(dir: &Path, seed: u64, issues: usize, report: &mut Report) -> Resul
     // The same file again: nothing should change.
     eprintln!("importing the same file again ...");
     let t = Instant::now();
-    let batch = parse_json(&text, &JiraFields::default())?;
+    let batch = parse_json(text, &JiraFields::default())?;
     let r = app.import_issues(batch, &opts, &mut |_, _| {})?;
     let again_s = t.elapsed().as_secs_f64();
     report.add(Measurement {
-        backend: "sqlite",
+        backend,
         name: "jira_reimport",
         value: again_s,
         unit: "s",
@@ -328,8 +369,6 @@ pub fn suite(dir: &Path, seed: u64, issues: usize, report: &mut Report) -> Resul
             r.created.len()
         ),
     });
-    drop(app);
-    remove_sqlite(&path)?;
     Ok(())
 }
 

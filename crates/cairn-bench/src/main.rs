@@ -186,6 +186,14 @@ enum BackendArg {
     Both,
 }
 
+fn selected_backends(b: BackendArg) -> Vec<Dialect> {
+    match b {
+        BackendArg::Sqlite => vec![Dialect::Sqlite],
+        BackendArg::Postgres => vec![Dialect::Postgres],
+        BackendArg::Both => vec![Dialect::Sqlite, Dialect::Postgres],
+    }
+}
+
 /// One measurement, printed as one JSON line.
 struct Measurement {
     backend: &'static str,
@@ -308,7 +316,17 @@ fn run() -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if cli.suite == Suite::Import {
-        import::suite(&cli.dir, cli.seed, cli.jira_issues, &mut report)?;
+        let mut targets = Vec::new();
+        for d in selected_backends(cli.backend) {
+            targets.push(match d {
+                Dialect::Sqlite => import::Target::Sqlite(cli.dir.clone()),
+                Dialect::Postgres => {
+                    pg_admin(&cli.pg_url)?;
+                    import::Target::Postgres(cli.pg_url.clone())
+                }
+            });
+        }
+        import::suite(&targets, cli.seed, cli.jira_issues, cli.keep, &mut report)?;
         report.table();
         return Ok(ExitCode::SUCCESS);
     }
@@ -360,11 +378,7 @@ fn run() -> Result<ExitCode> {
         "cairn-bench: seed {} ({} items, {} links); rerun with --seed {} for the same data",
         cli.seed, cli.items, cli.links, cli.seed
     );
-    let backends: Vec<Dialect> = match cli.backend {
-        BackendArg::Sqlite => vec![Dialect::Sqlite],
-        BackendArg::Postgres => vec![Dialect::Postgres],
-        BackendArg::Both => vec![Dialect::Sqlite, Dialect::Postgres],
-    };
+    let backends = selected_backends(cli.backend);
     // Fail before spending minutes on generation if PostgreSQL is down.
     if backends.contains(&Dialect::Postgres) {
         pg_admin(&cli.pg_url)?;
@@ -1519,7 +1533,7 @@ fn with_database(url: &str, db: &str) -> Result<String> {
     Ok(out)
 }
 
-fn drop_pg_database(admin_url: &str) -> Result<()> {
+pub(crate) fn drop_pg_database(admin_url: &str) -> Result<()> {
     let mut c = pg_admin(admin_url)?;
     let sql = format!("DROP DATABASE IF EXISTS {PG_DATABASE}");
     if c.batch_execute(&format!("{sql} WITH (FORCE)")).is_err() {
@@ -1530,7 +1544,7 @@ fn drop_pg_database(admin_url: &str) -> Result<()> {
 }
 
 /// Drop and create the benchmark database; returns its URL.
-fn fresh_pg_database(admin_url: &str) -> Result<String> {
+pub(crate) fn fresh_pg_database(admin_url: &str) -> Result<String> {
     drop_pg_database(admin_url)?;
     let mut c = pg_admin(admin_url)?;
     c.batch_execute(&format!("CREATE DATABASE {PG_DATABASE}"))

@@ -11,6 +11,7 @@ use crate::issues::{
 };
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 
 /// Where Jira keeps story points and the epic link when the export does
@@ -171,10 +172,20 @@ struct Issue {
     changelog: Option<Changelog>,
 }
 
+/// A serde error without its " at line L column C": positions inside
+/// one record's text would point nowhere useful in the file.
+fn without_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) if e.line() > 0 => s[..i].to_string(),
+        _ => s,
+    }
+}
+
 #[derive(Deserialize)]
-struct Page {
-    #[serde(default)]
-    issues: Vec<Value>,
+struct Page<'a> {
+    #[serde(borrow)]
+    issues: Option<Vec<&'a RawValue>>,
     #[serde(default)]
     names: BTreeMap<String, String>,
 }
@@ -221,10 +232,15 @@ fn number(v: Option<&Value>) -> Option<f64> {
 /// an array of pages. A record that cannot be read is reported and left
 /// out; a file that is not such JSON is an error with its position.
 pub fn parse_json(text: &str, fields: &JiraFields) -> Result<ExtBatch, FormatError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| json_error(&e, "Jira search export"))?;
-    let pages: Vec<Value> = match v {
-        Value::Array(a) => a,
-        o @ Value::Object(_) => vec![o],
+    // Checked whole first (a truncated file is named by line), then read
+    // issue by issue from the text itself: no tree of the whole file.
+    let top: &RawValue =
+        serde_json::from_str(text).map_err(|e| json_error(&e, "Jira search export"))?;
+    let pages: Vec<&RawValue> = match top.get().trim_start().as_bytes().first() {
+        Some(b'[') => {
+            serde_json::from_str(top.get()).map_err(|e| json_error(&e, "Jira search export"))?
+        }
+        Some(b'{') => vec![top],
         _ => {
             return Err(FormatError::whole(
                 "this JSON is neither a Jira search result ({\"issues\": [...]}) nor an array of them",
@@ -237,15 +253,15 @@ pub fn parse_json(text: &str, fields: &JiraFields) -> Result<ExtBatch, FormatErr
     };
     let mut n = 0;
     for (pi, page) in pages.into_iter().enumerate() {
-        if page.get("issues").is_none() {
+        let page: Page = serde_json::from_str(page.get()).map_err(|e| {
+            FormatError::whole(format!("page {} is not a Jira search result: {e}", pi + 1))
+        })?;
+        let Some(issues) = page.issues else {
             return Err(FormatError::whole(format!(
                 "page {} has no \"issues\" list: is this the JSON of Jira's search API (/rest/api/2/search)?",
                 pi + 1
             )));
-        }
-        let page: Page = serde_json::from_value(page).map_err(|e| {
-            FormatError::whole(format!("page {} is not a Jira search result: {e}", pi + 1))
-        })?;
+        };
         let mut points = fields.points.clone();
         let mut epic = fields.epic.clone();
         for (id, name) in &page.names {
@@ -257,23 +273,25 @@ pub fn parse_json(text: &str, fields: &JiraFields) -> Result<ExtBatch, FormatErr
                 epic.insert(0, id.clone());
             }
         }
-        for raw in page.issues {
+        for raw in issues {
             n += 1;
-            let hint = raw
-                .get("key")
-                .and_then(Value::as_str)
-                .map_or_else(|| format!("record {n}"), str::to_string);
-            match serde_json::from_value::<Issue>(raw) {
+            let hint = || {
+                serde_json::from_str::<Value>(raw.get())
+                    .ok()
+                    .and_then(|v| v.get("key").and_then(Value::as_str).map(str::to_string))
+                    .unwrap_or_else(|| format!("record {n}"))
+            };
+            match serde_json::from_str::<Issue>(raw.get()) {
                 Ok(i) => match issue(i, &points, &epic) {
                     Ok(x) => batch.issues.push(x),
                     Err(message) => batch.problems.push(RecordProblem {
-                        record: hint,
+                        record: hint(),
                         message,
                     }),
                 },
                 Err(e) => batch.problems.push(RecordProblem {
-                    record: hint,
-                    message: format!("not shaped like a Jira issue: {e}"),
+                    record: hint(),
+                    message: format!("not shaped like a Jira issue: {}", without_position(&e)),
                 }),
             }
         }

@@ -402,6 +402,32 @@ impl Store {
         })
     }
 
+    /// Add many comments at once (an import): (item row id, comment).
+    /// Returns their ids, in order.
+    pub fn insert_comments(&mut self, comments: &[(i64, Comment)]) -> Result<Vec<i64>, StoreError> {
+        let ids = self.reserve_ids("comments", comments.len())?;
+        let mut rows = comments.iter().zip(&ids).map(|((item, c), id)| {
+            vec![
+                Value::Int(*id),
+                Value::Int(*item),
+                c.author.as_str().into(),
+                c.body.as_str().into(),
+                Value::Int(c.created),
+                c.reply_to.map_or(Value::Null, Value::Int),
+                c.edited.map_or(Value::Null, Value::Int),
+                c.deleted.map_or(Value::Null, Value::Int),
+            ]
+        });
+        self.b.bulk_insert(
+            "comments",
+            &[
+                "id", "item_id", "author", "body", "created", "reply_to", "edited", "deleted",
+            ],
+            &mut rows,
+        )?;
+        Ok(ids)
+    }
+
     /// Change a comment's text or mark it deleted.
     pub fn update_comment(&mut self, c: &Comment) -> Result<(), StoreError> {
         let n = self.b.execute(

@@ -61,6 +61,25 @@ impl Store {
         Ok(())
     }
 
+    /// Record many references at once: (system, ext key, item row id,
+    /// comment id or 0).
+    pub fn add_external_refs(&mut self, refs: &[(&str, &str, i64, i64)]) -> Result<(), StoreError> {
+        let mut rows = refs.iter().map(|(system, ext_key, item, comment)| {
+            vec![
+                (*system).into(),
+                (*ext_key).into(),
+                Value::Int(*item),
+                Value::Int(*comment),
+            ]
+        });
+        self.b.bulk_insert(
+            "external_refs",
+            &["system", "ext_key", "item_id", "comment_id"],
+            &mut rows,
+        )?;
+        Ok(())
+    }
+
     /// The references of one item, for `cairn item show`.
     pub fn refs_of(&mut self, item: &ItemKey) -> Result<Vec<(String, String)>, StoreError> {
         let rows = self.b.query(

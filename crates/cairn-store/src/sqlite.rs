@@ -6,6 +6,11 @@ use crate::value::{Row, Value};
 use rusqlite::types::ValueRef;
 use std::path::Path;
 
+/// Bound values per multi-row insert (SQLite allows 32,766).
+const BULK_PARAMS: usize = 16_000;
+/// Rows per multi-row insert at most.
+const BULK_ROWS: usize = 500;
+
 pub struct Sqlite {
     conn: rusqlite::Connection,
 }
@@ -94,18 +99,47 @@ impl Backend for Sqlite {
         columns: &[&str],
         rows: &mut dyn Iterator<Item = Row>,
     ) -> Result<u64, StoreError> {
-        let marks = vec!["?"; columns.len()].join(", ");
-        let sql = format!(
-            "INSERT INTO {table} ({}) VALUES ({marks})",
-            columns.join(", ")
-        );
-        let mut st = self.conn.prepare_cached(&sql).map_err(db_err)?;
+        // Many rows per statement: one statement (and, for a table with
+        // full-text triggers, one index flush) per chunk, not per row.
+        let per_row = format!("({})", vec!["?"; columns.len()].join(", "));
+        let chunk = (BULK_PARAMS / columns.len().max(1)).clamp(1, BULK_ROWS);
+        let sql_for = |rows: usize| {
+            format!(
+                "INSERT INTO {table} ({}) VALUES {}",
+                columns.join(", "),
+                vec![per_row.as_str(); rows].join(", ")
+            )
+        };
         let mut n = 0;
-        for row in rows {
-            st.execute(rusqlite::params_from_iter(row.iter()))
+        let mut params: Vec<Value> = Vec::with_capacity(chunk * columns.len());
+        let mut in_chunk = 0;
+        let flush = |params: &mut Vec<Value>, rows: usize| -> Result<(), StoreError> {
+            if rows == 0 {
+                return Ok(());
+            }
+            let mut st = self.conn.prepare_cached(&sql_for(rows)).map_err(db_err)?;
+            st.execute(rusqlite::params_from_iter(params.iter()))
                 .map_err(db_err)?;
+            params.clear();
+            Ok(())
+        };
+        for row in rows {
+            if row.len() != columns.len() {
+                return Err(StoreError::Db(format!(
+                    "a row of {} values for the {} columns of {table}",
+                    row.len(),
+                    columns.len()
+                )));
+            }
+            params.extend(row);
+            in_chunk += 1;
             n += 1;
+            if in_chunk == chunk {
+                flush(&mut params, in_chunk)?;
+                in_chunk = 0;
+            }
         }
+        flush(&mut params, in_chunk)?;
         Ok(n)
     }
 }

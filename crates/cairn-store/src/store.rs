@@ -1340,39 +1340,9 @@ impl Store {
                 ),
                 None => Value::Null,
             };
-            bulk.ids.insert(key.clone(), id);
-            rows.push(vec![
-                Value::Int(id),
-                Value::Int(product_id),
-                Value::Int(item.key.number),
-                Value::Text(key),
-                Value::Text(item.kind.as_str().into()),
-                Value::Text(item.title.clone()),
-                Value::Text(item.description.clone()),
-                Value::Text(item.state.clone()),
-                Value::Text(item.category.as_str().into()),
-                item.assignee.clone().into(),
-                item.estimate.into(),
-                Value::Text(item.acceptance.clone()),
-                Value::Int(item.created),
-                Value::Int(item.updated),
-                item.resolved.into(),
-                Value::Text(item.rank.clone()),
-                parent_id,
-                release_id,
-                Value::Int(item.version),
-                item.started.into(),
-            ]);
-            for l in &item.labels {
-                labels.push(vec![Value::Int(id), l.into()]);
-            }
-            for (name, v) in &item.fields {
-                let (t, n) = match v {
-                    FieldValue::Number(n) => (Value::Null, Value::Real(*n)),
-                    FieldValue::Text(s) => (Value::Text(s.clone()), Value::Null),
-                };
-                fields.push(vec![Value::Int(id), name.into(), t, n]);
-            }
+            bulk.ids.insert(key, id);
+            rows.push(item_row(id, product_id, item, parent_id, release_id));
+            set_rows(id, item, &mut labels, &mut fields);
             for g in &item.goals {
                 let gid = *bulk
                     .goals
@@ -1381,32 +1351,17 @@ impl Store {
                 goals.push(vec![Value::Int(gid), Value::Int(id)]);
             }
         }
-        self.b.bulk_insert(
-            "items",
-            &[
-                "id",
-                "product_id",
-                "number",
-                "key",
-                "kind",
-                "title",
-                "description",
-                "state",
-                "category",
-                "assignee",
-                "estimate",
-                "acceptance",
-                "created",
-                "updated",
-                "resolved",
-                "rank",
-                "parent_id",
-                "release_id",
-                "version",
-                "started",
-            ],
-            &mut rows.into_iter(),
-        )?;
+        self.b
+            .bulk_insert("items", ITEM_ROW, &mut rows.into_iter())?;
+        self.insert_sets(labels, fields, goals)
+    }
+
+    fn insert_sets(
+        &mut self,
+        labels: Vec<Row>,
+        fields: Vec<Row>,
+        goals: Vec<Row>,
+    ) -> Result<(), StoreError> {
         self.b.bulk_insert(
             "item_labels",
             &["item_id", "label"],
@@ -1423,6 +1378,189 @@ impl Store {
             &mut goals.into_iter(),
         )?;
         Ok(())
+    }
+
+    // ---- batched writes (importers, into a live workspace) -------------
+
+    /// Take `n` item numbers of a product at once; returns the first.
+    pub fn take_numbers(&mut self, prefix: &str, n: i64) -> Result<i64, StoreError> {
+        let rows = self.b.query(
+            "UPDATE products SET next_number = next_number + ? WHERE prefix = ? RETURNING next_number - ?",
+            &[Value::Int(n), prefix.into(), Value::Int(n)],
+        )?;
+        rows.first()
+            .map(|r| int(&r[0], "next number"))
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound(format!("product {prefix}")))
+    }
+
+    /// `n` row ids of `table` that no other writer will take: on SQLite,
+    /// past the largest (the transaction is the only writer); on
+    /// PostgreSQL, drawn from the table's sequence.
+    pub(crate) fn reserve_ids(&mut self, table: &str, n: usize) -> Result<Vec<i64>, StoreError> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        match self.b.dialect() {
+            Dialect::Sqlite => {
+                let rows = self
+                    .b
+                    .query(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), &[])?;
+                let max = rows.first().and_then(|r| r[0].as_i64()).unwrap_or(0);
+                Ok((1..=n as i64).map(|i| max + i).collect())
+            }
+            Dialect::Postgres => {
+                let rows = self.b.query(
+                    &format!(
+                        "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, ?)"
+                    ),
+                    &[Value::Int(n as i64)],
+                )?;
+                rows.iter().map(|r| int(&r[0], "id")).collect()
+            }
+        }
+    }
+
+    /// Add many new items in a few statements (an import). A parent is
+    /// either stored already or another item of `items`; labels, fields
+    /// and goals are written too. Returns the row ids, in `items` order.
+    pub fn insert_items(&mut self, items: &[Item]) -> Result<Vec<i64>, StoreError> {
+        let ids = self.reserve_ids("items", items.len())?;
+        let mut id_of: HashMap<String, i64> = HashMap::with_capacity(items.len());
+        for (item, id) in items.iter().zip(&ids) {
+            if id_of.insert(item.key.to_string(), *id).is_some() {
+                return Err(StoreError::Duplicate(format!("item {}", item.key)));
+            }
+        }
+        let outside: Vec<ItemKey> = items
+            .iter()
+            .filter_map(|i| i.parent.clone())
+            .filter(|p| !id_of.contains_key(&p.to_string()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let stored = self.item_ids(&outside)?;
+        if let Some(p) = outside.iter().find(|p| !stored.contains_key(p)) {
+            return Err(StoreError::NotFound(format!("item {p}")));
+        }
+        // Parents before children: a statement may only point at rows
+        // that earlier statements wrote.
+        let index: HashMap<String, usize> = items
+            .iter()
+            .enumerate()
+            .map(|(n, i)| (i.key.to_string(), n))
+            .collect();
+        let mut depth: Vec<Option<usize>> = vec![None; items.len()];
+        for start in 0..items.len() {
+            let mut chain = vec![start];
+            let mut base = 0;
+            while let Some(&cur) = chain.last() {
+                match items[cur]
+                    .parent
+                    .as_ref()
+                    .and_then(|p| index.get(&p.to_string()))
+                {
+                    Some(&p) if depth[p].is_none() => {
+                        if chain.contains(&p) {
+                            return Err(StoreError::Corrupt(format!(
+                                "the parents of {} form a cycle",
+                                items[p].key
+                            )));
+                        }
+                        chain.push(p);
+                    }
+                    Some(&p) => {
+                        base = depth[p].unwrap_or(0) + 1;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            // Unwind: the top of the chain is at `base`.
+            for (up, &n) in chain.iter().rev().enumerate() {
+                if depth[n].is_none() {
+                    depth[n] = Some(base + up);
+                }
+            }
+        }
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.sort_by_key(|&n| depth[n]);
+        let mut products: HashMap<String, i64> = HashMap::new();
+        for r in self.b.query("SELECT prefix, id FROM products", &[])? {
+            products.insert(text(&r[0], "prefix")?, int(&r[1], "id")?);
+        }
+        let mut releases: HashMap<(String, String), i64> = HashMap::new();
+        let mut goal_ids: HashMap<String, i64> = HashMap::new();
+        let mut rows = Vec::with_capacity(items.len());
+        let mut labels = Vec::new();
+        let mut fields = Vec::new();
+        let mut goals = Vec::new();
+        for n in order {
+            let item = &items[n];
+            let id = ids[n];
+            let product_id = *products
+                .get(&item.key.prefix)
+                .ok_or_else(|| StoreError::NotFound(format!("product {}", item.key.prefix)))?;
+            let parent_id = match &item.parent {
+                Some(p) => Value::Int(
+                    id_of
+                        .get(&p.to_string())
+                        .or_else(|| stored.get(p))
+                        .copied()
+                        .ok_or_else(|| StoreError::NotFound(format!("item {p}")))?,
+                ),
+                None => Value::Null,
+            };
+            let release_id = match &item.release {
+                Some(r) => {
+                    let k = (item.key.prefix.clone(), r.clone());
+                    let rid = match releases.get(&k) {
+                        Some(id) => *id,
+                        None => self.release_id(&item.key.prefix, r)?,
+                    };
+                    releases.insert(k, rid);
+                    Value::Int(rid)
+                }
+                None => Value::Null,
+            };
+            rows.push(item_row(id, product_id, item, parent_id, release_id));
+            set_rows(id, item, &mut labels, &mut fields);
+            for g in &item.goals {
+                let gid = match goal_ids.get(g) {
+                    Some(id) => *id,
+                    None => {
+                        let r = self
+                            .b
+                            .query("SELECT id FROM goals WHERE name = ?", &[g.into()])?;
+                        r.first()
+                            .map(|r| int(&r[0], "goal id"))
+                            .transpose()?
+                            .ok_or_else(|| StoreError::NotFound(format!("goal \"{g}\"")))?
+                    }
+                };
+                goal_ids.insert(g.clone(), gid);
+                goals.push(vec![Value::Int(gid), Value::Int(id)]);
+            }
+        }
+        self.b
+            .bulk_insert("items", ITEM_ROW, &mut rows.into_iter())?;
+        self.insert_sets(labels, fields, goals)?;
+        Ok(ids)
+    }
+
+    /// Items by key, labels and all (keys that do not exist are left out).
+    pub fn items_by_keys(&mut self, keys: &[ItemKey]) -> Result<Vec<Item>, StoreError> {
+        const CHUNK: usize = 64;
+        let marks = vec!["?"; CHUNK].join(", ");
+        let sql = format!("SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.key IN ({marks})");
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(CHUNK) {
+            let mut params: Vec<Value> = chunk.iter().map(|k| k.to_string().into()).collect();
+            params.resize(CHUNK, Value::Null);
+            let rows = self.b.query(&sql, &params)?;
+            out.extend(self.hydrate(rows)?);
+        }
+        Ok(out)
     }
 
     /// Add links during a bulk load (both ends must be loaded already).
@@ -1454,7 +1592,8 @@ impl Store {
         Ok(())
     }
 
-    /// Add audit entries verbatim during a bulk load.
+    /// Add audit entries verbatim (a bulk load, or a batch the caller
+    /// chained onto the current head) and move the head to the last.
     pub fn bulk_audit(&mut self, entries: &[AuditEntry]) -> Result<(), StoreError> {
         let rows = entries.iter().map(audit_params).collect::<Vec<_>>();
         self.b.bulk_insert(
@@ -1516,6 +1655,20 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Refresh the planner's statistics of some tables, after a large
+    /// batch of writes (an import).
+    pub fn analyze_tables(&mut self, tables: &[&str]) -> Result<(), StoreError> {
+        match self.b.dialect() {
+            Dialect::Postgres => self.b.batch(&format!("ANALYZE {}", tables.join(", "))),
+            Dialect::Sqlite => {
+                for t in tables {
+                    self.b.batch(&format!("ANALYZE {t}"))?;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Refresh the planner's statistics (after a bulk load).
@@ -1606,6 +1759,70 @@ const PG_BULK_DEFERRED: &[(&str, &str)] = &[
         "CREATE INDEX audit_related ON audit (related, seq)",
     ),
 ];
+
+/// The columns of [`item_row`], as `bulk_insert` names them.
+const ITEM_ROW: &[&str] = &[
+    "id",
+    "product_id",
+    "number",
+    "key",
+    "kind",
+    "title",
+    "description",
+    "state",
+    "category",
+    "assignee",
+    "estimate",
+    "acceptance",
+    "created",
+    "updated",
+    "resolved",
+    "rank",
+    "parent_id",
+    "release_id",
+    "version",
+    "started",
+];
+
+/// An item's row, for [`ITEM_ROW`], with its ids resolved.
+fn item_row(id: i64, product_id: i64, item: &Item, parent_id: Value, release_id: Value) -> Row {
+    vec![
+        Value::Int(id),
+        Value::Int(product_id),
+        Value::Int(item.key.number),
+        Value::Text(item.key.to_string()),
+        Value::Text(item.kind.as_str().into()),
+        Value::Text(item.title.clone()),
+        Value::Text(item.description.clone()),
+        Value::Text(item.state.clone()),
+        Value::Text(item.category.as_str().into()),
+        item.assignee.clone().into(),
+        item.estimate.into(),
+        Value::Text(item.acceptance.clone()),
+        Value::Int(item.created),
+        Value::Int(item.updated),
+        item.resolved.into(),
+        Value::Text(item.rank.clone()),
+        parent_id,
+        release_id,
+        Value::Int(item.version),
+        item.started.into(),
+    ]
+}
+
+/// The label and field rows of an item.
+fn set_rows(id: i64, item: &Item, labels: &mut Vec<Row>, fields: &mut Vec<Row>) {
+    for l in &item.labels {
+        labels.push(vec![Value::Int(id), l.into()]);
+    }
+    for (name, v) in &item.fields {
+        let (t, n) = match v {
+            FieldValue::Number(n) => (Value::Null, Value::Real(*n)),
+            FieldValue::Text(s) => (Value::Text(s.clone()), Value::Null),
+        };
+        fields.push(vec![Value::Int(id), name.into(), t, n]);
+    }
+}
 
 fn audit_params(e: &AuditEntry) -> Vec<Value> {
     vec![

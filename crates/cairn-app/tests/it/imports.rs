@@ -265,7 +265,121 @@ fn github_issues_and_comments(fx: &mut Fx) {
     );
 }
 
+fn repeated_issues_parent_loops_and_moves(fx: &mut Fx) {
+    fx.workspace();
+    // Epics may sit under epics here, so two epics can name each other.
+    fx.app
+        .config_apply(&crate::items::config_with_fields(), None)
+        .unwrap();
+    let opts = ImportOptions {
+        product: Some("PAY".into()),
+        ..Default::default()
+    };
+    let mut batch = jira_pages();
+    let epic = batch
+        .issues
+        .iter()
+        .find(|i| i.key == "SHOP-1")
+        .unwrap()
+        .clone();
+    let mut a = epic.clone();
+    a.key = "SHOP-90".into();
+    a.parent = Some("SHOP-91".into());
+    let mut b = epic.clone();
+    b.key = "SHOP-91".into();
+    b.parent = Some("SHOP-90".into());
+    // A page fetched twice: the later copy wins, once.
+    let mut again = batch.issues[1].clone();
+    again.title = "The later copy".into();
+    batch.issues.extend([a, b, again]);
+    let r = run(fx, batch, &opts);
+    assert_eq!(r.created.len(), 17, "{r:?}");
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.record == "SHOP-2" && w.message.contains("more than once")),
+        "{:?}",
+        r.warnings
+    );
+    let cut: Vec<&str> = r
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("leads back to it"))
+        .map(|w| w.record.as_str())
+        .collect();
+    assert!(!cut.is_empty(), "{:?}", r.warnings);
+    let s2 = fx.app.item(&key_of(&r, "SHOP-2")).unwrap();
+    assert_eq!(s2.title, "The later copy");
+    // No item is its own ancestor.
+    for ext in ["SHOP-90", "SHOP-91"] {
+        let mut seen = 0;
+        let mut cur = fx.app.item(&key_of(&r, ext)).unwrap().parent;
+        while let Some(p) = cur {
+            seen += 1;
+            assert!(seen < 3, "{ext} loops");
+            cur = fx.app.item(&p).unwrap().parent;
+        }
+    }
+    // The parent is part of the item's creation in the audit trail.
+    let created = scalar(
+        &mut fx.app,
+        &format!(
+            "SELECT COUNT(*) FROM audit WHERE action = 'item.create' AND target = '{}' AND changes LIKE '%\"parent\"%'",
+            s2.key
+        ),
+    );
+    assert_eq!(created, 1);
+
+    // Re-imported under another epic: moved, and the move is audited.
+    let mut moved = jira_pages();
+    for i in moved.issues.iter_mut().filter(|i| i.key == "SHOP-2") {
+        i.parent = Some("SHOP-90".into());
+    }
+    let up = run(fx, moved, &opts);
+    assert!(up.updated.iter().any(|(e, _)| e == "SHOP-2"), "{up:?}");
+    assert_eq!(
+        fx.app.item(&s2.key).unwrap().parent,
+        Some(key_of(&r, "SHOP-90"))
+    );
+    let audited = scalar(
+        &mut fx.app,
+        &format!(
+            "SELECT COUNT(*) FROM audit WHERE action = 'item.import' AND target = '{}' AND changes LIKE '%\"parent\"%'",
+            s2.key
+        ),
+    );
+    assert_eq!(audited, 1);
+    // An epic re-imported under its own child is refused that parent.
+    let mut looped = jira_pages();
+    for i in looped.issues.iter_mut().filter(|i| i.key == "SHOP-1") {
+        i.parent = Some("SHOP-90".into());
+    }
+    let mut e90 = epic.clone();
+    e90.key = "SHOP-90".into();
+    e90.parent = Some("SHOP-1".into());
+    looped.issues.push(e90);
+    let r3 = run(fx, looped, &opts);
+    let ancestors = |fx: &mut Fx, k: cairn_core::ItemKey| {
+        let mut n = 0;
+        let mut cur = fx.app.item(&k).unwrap().parent;
+        while let Some(p) = cur {
+            n += 1;
+            assert!(n < 5, "{k} loops: {:?}", r3.warnings);
+            cur = fx.app.item(&p).unwrap().parent;
+        }
+        n
+    };
+    ancestors(fx, key_of(&r, "SHOP-1"));
+    ancestors(fx, key_of(&r, "SHOP-90"));
+    assert!(
+        r3.warnings.iter().any(|w| w.message.contains("cycle")),
+        "{:?}",
+        r3.warnings
+    );
+}
+
 both!(
+    repeated_issues_parent_loops_and_moves,
     jira_json_with_history_links_and_reimport,
     jira_csv_and_a_truncated_file,
     github_issues_and_comments,

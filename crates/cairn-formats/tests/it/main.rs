@@ -7,3 +7,4 @@ mod junit;
 mod markdown;
 mod props;
 mod reqif;
+mod trackers;
