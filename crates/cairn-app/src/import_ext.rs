@@ -11,7 +11,7 @@
 use crate::items::{check_estimate, check_labels, check_title, creation_changes};
 use crate::{App, AppError, Result, Tx, invalid};
 use cairn_core::audit::Change;
-use cairn_core::{Category, Comment, Item, ItemKey, Kind, Link, LinkKind, Person, rank};
+use cairn_core::{Category, Comment, Item, ItemKey, Kind, LinkKind, Person, rank};
 use cairn_formats::issues::{ExtBatch, ExtIssue, RecordProblem};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -729,6 +729,7 @@ impl Tx<'_> {
 
         // 6. Links and comments, once every issue has an item.
         let mut pending: Vec<(ItemKey, Comment, String)> = Vec::new();
+        let mut links: BTreeSet<(ItemKey, LinkKind, ItemKey)> = BTreeSet::new();
         for row in &rows {
             let key = &row.item.key;
             let ext = &row.ext;
@@ -764,14 +765,7 @@ impl Tx<'_> {
                 if src == dst {
                     continue;
                 }
-                let link = Link {
-                    src: src.clone(),
-                    kind,
-                    dst: dst.clone(),
-                };
-                if self.store.insert_link(&link, self.now)? {
-                    report.links += 1;
-                }
+                links.insert((src.clone(), kind, dst.clone()));
             }
             for c in &ext.comments {
                 let ck = format!("{}/comment/{}", ext.key, c.id);
@@ -801,11 +795,17 @@ impl Tx<'_> {
         let unknown: Vec<ItemKey> = pending
             .iter()
             .map(|(k, _, _)| k.clone())
+            .chain(links.iter().flat_map(|(a, _, b)| [a.clone(), b.clone()]))
             .filter(|k| !ids.contains_key(k))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
         ids.extend(self.store.item_ids(&unknown)?);
+        let by_id: Vec<(i64, LinkKind, i64)> = links
+            .iter()
+            .filter_map(|(a, kind, b)| Some((*ids.get(a)?, *kind, *ids.get(b)?)))
+            .collect();
+        report.links += self.store.insert_links_by_id(&by_id, self.now)? as usize;
         for chunk in pending.chunks(BATCH) {
             let mut comments = Vec::with_capacity(chunk.len());
             for (k, c, _) in chunk {

@@ -850,6 +850,34 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Store many links by row ids (src, kind, dst), skipping those that
+    /// exist; returns how many were new.
+    pub fn insert_links_by_id(
+        &mut self,
+        links: &[(i64, LinkKind, i64)],
+        at: i64,
+    ) -> Result<u64, StoreError> {
+        const CHUNK: usize = 500;
+        let mut added = 0;
+        for chunk in links.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO links (src_id, kind, dst_id, created) VALUES {} ON CONFLICT DO NOTHING",
+                vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
+            );
+            let mut params = Vec::with_capacity(chunk.len() * 4);
+            for (src, kind, dst) in chunk {
+                params.extend([
+                    Value::Int(*src),
+                    kind.as_str().into(),
+                    Value::Int(*dst),
+                    Value::Int(at),
+                ]);
+            }
+            added += self.b.execute(&sql, &params)?;
+        }
+        Ok(added)
+    }
+
     /// Remove a link; false if there was none.
     pub fn delete_link(&mut self, link: &Link) -> Result<bool, StoreError> {
         let n = self.b.execute(

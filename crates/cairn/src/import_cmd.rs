@@ -3,7 +3,7 @@
 
 use crate::cli::{Cli, ExtImportArgs, Format, ImportCmd, UnknownStatusArg};
 use crate::output::{json, line};
-use crate::{Failure, name_value, open, progress_bar, usage};
+use crate::{Failure, count_bar, name_value, open, spinner, usage};
 use cairn_app::import_ext::{ImportOptions, ImportReport, UnknownStatus};
 use cairn_formats::issues::ExtBatch;
 use cairn_formats::{github, jira};
@@ -61,6 +61,27 @@ fn options(a: &ExtImportArgs) -> Result<ImportOptions, Failure> {
 }
 
 pub fn run(cli: &Cli, c: &ImportCmd, o: &mut impl Write) -> Result<u8, Failure> {
+    let reading = spinner(cli.quiet, "reading the export");
+    let read_res = read_export(c);
+    reading.finish_and_clear();
+    let (batch, args) = read_res?;
+    let opts = options(args)?;
+    let mut app = open(cli, false)?;
+    let pb = count_bar(cli.quiet, "importing", "issues");
+    let res = app.import_issues(batch, &opts, &mut |n, total| {
+        pb.set_length(total);
+        pb.set_position(n);
+    });
+    pb.finish_and_clear();
+    let r = res?;
+    match cli.format {
+        Format::Json => json(o, &r),
+        _ => summary(o, &r),
+    }
+    Ok(0)
+}
+
+fn read_export(c: &ImportCmd) -> Result<(ExtBatch, &ExtImportArgs), Failure> {
     let (batch, args): (ExtBatch, &ExtImportArgs) = match c {
         ImportCmd::Jira { files, opts } => {
             let csv = files
@@ -99,17 +120,7 @@ pub fn run(cli: &Cli, c: &ImportCmd, o: &mut impl Write) -> Result<u8, Failure> 
         }
         _ => return Err(usage("not an issue import")),
     };
-    let opts = options(args)?;
-    let mut app = open(cli, false)?;
-    let pb = progress_bar(cli.quiet, "importing issues");
-    let res = app.import_issues(batch, &opts, &mut |n, _| pb.set_position(n));
-    pb.finish_and_clear();
-    let r = res?;
-    match cli.format {
-        Format::Json => json(o, &r),
-        _ => summary(o, &r),
-    }
-    Ok(0)
+    Ok((batch, args))
 }
 
 fn summary(o: &mut impl Write, r: &ImportReport) {
