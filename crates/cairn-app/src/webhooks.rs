@@ -542,20 +542,24 @@ impl App {
             run.pending = self.store.deliveries_pending()?;
             return Ok(run);
         }
-        // Claim, grouped by webhook in order.
+        // Claim, grouped by webhook in order, in one transaction: one
+        // write for the whole run rather than one per delivery.
         let mut groups: Vec<(Webhook, Vec<Delivery>)> = Vec::new();
-        for d in due {
-            if !self.store.claim_delivery(d.id, now)? {
-                continue;
+        self.in_store_tx(|store| {
+            for d in due {
+                if !store.claim_delivery(d.id, now)? {
+                    continue;
+                }
+                match groups.iter_mut().find(|(w, _)| w.id == d.webhook) {
+                    Some((_, list)) => list.push(d),
+                    None => match store.webhook(d.webhook)? {
+                        Some(w) => groups.push((w, vec![d])),
+                        None => continue,
+                    },
+                }
             }
-            match groups.iter_mut().find(|(w, _)| w.id == d.webhook) {
-                Some((_, list)) => list.push(d),
-                None => match self.store.webhook(d.webhook)? {
-                    Some(w) => groups.push((w, vec![d])),
-                    None => continue,
-                },
-            }
-        }
+            Ok(())
+        })?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .http_status_as_error(false)
@@ -586,65 +590,110 @@ impl App {
                 });
             }
             drop(send);
-            for (d, url, outcome) in recv {
-                self.record(d, &url, outcome, now, &mut run)?;
+            // Results are written a batch at a time: when enough have
+            // come in, when the senders pause, and at the end.
+            let mut done: Vec<Delivery> = Vec::new();
+            loop {
+                match recv.recv_timeout(RESULT_PAUSE) {
+                    Ok((d, url, outcome)) => {
+                        done.push(settle(d, &url, outcome, now, &mut run));
+                        if done.len() < RESULT_BATCH {
+                            continue;
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+                self.write_results(&mut done)?;
             }
-            Ok(())
+            self.write_results(&mut done)
         })?;
         run.pending = self.store.deliveries_pending()?;
         Ok(run)
     }
 
-    fn record(
-        &mut self,
-        mut d: Delivery,
-        url: &str,
-        outcome: Sent,
-        now: Millis,
-        run: &mut WebhookRun,
-    ) -> Result<()> {
-        let why = match outcome {
-            Sent::Skipped => {
-                d.status = "pending".into();
-                d.next_try = Some(now + backoff(d.tries.max(1)));
-                self.store.delivery_result(&d)?;
-                return Ok(());
-            }
-            Sent::Status(code) => {
-                d.last_status = Some(i64::from(code));
-                if (200..300).contains(&code) {
-                    d.tries += 1;
-                    d.status = "delivered".into();
-                    d.next_try = None;
-                    d.last_error = None;
-                    d.delivered_at = Some(now);
-                    self.store.delivery_result(&d)?;
-                    run.delivered += 1;
-                    return Ok(());
-                }
-                format!("the receiver answered HTTP {code}")
-            }
-            Sent::Error(e) => {
-                d.last_status = None;
-                e
-            }
-        };
-        d.tries += 1;
-        run.errors
-            .push(format!("delivery {} ({}) to {url}: {why}", d.id, d.event));
-        d.last_error = Some(why);
-        if d.tries >= MAX_TRIES {
-            d.status = "failed".into();
-            d.next_try = None;
-            run.failed += 1;
-        } else {
-            d.status = "pending".into();
-            d.next_try = Some(now + backoff(d.tries));
-            run.retrying += 1;
+    /// Write settled deliveries in one transaction.
+    fn write_results(&mut self, done: &mut Vec<Delivery>) -> Result<()> {
+        if done.is_empty() {
+            return Ok(());
         }
-        self.store.delivery_result(&d)?;
-        Ok(())
+        let list = std::mem::take(done);
+        self.in_store_tx(|store| {
+            for d in &list {
+                store.delivery_result(d)?;
+            }
+            Ok(())
+        })
     }
+
+    /// Run `f` on the store in a transaction of its own (no audit entry:
+    /// delivery bookkeeping is not a change to the workspace).
+    fn in_store_tx(
+        &mut self,
+        f: impl FnOnce(&mut cairn_store::Store) -> std::result::Result<(), cairn_store::StoreError>,
+    ) -> Result<()> {
+        self.store.begin()?;
+        match f(&mut self.store) {
+            Ok(()) => Ok(self.store.commit()?),
+            Err(e) => {
+                let _ = self.store.rollback();
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// Results written at once, at most.
+const RESULT_BATCH: usize = 100;
+/// A pause in results this long writes what has come in.
+const RESULT_PAUSE: Duration = Duration::from_millis(250);
+
+/// A delivery as one send left it: delivered, to be retried, or given up.
+fn settle(
+    mut d: Delivery,
+    url: &str,
+    outcome: Sent,
+    now: Millis,
+    run: &mut WebhookRun,
+) -> Delivery {
+    let why = match outcome {
+        Sent::Skipped => {
+            d.status = "pending".into();
+            d.next_try = Some(now + backoff(d.tries.max(1)));
+            return d;
+        }
+        Sent::Status(code) => {
+            d.last_status = Some(i64::from(code));
+            if (200..300).contains(&code) {
+                d.tries += 1;
+                d.status = "delivered".into();
+                d.next_try = None;
+                d.last_error = None;
+                d.delivered_at = Some(now);
+                run.delivered += 1;
+                return d;
+            }
+            format!("the receiver answered HTTP {code}")
+        }
+        Sent::Error(e) => {
+            d.last_status = None;
+            e
+        }
+    };
+    d.tries += 1;
+    run.errors
+        .push(format!("delivery {} ({}) to {url}: {why}", d.id, d.event));
+    d.last_error = Some(why);
+    if d.tries >= MAX_TRIES {
+        d.status = "failed".into();
+        d.next_try = None;
+        run.failed += 1;
+    } else {
+        d.status = "pending".into();
+        d.next_try = Some(now + backoff(d.tries));
+        run.retrying += 1;
+    }
+    d
 }
 
 /// POST one delivery.
