@@ -780,7 +780,11 @@ struct Seen {
 }
 
 /// A small HTTP client on the server: never follows redirects, never turns
-/// statuses into errors, never goes through a proxy.
+/// statuses into errors, never goes through a proxy, and opens a connection
+/// per request. (A kept-alive connection that the server closes just as the
+/// next request goes out fails that request with "peer disconnected";
+/// browsers retry such a request on a new connection, this client never
+/// meets the case. It happened once in CI, on a loaded machine.)
 #[derive(Clone)]
 pub struct Client {
     agent: ureq::Agent,
@@ -794,6 +798,8 @@ impl Client {
             .http_status_as_error(false)
             .max_redirects(0)
             .proxy(None)
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
             .timeout_global(Some(Duration::from_secs(120)))
             .build()
             .new_agent();
