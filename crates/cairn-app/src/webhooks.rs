@@ -573,6 +573,13 @@ impl App {
                 let send = send.clone();
                 let agent = agent.clone();
                 s.spawn(move || {
+                    // Sending (signing, HTTP, waiting on the receiver) yields
+                    // the processor to requests; the results are written by
+                    // this run's own thread at normal priority, so a
+                    // database lock is never held by a starved thread.
+                    let _ = thread_priority::set_current_thread_priority(
+                        thread_priority::ThreadPriority::Min,
+                    );
                     let mut failed = false;
                     for d in list {
                         let outcome = if failed || !w.active {
@@ -590,23 +597,28 @@ impl App {
                 });
             }
             drop(send);
-            // Results are written a batch at a time: when enough have
-            // come in, when the senders pause, and at the end.
+            // Results are collected every RESULT_PAUSE and written a
+            // batch at a time; this thread, at normal priority, wakes a
+            // few times a second rather than once per delivery.
             let mut done: Vec<Delivery> = Vec::new();
-            loop {
-                match recv.recv_timeout(RESULT_PAUSE) {
-                    Ok((d, url, outcome)) => {
-                        done.push(settle(d, &url, outcome, now, &mut run));
-                        if done.len() < RESULT_BATCH {
-                            continue;
+            let mut senders_done = false;
+            while !senders_done {
+                std::thread::sleep(RESULT_PAUSE);
+                loop {
+                    match recv.try_recv() {
+                        Ok((d, url, outcome)) => {
+                            done.push(settle(d, &url, outcome, now, &mut run));
+                        }
+                        Err(mpsc::TryRecvError::Empty) => break,
+                        Err(mpsc::TryRecvError::Disconnected) => {
+                            senders_done = true;
+                            break;
                         }
                     }
-                    Err(mpsc::RecvTimeoutError::Timeout) => {}
-                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
                 self.write_results(&mut done)?;
             }
-            self.write_results(&mut done)
+            Ok(())
         })?;
         run.pending = self.store.deliveries_pending()?;
         Ok(run)
@@ -643,9 +655,7 @@ impl App {
     }
 }
 
-/// Results written at once, at most.
-const RESULT_BATCH: usize = 100;
-/// A pause in results this long writes what has come in.
+/// How often the results that have come in are written.
 const RESULT_PAUSE: Duration = Duration::from_millis(250);
 
 /// A delivery as one send left it: delivered, to be retried, or given up.

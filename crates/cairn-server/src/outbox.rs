@@ -1,14 +1,14 @@
 //! The outbox worker: what changes leave to be sent (notification mail,
 //! and webhook deliveries) is written in the change's own transaction, and
 //! this worker sends it. It runs on its own database connection and its
-//! own low-priority thread, never on the request pool, so a slow or dead
-//! mail server or webhook receiver never slows a request.
+//! own thread, never on the request pool, and webhook senders run at the
+//! lowest CPU priority, so a slow or dead mail server or webhook receiver
+//! never slows a request.
 
 use cairn_app::App;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use thread_priority::{ThreadPriority, set_current_thread_priority};
 
 /// How often the worker looks for work.
 pub const EVERY: Duration = Duration::from_secs(2);
@@ -24,18 +24,15 @@ impl Worker {
     }
 }
 
-/// Start the worker on a thread of its own at the lowest CPU priority:
-/// sending (and the threads it starts for each webhook, which inherit
-/// the priority) yields the processor to requests.
+/// Start the worker on a thread of its own. Its webhook senders yield the
+/// processor to requests; the worker itself, which holds the database
+/// while it writes results, runs at normal priority.
 pub fn spawn(db_url: String) -> Worker {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let started = std::thread::Builder::new()
         .name("cairn-outbox".into())
         .spawn(move || {
-            if let Err(e) = set_current_thread_priority(ThreadPriority::Min) {
-                eprintln!("cairn serve: the outbox runs at normal priority ({e:?})");
-            }
             let mut app: Option<App> = None;
             loop {
                 let until = Instant::now() + EVERY;
