@@ -612,6 +612,9 @@ const SECTIONS: [&str; 10] = [
 impl App {
     /// Write the whole workspace as a dump.
     pub fn export_dump(&mut self, w: &mut dyn Write, progress: &mut dyn FnMut(u64)) -> Result<u64> {
+        // Events not yet fanned out go into the dump as the deliveries
+        // they become.
+        self.fan_out_webhook_events()?;
         let mut n = 0u64;
         let store = self.store();
         let (config, cv) = store

@@ -15,6 +15,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -159,22 +160,11 @@ impl Tx<'_> {
             "id".into(),
             json!(format!("evt_{}", hex::encode(&digest[..12]))),
         );
+        // One row, whatever the number of webhooks: the worker fans it
+        // out (see `App::fan_out_webhook_events`), off the request path.
         let payload = Json::Object(payload).to_string();
-        for w in hooks {
-            self.store.insert_delivery(&Delivery {
-                id: 0,
-                webhook: w.id,
-                event: event.to_string(),
-                payload: payload.clone(),
-                status: "pending".into(),
-                tries: 0,
-                next_try: None,
-                last_status: None,
-                last_error: None,
-                created: self.now,
-                delivered_at: None,
-            })?;
-        }
+        self.store
+            .insert_webhook_event(product, event, &payload, self.now)?;
         Ok(())
     }
 
@@ -477,6 +467,8 @@ impl App {
             }
             None => self.webhooks(None)?.iter().map(|w| w.id).collect(),
         };
+        // Queued events show in the log as pending deliveries at once.
+        self.fan_out_webhook_events()?;
         let ds = self
             .store
             .deliveries(Some(&ids), failed_only, limit.clamp(1, 1000))?;
@@ -523,6 +515,48 @@ impl App {
         })
     }
 
+    /// Turn queued events into one pending delivery per webhook of the
+    /// event's product that wants it (as the webhooks are now: the worker
+    /// does this within seconds of the change), in one transaction.
+    pub fn fan_out_webhook_events(&mut self) -> Result<()> {
+        loop {
+            let mut more = false;
+            self.in_store_tx(|store| {
+                let events = store.webhook_events(FAN_OUT_BATCH)?;
+                more = events.len() == FAN_OUT_BATCH as usize;
+                let Some(last) = events.last().map(|e| e.0) else {
+                    return Ok(());
+                };
+                let mut hooks: HashMap<String, Vec<Webhook>> = HashMap::new();
+                for (_, product, event, payload, created) in &events {
+                    if !hooks.contains_key(product) {
+                        let list = store.webhooks(Some(product))?;
+                        hooks.insert(product.clone(), list);
+                    }
+                    for w in hooks[product].iter().filter(|w| w.wants(event)) {
+                        store.insert_delivery(&Delivery {
+                            id: 0,
+                            webhook: w.id,
+                            event: event.clone(),
+                            payload: payload.clone(),
+                            status: "pending".into(),
+                            tries: 0,
+                            next_try: None,
+                            last_status: None,
+                            last_error: None,
+                            created: *created,
+                            delivered_at: None,
+                        })?;
+                    }
+                }
+                store.delete_webhook_events_upto(last)
+            })?;
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
     /// Send the deliveries that are due, waiting at most [`TIMEOUT`] for
     /// each receiver.
     pub fn deliver_webhooks(&mut self) -> Result<WebhookRun> {
@@ -535,6 +569,7 @@ impl App {
     /// are recorded as they come in, never inside a transaction.
     pub fn deliver_webhooks_within(&mut self, timeout: Duration) -> Result<WebhookRun> {
         self.require_init()?;
+        self.fan_out_webhook_events()?;
         let mut run = WebhookRun::default();
         let now = self.now();
         let due = self.store.deliveries_due(now, BATCH)?;
@@ -655,6 +690,8 @@ impl App {
     }
 }
 
+/// Events fanned out in one transaction, at most.
+const FAN_OUT_BATCH: u32 = 1_000;
 /// How often the results that have come in are written.
 const RESULT_PAUSE: Duration = Duration::from_millis(250);
 

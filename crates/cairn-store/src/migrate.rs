@@ -92,6 +92,11 @@ const SQLITE: &[Migration] = &[
         name: "external_refs",
         sql: include_str!("../migrations/sqlite/0016_external_refs.sql"),
     },
+    Migration {
+        version: 17,
+        name: "webhook_events",
+        sql: include_str!("../migrations/sqlite/0017_webhook_events.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -174,6 +179,11 @@ const POSTGRES: &[Migration] = &[
         version: 16,
         name: "external_refs",
         sql: include_str!("../migrations/postgres/0016_external_refs.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "webhook_events",
+        sql: include_str!("../migrations/postgres/0017_webhook_events.sql"),
     },
 ];
 

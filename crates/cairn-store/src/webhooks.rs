@@ -102,6 +102,59 @@ impl Store {
         Ok(())
     }
 
+    /// Queue an event for fan-out (migration 0017).
+    pub fn insert_webhook_event(
+        &mut self,
+        product: &str,
+        event: &str,
+        payload: &str,
+        created: Millis,
+    ) -> Result<(), StoreError> {
+        self.b.execute(
+            "INSERT INTO webhook_events (product, event, payload, created) VALUES (?, ?, ?, ?)",
+            &[
+                product.into(),
+                event.into(),
+                payload.into(),
+                Value::Int(created),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The oldest events waiting for fan-out: (id, product, event,
+    /// payload, created).
+    pub fn webhook_events(
+        &mut self,
+        limit: u32,
+    ) -> Result<Vec<(i64, String, String, String, Millis)>, StoreError> {
+        let rows = self.b.query(
+            &format!(
+                "SELECT id, product, event, payload, created FROM webhook_events \
+                 ORDER BY id LIMIT {limit}"
+            ),
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    int(&r[0], "event id")?,
+                    text(&r[1], "event product")?,
+                    text(&r[2], "event name")?,
+                    text(&r[3], "event payload")?,
+                    int(&r[4], "event created")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Forget the events up to `id`, once fanned out.
+    pub fn delete_webhook_events_upto(&mut self, id: i64) -> Result<(), StoreError> {
+        self.b
+            .execute("DELETE FROM webhook_events WHERE id <= ?", &[Value::Int(id)])?;
+        Ok(())
+    }
+
     /// Store a delivery; returns its id.
     pub fn insert_delivery(&mut self, d: &Delivery) -> Result<i64, StoreError> {
         let rows = self.b.query(
@@ -186,10 +239,13 @@ impl Store {
         rows.iter().map(|r| delivery_row(r)).collect()
     }
 
-    /// How many deliveries wait to be sent.
+    /// How many deliveries wait to be sent (an event not yet fanned out
+    /// counts as one).
     pub fn deliveries_pending(&mut self) -> Result<i64, StoreError> {
+        // Events not yet fanned out count once each.
         let rows = self.b.query(
-            "SELECT COUNT(*) FROM webhook_deliveries WHERE status IN ('pending', 'sending')",
+            "SELECT (SELECT COUNT(*) FROM webhook_deliveries WHERE status IN ('pending', 'sending')) \
+             + (SELECT COUNT(*) FROM webhook_events)",
             &[],
         )?;
         rows.first().map_or(Ok(0), |r| int(&r[0], "count"))
