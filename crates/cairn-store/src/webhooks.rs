@@ -150,8 +150,10 @@ impl Store {
 
     /// Forget the events up to `id`, once fanned out.
     pub fn delete_webhook_events_upto(&mut self, id: i64) -> Result<(), StoreError> {
-        self.b
-            .execute("DELETE FROM webhook_events WHERE id <= ?", &[Value::Int(id)])?;
+        self.b.execute(
+            "DELETE FROM webhook_events WHERE id <= ?",
+            &[Value::Int(id)],
+        )?;
         Ok(())
     }
 
