@@ -524,27 +524,27 @@ impl App {
             self.in_store_tx(|store| {
                 let events = store.webhook_events(FAN_OUT_BATCH)?;
                 more = events.len() == FAN_OUT_BATCH as usize;
-                let Some(last) = events.last().map(|e| e.0) else {
+                let Some(last) = events.last().map(|e| e.id) else {
                     return Ok(());
                 };
                 let mut hooks: HashMap<String, Vec<Webhook>> = HashMap::new();
-                for (_, product, event, payload, created) in &events {
-                    if !hooks.contains_key(product) {
-                        let list = store.webhooks(Some(product))?;
-                        hooks.insert(product.clone(), list);
+                for e in &events {
+                    if !hooks.contains_key(&e.product) {
+                        let list = store.webhooks(Some(&e.product))?;
+                        hooks.insert(e.product.clone(), list);
                     }
-                    for w in hooks[product].iter().filter(|w| w.wants(event)) {
+                    for w in hooks[&e.product].iter().filter(|w| w.wants(&e.event)) {
                         store.insert_delivery(&Delivery {
                             id: 0,
                             webhook: w.id,
-                            event: event.clone(),
-                            payload: payload.clone(),
+                            event: e.event.clone(),
+                            payload: e.payload.clone(),
                             status: "pending".into(),
                             tries: 0,
                             next_try: None,
                             last_status: None,
                             last_error: None,
-                            created: *created,
+                            created: e.created,
                             delivered_at: None,
                         })?;
                     }

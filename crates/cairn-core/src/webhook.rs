@@ -34,6 +34,17 @@ impl Webhook {
     }
 }
 
+/// An event a change queued, not yet fanned out into deliveries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuedEvent {
+    pub id: i64,
+    pub product: String,
+    pub event: String,
+    /// The JSON body every webhook receives.
+    pub payload: String,
+    pub created: Millis,
+}
+
 /// One event sent (or to be sent) to one webhook.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delivery {

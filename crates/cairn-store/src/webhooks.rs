@@ -4,7 +4,7 @@ use crate::StoreError;
 use crate::store::{Store, corrupt, int, text};
 use crate::value::Value;
 use cairn_core::Millis;
-use cairn_core::webhook::{Delivery, Webhook};
+use cairn_core::webhook::{Delivery, QueuedEvent, Webhook};
 
 /// After this long a delivery marked `sending` is taken to have been lost.
 const STALE_SEND: Millis = 10 * 60 * 1000;
@@ -122,12 +122,8 @@ impl Store {
         Ok(())
     }
 
-    /// The oldest events waiting for fan-out: (id, product, event,
-    /// payload, created).
-    pub fn webhook_events(
-        &mut self,
-        limit: u32,
-    ) -> Result<Vec<(i64, String, String, String, Millis)>, StoreError> {
+    /// The oldest events waiting for fan-out.
+    pub fn webhook_events(&mut self, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
         let rows = self.b.query(
             &format!(
                 "SELECT id, product, event, payload, created FROM webhook_events \
@@ -137,13 +133,13 @@ impl Store {
         )?;
         rows.iter()
             .map(|r| {
-                Ok((
-                    int(&r[0], "event id")?,
-                    text(&r[1], "event product")?,
-                    text(&r[2], "event name")?,
-                    text(&r[3], "event payload")?,
-                    int(&r[4], "event created")?,
-                ))
+                Ok(QueuedEvent {
+                    id: int(&r[0], "event id")?,
+                    product: text(&r[1], "event product")?,
+                    event: text(&r[2], "event name")?,
+                    payload: text(&r[3], "event payload")?,
+                    created: int(&r[4], "event created")?,
+                })
             })
             .collect()
     }

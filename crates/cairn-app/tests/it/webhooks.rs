@@ -343,7 +343,54 @@ fn dead_receivers_do_not_hold_up_a_healthy_one(fx: &mut Fx) {
     assert!(run.errors.iter().any(|e| e.contains("nobody-home")));
 }
 
+/// A change queues one event, not one delivery per webhook; the fan-out
+/// makes the deliveries, for the webhooks of that moment that want it.
+fn one_event_per_change_fanned_out_later(fx: &mut Fx) {
+    fx.workspace();
+    for n in 0..3 {
+        fx.app
+            .webhook_add("PAY", &format!("http://127.0.0.1:9/hook-{n}"), None, None)
+            .unwrap();
+    }
+    fx.add(Kind::Task, "Fan out");
+    let count = |fx: &mut Fx, table: &str| {
+        let rows = fx
+            .app
+            .store()
+            .backend()
+            .query(&format!("SELECT COUNT(*) FROM {table}"), &[])
+            .unwrap();
+        rows[0][0].as_i64().unwrap()
+    };
+    assert_eq!(count(fx, "webhook_events"), 1);
+    assert_eq!(count(fx, "webhook_deliveries"), 0);
+    // Counted as waiting, so the CLI delivers after the change.
+    assert_eq!(fx.app.store().deliveries_pending().unwrap(), 1);
+    // A webhook that wants only comments gets nothing from an item.
+    fx.app
+        .webhook_add(
+            "PAY",
+            "http://127.0.0.1:9/comments",
+            Some("comment.added"),
+            None,
+        )
+        .unwrap();
+    fx.app.fan_out_webhook_events().unwrap();
+    assert_eq!(count(fx, "webhook_events"), 0);
+    assert_eq!(count(fx, "webhook_deliveries"), 3);
+    let ds = fx.app.webhook_deliveries(None, false, 50).unwrap();
+    assert_eq!(ds.len(), 3);
+    assert!(
+        ds.iter()
+            .all(|d| d.status == "pending" && d.event == "item.created")
+    );
+    // Fanning out again makes nothing new.
+    fx.app.fan_out_webhook_events().unwrap();
+    assert_eq!(count(fx, "webhook_deliveries"), 3);
+}
+
 both!(
+    one_event_per_change_fanned_out_later,
     signed_deliveries_retry_give_up_and_replay,
     events_are_filtered_and_refused_changes_send_nothing,
     bad_input_and_who_may,
