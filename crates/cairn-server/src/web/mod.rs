@@ -181,8 +181,38 @@ fn safe_next(n: Option<&str>) -> String {
     }
 }
 
-async fn login(State(s): State<AppState>, creds: Creds, Form(f): Form<LoginForm>) -> Response {
+/// Whether the browser says this request came from another site. Signing
+/// in is refused then: a page elsewhere could otherwise sign the visitor
+/// in to an account of its choosing (login CSRF). Browsers send
+/// `Sec-Fetch-Site` on every form post; clients that don't (curl,
+/// scripts) are not browsers and have no cookies to plant.
+fn cross_site(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
+}
+
+async fn login(
+    State(s): State<AppState>,
+    creds: Creds,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let next = safe_next(f.next.as_deref());
+    if cross_site(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            layout::login_page(
+                Some(
+                    "This sign-in came from another site, so it was refused. Sign in here instead.",
+                ),
+                &next,
+                "",
+            ),
+        )
+            .into_response();
+    }
     let client = creds.client.clone();
     let handle = f.handle.clone();
     let r = s

@@ -3,7 +3,7 @@
 //! change and stakeholders only read, and the public intake form (no
 //! account, a honeypot, a rate limit per address).
 
-use crate::support::{API, Resp, TestServer, both, enc};
+use crate::support::{API, PASSWORD, Resp, TestServer, both, enc};
 use serde_json::json;
 
 #[path = "../../../cairn-app/tests/it/smtp.rs"]
@@ -772,7 +772,29 @@ fn integrations_page_works_as_plain_forms(s: &TestServer) {
     assert!(page.text.contains("Only an owner"), "{}", page.text);
 }
 
+/// A sign-in posted from another site is refused (login CSRF): no
+/// session is made; the same form from Cairn's own page signs in.
+fn sign_in_from_another_site_is_refused(s: &TestServer) {
+    let fields = [
+        ("handle", "dev"),
+        ("password", PASSWORD),
+        ("next", "/backlog"),
+    ];
+    let r = form(s, "/login", &fields, &[("sec-fetch-site", "cross-site")]);
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(r.header("set-cookie").is_none(), "a session was made");
+    assert!(r.text.contains("came from another site"), "{}", r.text);
+    let r = form(s, "/login", &fields, &[("sec-fetch-site", "same-origin")]);
+    assert_eq!(redirect(&r), "/backlog");
+    assert!(
+        r.header("set-cookie")
+            .is_some_and(|c| c.starts_with("cairn_session=")),
+        "no session"
+    );
+}
+
 both!(
+    sign_in_from_another_site_is_refused,
     intake_form_is_public_and_rate_limited,
     feedback_pages_work_as_plain_forms,
     discussions_work_as_plain_forms,
