@@ -607,14 +607,13 @@ impl App {
             for (w, list) in &groups {
                 let send = send.clone();
                 let agent = agent.clone();
-                s.spawn(move || {
+                let sender = std::thread::Builder::new().name("cairn-webhook".into());
+                let started = sender.spawn_scoped(s, move || {
                     // Sending (signing, HTTP, waiting on the receiver) yields
                     // the processor to requests; the results are written by
                     // this run's own thread at normal priority, so a
                     // database lock is never held by a starved thread.
-                    let _ = thread_priority::set_current_thread_priority(
-                        thread_priority::ThreadPriority::Min,
-                    );
+                    background_priority();
                     let mut failed = false;
                     for d in list {
                         let outcome = if failed || !w.active {
@@ -630,6 +629,13 @@ impl App {
                         }
                     }
                 });
+                if let Err(e) = started {
+                    // The claimed deliveries are sent again when their
+                    // claim runs out.
+                    return Err(AppError::Store(cairn_store::StoreError::Db(format!(
+                        "cannot start a webhook sender: {e}"
+                    ))));
+                }
             }
             drop(send);
             // Results are collected every RESULT_PAUSE and written a
@@ -765,4 +771,31 @@ fn post(agent: &ureq::Agent, w: &Webhook, d: &Delivery) -> Sent {
 /// The event names, for help texts.
 pub fn event_names() -> String {
     EVENTS.join(", ")
+}
+
+/// Put the calling thread in the background: on Linux under `SCHED_IDLE`,
+/// so it runs when a processor would otherwise idle and a request that
+/// wakes up takes the processor from it at once (a low nice value alone
+/// lets the running thread finish its time slice first, a millisecond or
+/// more added to a request). Elsewhere, or if the system refuses, the
+/// lowest nice value. Work on such a thread still gets a sliver of a busy
+/// machine, so it is delayed by load, never stopped by it.
+pub fn background_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use thread_priority::{
+            NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+            set_thread_priority_and_policy, thread_native_id,
+        };
+        if set_thread_priority_and_policy(
+            thread_native_id(),
+            ThreadPriority::Min,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+        )
+        .is_ok()
+        {
+            return;
+        }
+    }
+    let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
 }

@@ -70,11 +70,11 @@ fn receiver(delay: Duration) -> Result<Receiver> {
     let url = format!("http://{}/hook", listener.local_addr()?);
     let received = Arc::new(AtomicU64::new(0));
     let count = Arc::clone(&received);
-    std::thread::spawn(move || {
+    spawn_named("bench-recv", move || {
         lowest_priority();
         for stream in listener.incoming().flatten() {
             let count = Arc::clone(&count);
-            std::thread::spawn(move || {
+            spawn_named("bench-recv", move || {
                 lowest_priority();
                 let _ = answer(stream, delay, &count);
             });
@@ -85,7 +85,7 @@ fn receiver(delay: Duration) -> Result<Receiver> {
 
 /// A receiver's threads give the processor to everything else.
 fn lowest_priority() {
-    let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+    cairn_app::webhooks::background_priority();
 }
 
 /// Answer the requests of one keep-alive connection until it closes.
@@ -125,6 +125,73 @@ fn answer(stream: TcpStream, delay: Duration, count: &AtomicU64) -> std::io::Res
         w.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")?;
         w.flush()?;
     }
+}
+
+/// Spawn a named thread (the name groups its processor time in
+/// [`CpuUse`]).
+fn spawn_named<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> JoinHandle<T> {
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(f)
+        .expect("the system refused a thread")
+}
+
+/// Processor time (s) used so far by this process's live threads, by
+/// thread name, and by the whole process (ended threads included).
+#[derive(Default, Clone)]
+struct CpuUse {
+    by_name: std::collections::BTreeMap<String, f64>,
+    process: f64,
+}
+
+/// utime + stime of a `/proc/.../stat` line, in seconds (100 ticks a second).
+fn stat_cpu(line: &str) -> Option<(String, f64)> {
+    let open = line.find('(')?;
+    let close = line.rfind(')')?;
+    let name = line[open + 1..close].to_string();
+    let f: Vec<&str> = line[close + 1..].split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some((name, ticks / 100.0))
+}
+
+fn cpu_now() -> CpuUse {
+    let mut out = CpuUse::default();
+    if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
+        for t in dir.flatten() {
+            if let Some((name, s)) = std::fs::read_to_string(t.path().join("stat"))
+                .ok()
+                .as_deref()
+                .and_then(stat_cpu)
+            {
+                *out.by_name.entry(name).or_default() += s;
+            }
+        }
+    }
+    out.process = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .as_deref()
+        .and_then(stat_cpu)
+        .map_or(0.0, |(_, s)| s);
+    out
+}
+
+/// What each group of threads used between two readings.
+fn cpu_between(a: &CpuUse, b: &CpuUse) -> String {
+    let mut parts = Vec::new();
+    let mut live = 0.0;
+    for (name, after) in &b.by_name {
+        let d = after - a.by_name.get(name).copied().unwrap_or(0.0);
+        live += d;
+        if d >= 0.05 {
+            parts.push(format!("{name} {d:.2}"));
+        }
+    }
+    let ended = (b.process - a.process) - live;
+    parts.push(format!("ended threads {ended:.2}"));
+    format!("processor s: {}", parts.join(", "))
 }
 
 /// A URL on loopback where nothing listens.
@@ -176,8 +243,14 @@ fn quiet_phase(base: &str, token: &str, seed: u64, phase: &str, app: &mut App) -
     let queued = count_of(&delivery_counts(app)?, "pending");
     let stop = Arc::new(AtomicBool::new(false));
     let reads = read_load(base, token, seed, &stop);
+    let cpu0 = cpu_now();
     let writes = comments(base, token, phase);
     std::thread::sleep(WINDOW);
+    eprintln!(
+        "phase {phase}, first {} s: {}",
+        WINDOW.as_secs(),
+        cpu_between(&cpu0, &cpu_now())
+    );
     stop.store(true, Ordering::Relaxed);
     let reads = join_reads(reads);
     let (writes, refused) = join_writes(writes);
@@ -235,6 +308,8 @@ fn fanout_phase(
     );
     let stop = Arc::new(AtomicBool::new(false));
     let t0 = Instant::now();
+    let cpu0 = cpu_now();
+    let mut cpu_window = None;
     let reads = read_load(base, token, seed, &stop);
     let writes = comments(base, token, phase);
     let (writes, refused) = join_writes(writes);
@@ -246,6 +321,14 @@ fn fanout_phase(
     // costs the database nothing.
     while t0.elapsed() < FANOUT_TIMEOUT {
         std::thread::sleep(Duration::from_millis(250));
+        if cpu_window.is_none() && t0.elapsed() >= WINDOW {
+            cpu_window = Some(cpu_between(&cpu0, &cpu_now()));
+            eprintln!(
+                "phase {phase}, first {} s: {}",
+                WINDOW.as_secs(),
+                cpu_window.as_deref().unwrap_or_default()
+            );
+        }
         let got: u64 = receivers
             .iter()
             .zip(&before)
@@ -316,7 +399,7 @@ fn read_load(
             let base = base.to_string();
             let auth = format!("Bearer {token}");
             let stop = Arc::clone(stop);
-            std::thread::spawn(move || {
+            spawn_named("bench-read", move || {
                 let a = server::agent();
                 let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ t);
                 let mut out = Vec::new();
@@ -360,7 +443,7 @@ fn comments(base: &str, token: &str, phase: &str) -> Vec<JoinHandle<(Vec<f64>, u
             let base = base.to_string();
             let auth = format!("Bearer {token}");
             let phase = phase.to_string();
-            std::thread::spawn(move || {
+            spawn_named("bench-write", move || {
                 let a = server::agent();
                 let mut lat = Vec::new();
                 let mut failed = 0;
