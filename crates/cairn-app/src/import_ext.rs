@@ -236,14 +236,15 @@ impl App {
             (Ok(()), Some(r)) => {
                 if r.created.len() >= 1_000 {
                     // The planner's picture of the tables is out of date
-                    // after so many rows.
+                    // after so many rows. (The audit trail is left to
+                    // autovacuum: it is read by key, through its indexes,
+                    // and analysing it takes as long as the items.)
                     self.store().analyze_tables(&[
                         "items",
                         "item_labels",
                         "links",
                         "comments",
                         "external_refs",
-                        "audit",
                     ])?;
                 }
                 Ok(r)
