@@ -154,7 +154,7 @@ impl App {
         }
         let mentions = self.comment_refs(&body)?.mentions;
         self.tx(|tx| {
-            tx.load(key, None)?;
+            let item = tx.load(key, None)?;
             let c = tx.store.insert_comment(
                 key,
                 &Comment {
@@ -177,7 +177,7 @@ impl App {
             }
             tx.audit("comment.add", &key.to_string(), None, &changes, None)?;
             tx.on_comment(key, &body, &mentions)?;
-            tx.webhook_comment(&c)?;
+            tx.webhook_comment(&item, &c)?;
             Ok(c)
         })
     }

@@ -212,19 +212,14 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// After a comment is added.
-    pub(crate) fn webhook_comment(&mut self, c: &cairn_core::Comment) -> Result<()> {
-        let Ok(key) = c.item.parse::<ItemKey>() else {
-            return Ok(());
-        };
-        let Some(item) = self.store.item(&key)? else {
-            return Ok(());
-        };
-        self.emit(&key.prefix, "comment.added", || {
+    /// After a comment is added to `item` (as loaded in the same
+    /// transaction).
+    pub(crate) fn webhook_comment(&mut self, item: &Item, c: &cairn_core::Comment) -> Result<()> {
+        self.emit(&item.key.prefix, "comment.added", || {
             serde_json::Map::from_iter([
                 (
                     "item".to_string(),
-                    serde_json::to_value(crate::wire::item_out(&item)).unwrap_or(Json::Null),
+                    serde_json::to_value(crate::wire::item_out(item)).unwrap_or(Json::Null),
                 ),
                 (
                     "comment".to_string(),

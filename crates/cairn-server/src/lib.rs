@@ -60,13 +60,24 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 
 async fn security_headers(req: Request, next: Next, secure: bool) -> Response {
     let started = std::time::Instant::now();
-    let mut res = next.run(req).await;
+    let (mut res, stages) = pool::STAGES
+        .scope(std::cell::Cell::new([f64::NAN; 3]), async {
+            let res = next.run(req).await;
+            (res, pool::STAGES.with(std::cell::Cell::get))
+        })
+        .await;
     let h = res.headers_mut();
-    // How long the server spent, for browsers' dev tools and the bench.
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "app;dur={:.2}",
-        started.elapsed().as_secs_f64() * 1000.0
-    )) {
+    // How long the server spent, for browsers' dev tools and the bench:
+    // in all, and (for a request that ran a use case) waiting for a
+    // connection, waiting for a thread, and on the thread.
+    let mut timing = format!("app;dur={:.2}", started.elapsed().as_secs_f64() * 1000.0);
+    if !stages[0].is_nan() {
+        timing.push_str(&format!(
+            ", pool;dur={:.2}, thread;dur={:.2}, db;dur={:.2}",
+            stages[0], stages[1], stages[2]
+        ));
+    }
+    if let Ok(v) = HeaderValue::from_str(&timing) {
         h.insert("server-timing", v);
     }
     // A downloaded report sets its own, stricter policy.

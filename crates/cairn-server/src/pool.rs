@@ -10,6 +10,13 @@ use cairn_store::StoreError;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
+tokio::task_local! {
+    /// Where a request's time went on the pool, for the Server-Timing
+    /// header: waiting for a connection, waiting for a blocking thread,
+    /// and running the use case (ms).
+    pub static STAGES: std::cell::Cell<[f64; 3]>;
+}
+
 pub struct Pool {
     url: String,
     idle: Mutex<Vec<App>>,
@@ -53,28 +60,47 @@ impl Pool {
         T: Send + 'static,
         F: FnOnce(&mut App) -> Result<T, ApiError> + Send + 'static,
     {
+        let asked = std::time::Instant::now();
         let _permit = self.permits.acquire().await.map_err(|_| {
             ApiError::from(AppError::Store(StoreError::Db(
                 "the server is shutting down".into(),
             )))
         })?;
         let pool = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let mut app = pool.take()?;
-            let r = f(&mut app);
-            // A connection that failed is dropped rather than reused.
-            let broken = matches!(&r, Err(e) if e.status.is_server_error());
-            if !broken {
-                pool.put(app);
-            }
-            r
+        let permitted = std::time::Instant::now();
+        let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1000.0;
+        let (started, ended, r) = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let r = match pool.take() {
+                Ok(mut app) => {
+                    let r = f(&mut app);
+                    // A connection that failed is dropped rather than reused.
+                    let broken = matches!(&r, Err(e) if e.status.is_server_error());
+                    if !broken {
+                        pool.put(app);
+                    }
+                    r
+                }
+                Err(e) => Err(ApiError::from(e)),
+            };
+            (started, std::time::Instant::now(), r)
         })
         .await
         .map_err(|e| {
             ApiError::from(AppError::Store(StoreError::Db(format!(
                 "a request task failed: {e}"
             ))))
-        })?
+        })?;
+        // A request that runs more than one use case adds them up.
+        let _ = STAGES.try_with(|s| {
+            let before = s.get().map(|x| if x.is_nan() { 0.0 } else { x });
+            s.set([
+                before[0] + ms(asked, permitted),
+                before[1] + ms(permitted, started),
+                before[2] + ms(started, ended),
+            ])
+        });
+        r
     }
 
     /// Close idle connections (on a blocking thread: the PostgreSQL

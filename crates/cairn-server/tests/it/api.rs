@@ -932,6 +932,30 @@ fn responses_carry_security_headers(s: &TestServer) {
         // Served over plain HTTP: no HSTS.
         assert!(r.header("strict-transport-security").is_none());
     }
+    // Server-Timing: the time in all on every answer; where it went on
+    // the pool for one that ran a use case (the item list, the backlog),
+    // not for a static file.
+    let timing = |i: usize| -> Vec<(String, f64)> {
+        responses[i]
+            .header("server-timing")
+            .unwrap_or_else(|| panic!("no Server-Timing on response {i}"))
+            .split(',')
+            .map(|m| {
+                let (name, dur) = m.trim().split_once(";dur=").unwrap();
+                (name.to_string(), dur.parse::<f64>().unwrap())
+            })
+            .collect()
+    };
+    for i in [0, 5] {
+        let t = timing(i);
+        let names: Vec<&str> = t.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["app", "pool", "thread", "db"], "response {i}");
+        assert!(t.iter().all(|(_, d)| *d >= 0.0), "{t:?}");
+        // The parts happen within the whole.
+        assert!(t[1].1 + t[2].1 + t[3].1 <= t[0].1 + 0.02, "{t:?}");
+    }
+    let names: Vec<String> = timing(6).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["app"]);
     // Private answers are never cached; static assets may be.
     for i in [0, 1, 2, 5] {
         assert_eq!(
