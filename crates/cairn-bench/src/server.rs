@@ -279,9 +279,56 @@ pub fn sequential(
 }
 
 /// The `Server-Timing: app;dur=X` value in ms.
+/// The server's time in all (`app` of its Server-Timing header), in ms.
 fn server_time(h: &ureq::http::HeaderMap) -> Option<f64> {
-    h.get("server-timing")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split("dur=").nth(1))
-        .and_then(|d| d.parse::<f64>().ok())
+    Some(timing(h)[0]).filter(|d| !d.is_nan())
+}
+
+/// The Server-Timing header (`app;dur=1.2, pool;dur=0.0, ...`) as
+/// [app, pool, thread, db] in ms, NaN for a part it does not carry.
+pub fn timing(h: &ureq::http::HeaderMap) -> [f64; 4] {
+    let mut out = [f64::NAN; 4];
+    let Some(v) = h.get("server-timing").and_then(|v| v.to_str().ok()) else {
+        return out;
+    };
+    for m in v.split(',') {
+        let mut it = m.trim().split(';');
+        let i = match it.next().unwrap_or_default() {
+            "app" => 0,
+            "pool" => 1,
+            "thread" => 2,
+            "db" => 3,
+            _ => continue,
+        };
+        out[i] = it
+            .find_map(|p| p.trim().strip_prefix("dur="))
+            .and_then(|d| d.parse::<f64>().ok())
+            .unwrap_or(f64::NAN);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_timing_is_read_part_by_part() {
+        let mut h = ureq::http::HeaderMap::new();
+        assert!(server_time(&h).is_none());
+        h.insert(
+            "server-timing",
+            "app;dur=1.25, pool;dur=0.00, thread;dur=0.03, db;dur=1.10"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(timing(&h), [1.25, 0.0, 0.03, 1.10]);
+        assert_eq!(server_time(&h), Some(1.25));
+        // A static file carries the whole only.
+        h.insert("server-timing", "app;dur=0.40".parse().unwrap());
+        let t = timing(&h);
+        assert_eq!(t[0], 0.40);
+        assert!(t[1..].iter().all(|d| d.is_nan()));
+        assert_eq!(server_time(&h), Some(0.40));
+    }
 }

@@ -224,28 +224,6 @@ struct Sample {
 /// The parts of [`Sample::parts`], in order.
 const PARTS: [&str; 5] = ["client late", "server", "pool", "thread", "db"];
 
-/// `app;dur=1.2, pool;dur=0.0, ...` as [server, pool, thread, db].
-fn server_timing(h: &str) -> [f64; 4] {
-    let mut out = [f64::NAN; 4];
-    for m in h.split(',') {
-        let mut it = m.trim().split(';');
-        let name = it.next().unwrap_or_default();
-        let dur = it
-            .find_map(|p| p.trim().strip_prefix("dur="))
-            .and_then(|d| d.parse::<f64>().ok())
-            .unwrap_or(f64::NAN);
-        let i = match name {
-            "app" => 0,
-            "pool" => 1,
-            "thread" => 2,
-            "db" => 3,
-            _ => continue,
-        };
-        out[i] = dur;
-    }
-    out
-}
-
 /// GET random items at [`READ_RATE`] until `stop`, open loop: each
 /// request's latency counts from when it was due.
 /// A phase without webhooks: its reads and what it says of itself.
@@ -453,11 +431,7 @@ fn read_load(
                         .call()
                         .map(|mut r| {
                             let _ = r.body_mut().read_to_vec();
-                            let st = r
-                                .headers()
-                                .get("server-timing")
-                                .and_then(|v| v.to_str().ok())
-                                .map_or([f64::NAN; 4], server_timing);
+                            let st = server::timing(r.headers());
                             (r.status().as_u16() == 200, st)
                         })
                         .unwrap_or((false, [f64::NAN; 4]));

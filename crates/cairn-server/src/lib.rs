@@ -61,7 +61,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 async fn security_headers(req: Request, next: Next, secure: bool) -> Response {
     let started = std::time::Instant::now();
     let (mut res, stages) = pool::STAGES
-        .scope(std::cell::Cell::new([f64::NAN; 3]), async {
+        .scope(std::cell::Cell::new(None), async {
             let res = next.run(req).await;
             (res, pool::STAGES.with(std::cell::Cell::get))
         })
@@ -71,10 +71,9 @@ async fn security_headers(req: Request, next: Next, secure: bool) -> Response {
     // in all, and (for a request that ran a use case) waiting for a
     // connection, waiting for a thread, and on the thread.
     let mut timing = format!("app;dur={:.2}", started.elapsed().as_secs_f64() * 1000.0);
-    if !stages[0].is_nan() {
+    if let Some([pool, thread, db]) = stages {
         timing.push_str(&format!(
-            ", pool;dur={:.2}, thread;dur={:.2}, db;dur={:.2}",
-            stages[0], stages[1], stages[2]
+            ", pool;dur={pool:.2}, thread;dur={thread:.2}, db;dur={db:.2}"
         ));
     }
     if let Ok(v) = HeaderValue::from_str(&timing) {

@@ -13,8 +13,8 @@ use tokio::sync::Semaphore;
 tokio::task_local! {
     /// Where a request's time went on the pool, for the Server-Timing
     /// header: waiting for a connection, waiting for a blocking thread,
-    /// and running the use case (ms).
-    pub static STAGES: std::cell::Cell<[f64; 3]>;
+    /// and running the use case (ms); none for a request that ran none.
+    pub static STAGES: std::cell::Cell<Option<[f64; 3]>>;
 }
 
 pub struct Pool {
@@ -93,12 +93,12 @@ impl Pool {
         })?;
         // A request that runs more than one use case adds them up.
         let _ = STAGES.try_with(|s| {
-            let before = s.get().map(|x| if x.is_nan() { 0.0 } else { x });
-            s.set([
-                before[0] + ms(asked, permitted),
-                before[1] + ms(permitted, started),
-                before[2] + ms(started, ended),
-            ])
+            let [p, t, d] = s.get().unwrap_or_default();
+            s.set(Some([
+                p + ms(asked, permitted),
+                t + ms(permitted, started),
+                d + ms(started, ended),
+            ]))
         });
         r
     }
