@@ -1726,9 +1726,22 @@ impl App {
             for h in &hooks {
                 hook_ids.insert(h.id, tx.store.insert_webhook(h)?.id);
             }
+            // A body shared by several deliveries is stored once again.
+            let mut bodies: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
             for d in &deliveries {
                 let webhook = hook_ids.get(&d.webhook).copied().unwrap_or(d.webhook);
-                tx.store.insert_delivery(&cairn_core::webhook::Delivery { webhook, ..d.clone() })?;
+                let body = match bodies.get(d.payload.as_str()) {
+                    Some(id) => *id,
+                    None => {
+                        let id = tx.store.insert_webhook_payload(&d.payload)?;
+                        bodies.insert(&d.payload, id);
+                        id
+                    }
+                };
+                tx.store.insert_delivery(
+                    &cairn_core::webhook::Delivery { webhook, ..d.clone() },
+                    body,
+                )?;
             }
             for r in feedback.iter().filter(|r| r.merged_into.is_some()) {
                 let into = r.merged_into.as_deref().unwrap_or_default();

@@ -495,7 +495,10 @@ impl App {
                 delivered_at: None,
                 ..d.clone()
             };
-            let id = tx.store.insert_delivery(&new)?;
+            let id = tx
+                .store
+                .replay_delivery(delivery, tx.now)?
+                .ok_or_else(not_found)?;
             tx.audit(
                 "webhook.replay",
                 &w.product,
@@ -528,20 +531,29 @@ impl App {
                         let list = store.webhooks(Some(&e.product))?;
                         hooks.insert(e.product.clone(), list);
                     }
+                    let mut payload = None;
                     for w in hooks[&e.product].iter().filter(|w| w.wants(&e.event)) {
-                        store.insert_delivery(&Delivery {
-                            id: 0,
-                            webhook: w.id,
-                            event: e.event.clone(),
-                            payload: e.payload.clone(),
-                            status: "pending".into(),
-                            tries: 0,
-                            next_try: None,
-                            last_status: None,
-                            last_error: None,
-                            created: e.created,
-                            delivered_at: None,
-                        })?;
+                        // The body once, however many webhooks get it.
+                        let body = match payload {
+                            Some(id) => id,
+                            None => *payload.insert(store.insert_webhook_payload(&e.payload)?),
+                        };
+                        store.insert_delivery(
+                            &Delivery {
+                                id: 0,
+                                webhook: w.id,
+                                event: e.event.clone(),
+                                payload: String::new(),
+                                status: "pending".into(),
+                                tries: 0,
+                                next_try: None,
+                                last_status: None,
+                                last_error: None,
+                                created: e.created,
+                                delivered_at: None,
+                            },
+                            body,
+                        )?;
                     }
                 }
                 store.delete_webhook_events_upto(last)

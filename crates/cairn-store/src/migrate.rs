@@ -97,6 +97,11 @@ const SQLITE: &[Migration] = &[
         name: "webhook_events",
         sql: include_str!("../migrations/sqlite/0017_webhook_events.sql"),
     },
+    Migration {
+        version: 18,
+        name: "webhook_payloads",
+        sql: include_str!("../migrations/sqlite/0018_webhook_payloads.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -185,13 +190,19 @@ const POSTGRES: &[Migration] = &[
         name: "webhook_events",
         sql: include_str!("../migrations/postgres/0017_webhook_events.sql"),
     },
+    Migration {
+        version: 18,
+        name: "webhook_payloads",
+        sql: include_str!("../migrations/postgres/0018_webhook_payloads.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {
     hex::encode(Sha256::digest(sql.as_bytes()))
 }
 
-pub fn migrate(b: &mut dyn Backend, now: i64) -> Result<(), StoreError> {
+/// Apply the migrations not yet applied, up to `upto` (a version).
+pub fn migrate(b: &mut dyn Backend, now: i64, upto: i64) -> Result<(), StoreError> {
     let list = match b.dialect() {
         Dialect::Sqlite => SQLITE,
         Dialect::Postgres => POSTGRES,
@@ -204,7 +215,7 @@ pub fn migrate(b: &mut dyn Backend, now: i64) -> Result<(), StoreError> {
             b.batch("SELECT pg_advisory_xact_lock(7478720100)")?;
         }
     }
-    let r = apply(b, list, now);
+    let r = apply(b, list, now, upto);
     match r {
         Ok(()) => b.batch("COMMIT"),
         Err(e) => {
@@ -214,7 +225,7 @@ pub fn migrate(b: &mut dyn Backend, now: i64) -> Result<(), StoreError> {
     }
 }
 
-fn apply(b: &mut dyn Backend, list: &[Migration], now: i64) -> Result<(), StoreError> {
+fn apply(b: &mut dyn Backend, list: &[Migration], now: i64, upto: i64) -> Result<(), StoreError> {
     b.batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY,
@@ -242,7 +253,10 @@ fn apply(b: &mut dyn Backend, list: &[Migration], now: i64) -> Result<(), StoreE
     // By version, not by count: migrations written on different branches
     // may leave gaps in the numbers and land in either order.
     let done: Vec<i64> = applied.iter().filter_map(|r| r[0].as_i64()).collect();
-    for m in list.iter().filter(|m| !done.contains(&m.version)) {
+    for m in list
+        .iter()
+        .filter(|m| !done.contains(&m.version) && m.version <= upto)
+    {
         b.batch(m.sql)?;
         b.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",

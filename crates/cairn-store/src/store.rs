@@ -123,6 +123,12 @@ impl Store {
     /// SQLite; `sqlite::memory:` for a throwaway in-memory database.
     /// Migrations are applied on open.
     pub fn open(url: &str, now: i64) -> Result<Store, StoreError> {
+        Self::open_migrated_to(url, now, i64::MAX)
+    }
+
+    /// Open with the schema migrated up to `version` only: for tests that
+    /// build a database as an older Cairn left it, then upgrade it.
+    pub fn open_migrated_to(url: &str, now: i64, version: i64) -> Result<Store, StoreError> {
         let mut b: Box<dyn Backend> =
             if url.starts_with("postgres://") || url.starts_with("postgresql://") {
                 Box::new(Postgres::connect(url)?)
@@ -150,7 +156,7 @@ impl Store {
                 }
                 Box::new(Sqlite::open(Path::new(path))?)
             };
-        migrate(b.as_mut(), now)?;
+        migrate(b.as_mut(), now, version)?;
         Ok(Store {
             b,
             url: crate::postgres::redact(url),

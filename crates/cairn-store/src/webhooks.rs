@@ -10,8 +10,11 @@ use cairn_core::webhook::{Delivery, QueuedEvent, Webhook};
 const STALE_SEND: Millis = 10 * 60 * 1000;
 
 const HOOK_COLUMNS: &str = "id, product, url, secret, events, active, created";
-const DELIVERY_COLUMNS: &str = "id, webhook, event, payload, status, tries, next_try, \
-     last_status, last_error, created, delivered_at";
+/// A delivery's columns, its body from `webhook_payloads` (migration 0018):
+/// select them `FROM` [`DELIVERIES`].
+const DELIVERY_COLUMNS: &str = "d.id, d.webhook, d.event, p.payload, d.status, d.tries, \
+     d.next_try, d.last_status, d.last_error, d.created, d.delivered_at";
+const DELIVERIES: &str = "webhook_deliveries d JOIN webhook_payloads p ON p.id = d.payload_id";
 
 fn hook_row(r: &[Value]) -> Result<Webhook, StoreError> {
     Ok(Webhook {
@@ -91,11 +94,17 @@ impl Store {
         rows.first().map(|r| hook_row(r)).transpose()
     }
 
-    /// Delete a webhook and its delivery log.
+    /// Delete a webhook and its delivery log, with the bodies no other
+    /// webhook's deliveries share.
     pub fn delete_webhook(&mut self, id: i64) -> Result<(), StoreError> {
         self.b.execute(
             "DELETE FROM webhook_deliveries WHERE webhook = ?",
             &[Value::Int(id)],
+        )?;
+        self.b.execute(
+            "DELETE FROM webhook_payloads WHERE NOT EXISTS \
+             (SELECT 1 FROM webhook_deliveries d WHERE d.payload_id = webhook_payloads.id)",
+            &[],
         )?;
         self.b
             .execute("DELETE FROM webhooks WHERE id = ?", &[Value::Int(id)])?;
@@ -153,16 +162,30 @@ impl Store {
         Ok(())
     }
 
-    /// Store a delivery; returns its id.
-    pub fn insert_delivery(&mut self, d: &Delivery) -> Result<i64, StoreError> {
+    /// Store an event's body once for all its deliveries; returns its id.
+    pub fn insert_webhook_payload(&mut self, payload: &str) -> Result<i64, StoreError> {
         let rows = self.b.query(
-            "INSERT INTO webhook_deliveries (webhook, event, payload, status, tries, next_try, \
+            "INSERT INTO webhook_payloads (payload) VALUES (?) RETURNING id",
+            &[payload.into()],
+        )?;
+        rows.first()
+            .map(|r| int(&r[0], "payload id"))
+            .transpose()?
+            .ok_or_else(|| corrupt("no id returned for the new webhook payload"))
+    }
+
+    /// Store a delivery of the body `payload` (from
+    /// [`Store::insert_webhook_payload`]; `d.payload` is not read);
+    /// returns its id.
+    pub fn insert_delivery(&mut self, d: &Delivery, payload: i64) -> Result<i64, StoreError> {
+        let rows = self.b.query(
+            "INSERT INTO webhook_deliveries (webhook, event, payload_id, status, tries, next_try, \
              last_status, last_error, created, delivered_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             &[
                 Value::Int(d.webhook),
                 d.event.as_str().into(),
-                d.payload.as_str().into(),
+                Value::Int(payload),
                 d.status.as_str().into(),
                 Value::Int(d.tries),
                 d.next_try.map_or(Value::Null, Value::Int),
@@ -178,9 +201,22 @@ impl Store {
             .ok_or_else(|| corrupt("no id returned for the new delivery"))
     }
 
+    /// Queue delivery `id` again as a new pending delivery of the same
+    /// body to the same webhook; returns the new delivery's id, or `None`
+    /// when there is no delivery `id`.
+    pub fn replay_delivery(&mut self, id: i64, now: Millis) -> Result<Option<i64>, StoreError> {
+        let rows = self.b.query(
+            "INSERT INTO webhook_deliveries (webhook, event, payload_id, status, tries, created) \
+             SELECT webhook, event, payload_id, 'pending', 0, ? FROM webhook_deliveries \
+             WHERE id = ? RETURNING id",
+            &[Value::Int(now), Value::Int(id)],
+        )?;
+        rows.first().map(|r| int(&r[0], "delivery id")).transpose()
+    }
+
     pub fn delivery(&mut self, id: i64) -> Result<Option<Delivery>, StoreError> {
         let rows = self.b.query(
-            &format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = ?"),
+            &format!("SELECT {DELIVERY_COLUMNS} FROM {DELIVERIES} WHERE d.id = ?"),
             &[Value::Int(id)],
         )?;
         rows.first().map(|r| delivery_row(r)).transpose()
@@ -194,22 +230,22 @@ impl Store {
         failed_only: bool,
         limit: u32,
     ) -> Result<Vec<Delivery>, StoreError> {
-        let mut sql = format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE 1 = 1");
+        let mut sql = format!("SELECT {DELIVERY_COLUMNS} FROM {DELIVERIES} WHERE 1 = 1");
         let mut params = Vec::new();
         if let Some(ids) = webhooks {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
             sql.push_str(&format!(
-                " AND webhook IN ({})",
+                " AND d.webhook IN ({})",
                 vec!["?"; ids.len()].join(", ")
             ));
             params.extend(ids.iter().map(|i| Value::Int(*i)));
         }
         if failed_only {
-            sql.push_str(" AND status = 'failed'");
+            sql.push_str(" AND d.status = 'failed'");
         }
-        sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
+        sql.push_str(&format!(" ORDER BY d.id DESC LIMIT {limit}"));
         let rows = self.b.query(&sql, &params)?;
         rows.iter().map(|r| delivery_row(r)).collect()
     }
@@ -217,7 +253,7 @@ impl Store {
     /// Every delivery, oldest first, for the dump.
     pub fn all_deliveries(&mut self) -> Result<Vec<Delivery>, StoreError> {
         let rows = self.b.query(
-            &format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries ORDER BY id"),
+            &format!("SELECT {DELIVERY_COLUMNS} FROM {DELIVERIES} ORDER BY d.id"),
             &[],
         )?;
         rows.iter().map(|r| delivery_row(r)).collect()
@@ -228,9 +264,9 @@ impl Store {
     pub fn deliveries_due(&mut self, now: Millis, limit: u32) -> Result<Vec<Delivery>, StoreError> {
         let rows = self.b.query(
             &format!(
-                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
-                 WHERE (status = 'pending' AND (next_try IS NULL OR next_try <= ?)) \
-                 OR (status = 'sending' AND next_try <= ?) ORDER BY id LIMIT {limit}"
+                "SELECT {DELIVERY_COLUMNS} FROM {DELIVERIES} \
+                 WHERE (d.status = 'pending' AND (d.next_try IS NULL OR d.next_try <= ?)) \
+                 OR (d.status = 'sending' AND d.next_try <= ?) ORDER BY d.id LIMIT {limit}"
             ),
             &[Value::Int(now), Value::Int(now - STALE_SEND)],
         )?;

@@ -94,6 +94,25 @@ impl Fx {
         }
     }
 
+    /// A fixture whose database `prepare` fills first, given its URL
+    /// (as an older Cairn left it, say), before the app opens it.
+    pub fn prepared(backend: Backend, test_name: &str, prepare: impl FnOnce(&str)) -> Fx {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir()
+                    .expect("cannot create a temporary folder for the SQLite database");
+                let url = format!("sqlite:{}", dir.path().join("cairn.db").display());
+                prepare(&url);
+                Self::open(backend, url, Db::Sqlite(dir))
+            }
+            Backend::Postgres => {
+                let pg = PgDb::create_with(test_name, "");
+                prepare(&pg.url);
+                Self::open(Backend::Postgres, pg.url.clone(), Db::Postgres(pg))
+            }
+        }
+    }
+
     /// A PostgreSQL fixture whose database is made with extra CREATE
     /// DATABASE options (a locale, say).
     pub fn postgres_with(test_name: &str, options: &str) -> Fx {
