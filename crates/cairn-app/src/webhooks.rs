@@ -515,7 +515,9 @@ impl App {
 
     /// Turn queued events into one pending delivery per webhook of the
     /// event's product that wants it (as the webhooks are now: the worker
-    /// does this within seconds of the change), in one transaction.
+    /// does this within seconds of the change), [`FAN_OUT_BATCH`] events a
+    /// transaction. An event no webhook wants any more is dropped with its
+    /// body.
     pub fn fan_out_webhook_events(&mut self) -> Result<()> {
         loop {
             let mut more = false;
@@ -531,13 +533,10 @@ impl App {
                         let list = store.webhooks(Some(&e.product))?;
                         hooks.insert(e.product.clone(), list);
                     }
-                    let mut payload = None;
+                    let mut taken = false;
                     for w in hooks[&e.product].iter().filter(|w| w.wants(&e.event)) {
-                        // The body once, however many webhooks get it.
-                        let body = match payload {
-                            Some(id) => id,
-                            None => *payload.insert(store.insert_webhook_payload(&e.payload)?),
-                        };
+                        // The body was stored once when the change queued
+                        // the event; every delivery of it points there.
                         store.insert_delivery(
                             &Delivery {
                                 id: 0,
@@ -552,8 +551,14 @@ impl App {
                                 created: e.created,
                                 delivered_at: None,
                             },
-                            body,
+                            e.payload_id,
                         )?;
+                        taken = true;
+                    }
+                    if !taken {
+                        // Its webhooks were removed or changed since.
+                        store.delete_webhook_events_upto(e.id)?;
+                        store.delete_webhook_payload(e.payload_id)?;
                     }
                 }
                 store.delete_webhook_events_upto(last)
@@ -588,8 +593,11 @@ impl App {
         // write for the whole run rather than one per delivery.
         let mut groups: Vec<(Webhook, Vec<Delivery>)> = Vec::new();
         self.in_store_tx(|store| {
+            let ids: Vec<i64> = due.iter().map(|d| d.id).collect();
+            let taken: std::collections::HashSet<i64> =
+                store.claim_deliveries(&ids, now)?.into_iter().collect();
             for d in due {
-                if !store.claim_delivery(d.id, now)? {
+                if !taken.contains(&d.id) {
                     continue;
                 }
                 match groups.iter_mut().find(|(w, _)| w.id == d.webhook) {
@@ -703,8 +711,9 @@ impl App {
     }
 }
 
-/// Events fanned out in one transaction, at most.
-const FAN_OUT_BATCH: u32 = 1_000;
+/// Events fanned out in one transaction, at most: with ten webhooks, two
+/// thousand small rows, so the write lock is held for milliseconds.
+const FAN_OUT_BATCH: u32 = 200;
 /// How often the results that have come in are written.
 const RESULT_PAUSE: Duration = Duration::from_millis(250);
 

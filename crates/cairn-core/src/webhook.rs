@@ -40,8 +40,9 @@ pub struct QueuedEvent {
     pub id: i64,
     pub product: String,
     pub event: String,
-    /// The JSON body every webhook receives.
-    pub payload: String,
+    /// The JSON body every webhook receives, stored once in
+    /// `webhook_payloads` when the change queued the event.
+    pub payload_id: i64,
     pub created: Millis,
 }
 

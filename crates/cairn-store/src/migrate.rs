@@ -102,6 +102,11 @@ const SQLITE: &[Migration] = &[
         name: "webhook_payloads",
         sql: include_str!("../migrations/sqlite/0018_webhook_payloads.sql"),
     },
+    Migration {
+        version: 19,
+        name: "webhook_queue",
+        sql: include_str!("../migrations/sqlite/0019_webhook_queue.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -194,6 +199,11 @@ const POSTGRES: &[Migration] = &[
         version: 18,
         name: "webhook_payloads",
         sql: include_str!("../migrations/postgres/0018_webhook_payloads.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "webhook_queue",
+        sql: include_str!("../migrations/postgres/0019_webhook_queue.sql"),
     },
 ];
 

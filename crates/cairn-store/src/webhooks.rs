@@ -101,9 +101,11 @@ impl Store {
             "DELETE FROM webhook_deliveries WHERE webhook = ?",
             &[Value::Int(id)],
         )?;
+        // Bodies nobody's deliveries use, and no queued event either.
         self.b.execute(
             "DELETE FROM webhook_payloads WHERE NOT EXISTS \
-             (SELECT 1 FROM webhook_deliveries d WHERE d.payload_id = webhook_payloads.id)",
+             (SELECT 1 FROM webhook_deliveries d WHERE d.payload_id = webhook_payloads.id) \
+             AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.payload_id = webhook_payloads.id)",
             &[],
         )?;
         self.b
@@ -111,7 +113,8 @@ impl Store {
         Ok(())
     }
 
-    /// Queue an event for fan-out (migration 0017).
+    /// Queue an event for fan-out (migration 0017), its body stored once
+    /// for all the deliveries the fan-out makes of it (migration 0019).
     pub fn insert_webhook_event(
         &mut self,
         product: &str,
@@ -119,12 +122,13 @@ impl Store {
         payload: &str,
         created: Millis,
     ) -> Result<(), StoreError> {
+        let body = self.insert_webhook_payload(payload)?;
         self.b.execute(
-            "INSERT INTO webhook_events (product, event, payload, created) VALUES (?, ?, ?, ?)",
+            "INSERT INTO webhook_events (product, event, payload_id, created) VALUES (?, ?, ?, ?)",
             &[
                 product.into(),
                 event.into(),
-                payload.into(),
+                Value::Int(body),
                 Value::Int(created),
             ],
         )?;
@@ -135,7 +139,7 @@ impl Store {
     pub fn webhook_events(&mut self, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
         let rows = self.b.query(
             &format!(
-                "SELECT id, product, event, payload, created FROM webhook_events \
+                "SELECT id, product, event, payload_id, created FROM webhook_events \
                  ORDER BY id LIMIT {limit}"
             ),
             &[],
@@ -146,7 +150,7 @@ impl Store {
                     id: int(&r[0], "event id")?,
                     product: text(&r[1], "event product")?,
                     event: text(&r[2], "event name")?,
-                    payload: text(&r[3], "event payload")?,
+                    payload_id: int(&r[3], "event payload")?,
                     created: int(&r[4], "event created")?,
                 })
             })
@@ -157,6 +161,17 @@ impl Store {
     pub fn delete_webhook_events_upto(&mut self, id: i64) -> Result<(), StoreError> {
         self.b.execute(
             "DELETE FROM webhook_events WHERE id <= ?",
+            &[Value::Int(id)],
+        )?;
+        Ok(())
+    }
+
+    /// Forget a body no delivery uses: that of an event no webhook wanted
+    /// by the time it was fanned out.
+    pub fn delete_webhook_payload(&mut self, id: i64) -> Result<(), StoreError> {
+        self.b.execute(
+            "DELETE FROM webhook_payloads WHERE id = ? AND NOT EXISTS \
+             (SELECT 1 FROM webhook_deliveries d WHERE d.payload_id = webhook_payloads.id)",
             &[Value::Int(id)],
         )?;
         Ok(())
@@ -259,14 +274,19 @@ impl Store {
         rows.iter().map(|r| delivery_row(r)).collect()
     }
 
-    /// Deliveries due by `now`, oldest first: pending ones whose next try
-    /// has come, and sends that never reported back.
+    /// The deliveries due to be sent, oldest first: pending ones whose
+    /// retry time has come, and sends claimed long ago by a sender that
+    /// never reported back. The search reads only the open deliveries'
+    /// index (migration 0019), and only the chosen ones' bodies.
     pub fn deliveries_due(&mut self, now: Millis, limit: u32) -> Result<Vec<Delivery>, StoreError> {
         let rows = self.b.query(
             &format!(
-                "SELECT {DELIVERY_COLUMNS} FROM {DELIVERIES} \
-                 WHERE (d.status = 'pending' AND (d.next_try IS NULL OR d.next_try <= ?)) \
-                 OR (d.status = 'sending' AND d.next_try <= ?) ORDER BY d.id LIMIT {limit}"
+                "SELECT {DELIVERY_COLUMNS} FROM (SELECT id FROM webhook_deliveries \
+                 WHERE status IN ('pending', 'sending') \
+                 AND ((status = 'pending' AND (next_try IS NULL OR next_try <= ?)) \
+                 OR (status = 'sending' AND next_try <= ?)) ORDER BY id LIMIT {limit}) due \
+                 JOIN webhook_deliveries d ON d.id = due.id \
+                 JOIN webhook_payloads p ON p.id = d.payload_id ORDER BY d.id"
             ),
             &[Value::Int(now), Value::Int(now - STALE_SEND)],
         )?;
@@ -285,18 +305,25 @@ impl Store {
         rows.first().map_or(Ok(0), |r| int(&r[0], "count"))
     }
 
-    /// Take a delivery for sending; false when another sender has it.
-    pub fn claim_delivery(&mut self, id: i64, now: Millis) -> Result<bool, StoreError> {
-        let n = self.b.execute(
-            "UPDATE webhook_deliveries SET status = 'sending', next_try = ? WHERE id = ? \
-             AND (status = 'pending' OR (status = 'sending' AND next_try <= ?))",
-            &[
-                Value::Int(now),
-                Value::Int(id),
-                Value::Int(now - STALE_SEND),
-            ],
+    /// Take deliveries for sending, in one statement; returns the ids
+    /// taken (another sender may have taken some of them first).
+    pub fn claim_deliveries(&mut self, ids: &[i64], now: Millis) -> Result<Vec<i64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; ids.len()].join(", ");
+        let mut params = vec![Value::Int(now)];
+        params.extend(ids.iter().map(|&id| Value::Int(id)));
+        params.push(Value::Int(now - STALE_SEND));
+        let rows = self.b.query(
+            &format!(
+                "UPDATE webhook_deliveries SET status = 'sending', next_try = ? \
+                 WHERE id IN ({marks}) \
+                 AND (status = 'pending' OR (status = 'sending' AND next_try <= ?)) RETURNING id"
+            ),
+            &params,
         )?;
-        Ok(n == 1)
+        rows.iter().map(|r| int(&r[0], "delivery id")).collect()
     }
 
     /// Record how a send went.

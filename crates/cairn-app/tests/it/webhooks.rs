@@ -364,6 +364,8 @@ fn one_event_per_change_fanned_out_later(fx: &mut Fx) {
     };
     assert_eq!(count(fx, "webhook_events"), 1);
     assert_eq!(count(fx, "webhook_deliveries"), 0);
+    // The change stored the body, once.
+    assert_eq!(count(fx, "webhook_payloads"), 1);
     // Counted as waiting, so the CLI delivers after the change.
     assert_eq!(fx.app.store().deliveries_pending().unwrap(), 1);
     // A webhook that wants only comments gets nothing from an item.
@@ -414,14 +416,30 @@ fn one_event_per_change_fanned_out_later(fx: &mut Fx) {
             w.url
         );
     }
+    // An event queued for a webhook removed before the fan-out: its body
+    // stays while the event waits, and goes with it.
+    let w = fx
+        .app
+        .webhook_add("PAY", "http://127.0.0.1:9/brief", None, None)
+        .unwrap();
+    fx.add(Kind::Task, "Nobody left to tell");
+    fx.app.webhook_rm(w.webhook.id).unwrap();
+    assert_eq!(count(fx, "webhook_events"), 1);
+    assert_eq!(count(fx, "webhook_payloads"), 1);
+    fx.app.fan_out_webhook_events().unwrap();
+    assert_eq!(count(fx, "webhook_events"), 0);
+    assert_eq!(count(fx, "webhook_payloads"), 0);
+    assert_eq!(count(fx, "webhook_deliveries"), 0);
 }
 
 /// A delivery log written before bodies were stored once (schema 17)
-/// keeps every delivery's body through the upgrade, and new deliveries
-/// after it get ids of their own.
+/// keeps every delivery's body through the upgrades, an event queued then
+/// is delivered with its body after them, and new deliveries get ids of
+/// their own.
 fn a_delivery_log_keeps_its_bodies_through_the_upgrade(backend: Backend) {
     use cairn_store::Value as V;
     let bodies = ["{\"n\":1}", "{\"n\":2,\"é\":\"ü\"}"];
+    let queued = "{\"n\":4,\"queued\":\"before the upgrade\"}";
     let mut ids = Vec::new();
     let mut fx = Fx::prepared(backend, "webhooks::upgrade", |url| {
         let mut store = cairn_store::Store::open_migrated_to(url, T0, 17).unwrap();
@@ -445,6 +463,12 @@ fn a_delivery_log_keeps_its_bodies_through_the_upgrade(backend: Backend) {
                 .unwrap();
             ids.push(rows[0][0].as_i64().unwrap());
         }
+        b.execute(
+            "INSERT INTO webhook_events (product, event, payload, created) \
+             VALUES ('PAY', 'item.changed', ?, 0)",
+            &[queued.into()],
+        )
+        .unwrap();
     });
     let store = fx.app.store();
     assert_eq!(store.delivery(ids[0]).unwrap().unwrap().payload, bodies[0]);
@@ -461,6 +485,19 @@ fn a_delivery_log_keeps_its_bodies_through_the_upgrade(backend: Backend) {
         body > ids[1],
         "a new body must not reuse a migrated id: {body}"
     );
+    // The queued event is fanned out to the webhook with its body, which
+    // is not any migrated delivery's.
+    fx.app.fan_out_webhook_events().unwrap();
+    let ds = fx.app.store().deliveries(None, false, 50).unwrap();
+    let d = ds.iter().find(|d| d.event == "item.changed").unwrap();
+    assert_eq!(d.status, "pending");
+    assert_eq!(d.payload, queued);
+    assert_eq!(
+        fx.app.store().delivery(ids[0]).unwrap().unwrap().payload,
+        bodies[0]
+    );
+    let later = fx.app.store().insert_webhook_payload("{\"n\":5}").unwrap();
+    assert!(later > body);
 }
 
 #[test]
