@@ -187,6 +187,9 @@ pub struct App {
     clock: Box<dyn Clock>,
     actor: String,
     access: Option<Access>,
+    /// The server's requests in flight, which sending webhooks gives way
+    /// to; none outside `cairn serve`.
+    foreground: Option<webhooks::Foreground>,
 }
 
 impl App {
@@ -224,6 +227,7 @@ impl App {
             clock,
             actor,
             access: None,
+            foreground: None,
         })
     }
 
@@ -233,6 +237,12 @@ impl App {
 
     pub fn actor(&self) -> &str {
         &self.actor
+    }
+
+    /// Make background work (sending webhooks) give way to these
+    /// requests.
+    pub fn set_foreground(&mut self, foreground: webhooks::Foreground) {
+        self.foreground = Some(foreground);
     }
 
     pub fn set_actor(&mut self, actor: &str) {

@@ -521,6 +521,7 @@ impl App {
     pub fn fan_out_webhook_events(&mut self) -> Result<()> {
         loop {
             let mut more = false;
+            give_way(self.foreground.as_ref());
             self.in_store_tx(|store| {
                 let events = store.webhook_events(FAN_OUT_BATCH)?;
                 more = events.len() == FAN_OUT_BATCH as usize;
@@ -528,44 +529,37 @@ impl App {
                     return Ok(());
                 };
                 let mut hooks: HashMap<String, Vec<Webhook>> = HashMap::new();
+                let mut rows = Vec::new();
+                let mut unwanted = Vec::new();
                 for e in &events {
                     if !hooks.contains_key(&e.product) {
                         let list = store.webhooks(Some(&e.product))?;
                         hooks.insert(e.product.clone(), list);
                     }
-                    let mut taken = false;
+                    // The body was stored once when the change queued the
+                    // event; every delivery of it points there.
+                    let before = rows.len();
                     for w in hooks[&e.product].iter().filter(|w| w.wants(&e.event)) {
-                        // The body was stored once when the change queued
-                        // the event; every delivery of it points there.
-                        store.insert_delivery(
-                            &Delivery {
-                                id: 0,
-                                webhook: w.id,
-                                event: e.event.clone(),
-                                payload: String::new(),
-                                status: "pending".into(),
-                                tries: 0,
-                                next_try: None,
-                                last_status: None,
-                                last_error: None,
-                                created: e.created,
-                                delivered_at: None,
-                            },
-                            e.payload_id,
-                        )?;
-                        taken = true;
+                        rows.push((w.id, e.event.as_str(), e.payload_id, e.created));
                     }
-                    if !taken {
+                    if rows.len() == before {
                         // Its webhooks were removed or changed since.
-                        store.delete_webhook_events_upto(e.id)?;
-                        store.delete_webhook_payload(e.payload_id)?;
+                        unwanted.push(e.payload_id);
                     }
                 }
-                store.delete_webhook_events_upto(last)
+                store.insert_pending_deliveries(&rows)?;
+                store.delete_webhook_events_upto(last)?;
+                for body in unwanted {
+                    store.delete_webhook_payload(body)?;
+                }
+                Ok(())
             })?;
             if !more {
                 return Ok(());
             }
+            // A change waiting for the write lock gets it before the next
+            // batch does.
+            std::thread::sleep(FAN_OUT_PAUSE);
         }
     }
 
@@ -584,6 +578,7 @@ impl App {
         self.fan_out_webhook_events()?;
         let mut run = WebhookRun::default();
         let now = self.now();
+        give_way(self.foreground.as_ref());
         let due = self.store.deliveries_due(now, BATCH)?;
         if due.is_empty() {
             run.pending = self.store.deliveries_pending()?;
@@ -592,6 +587,7 @@ impl App {
         // Claim, grouped by webhook in order, in one transaction: one
         // write for the whole run rather than one per delivery.
         let mut groups: Vec<(Webhook, Vec<Delivery>)> = Vec::new();
+        give_way(self.foreground.as_ref());
         self.in_store_tx(|store| {
             let ids: Vec<i64> = due.iter().map(|d| d.id).collect();
             let taken: std::collections::HashSet<i64> =
@@ -619,9 +615,11 @@ impl App {
             .into();
         let (send, recv) = mpsc::channel::<(Delivery, String, Sent)>();
         std::thread::scope(|s| -> Result<()> {
+            let fg = self.foreground.clone();
             for (w, list) in &groups {
                 let send = send.clone();
                 let agent = agent.clone();
+                let fg = fg.clone();
                 let sender = std::thread::Builder::new().name("cairn-webhook".into());
                 let started = sender.spawn_scoped(s, move || {
                     // Sending (signing, HTTP, waiting on the receiver) yields
@@ -634,6 +632,7 @@ impl App {
                         let outcome = if failed || !w.active {
                             Sent::Skipped
                         } else {
+                            give_way(fg.as_ref());
                             post(&agent, w, d)
                         };
                         if !matches!(outcome, Sent::Status(200..=299)) {
@@ -686,6 +685,7 @@ impl App {
             return Ok(());
         }
         let list = std::mem::take(done);
+        give_way(self.foreground.as_ref());
         self.in_store_tx(|store| {
             for d in &list {
                 store.delivery_result(d)?;
@@ -711,9 +711,11 @@ impl App {
     }
 }
 
-/// Events fanned out in one transaction, at most: with ten webhooks, two
-/// thousand small rows, so the write lock is held for milliseconds.
-const FAN_OUT_BATCH: u32 = 200;
+/// Events fanned out in one transaction, at most: with ten webhooks, five
+/// hundred small rows, so the write lock is held for a millisecond or two.
+const FAN_OUT_BATCH: u32 = 50;
+/// The pause between two fan-out transactions.
+const FAN_OUT_PAUSE: Duration = Duration::from_millis(5);
 /// How often the results that have come in are written.
 const RESULT_PAUSE: Duration = Duration::from_millis(250);
 
@@ -789,6 +791,55 @@ pub fn event_names() -> String {
     EVENTS.join(", ")
 }
 
+/// The requests a server has in flight on its database connections.
+/// Webhook delivery gives way to them: before each send and each of its
+/// transactions it waits until none is running, up to [`GIVE_WAY`], so
+/// on a small machine the fan-out's work fills the gaps between requests
+/// rather than running beside them; under constant load it goes on after
+/// that wait, so it is slowed, never stopped.
+#[derive(Debug, Clone, Default)]
+pub struct Foreground(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+/// A request in flight, from [`Foreground::enter`] until dropped.
+pub struct InFlight(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The longest background work waits for a gap between requests.
+pub const GIVE_WAY: Duration = Duration::from_millis(20);
+
+impl Foreground {
+    /// A request starts; it ends when the returned guard is dropped.
+    pub fn enter(&self) -> InFlight {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        InFlight(std::sync::Arc::clone(&self.0))
+    }
+
+    /// How many requests are in flight.
+    pub fn in_flight(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Wait until no request is in flight, at most [`GIVE_WAY`].
+    pub fn give_way(&self) {
+        let start = std::time::Instant::now();
+        while self.in_flight() > 0 && start.elapsed() < GIVE_WAY {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+}
+
+/// Wait for a gap between requests, when there is a server to wait for.
+fn give_way(fg: Option<&Foreground>) {
+    if let Some(f) = fg {
+        f.give_way();
+    }
+}
+
 /// Put the calling thread in the background: on Linux under `SCHED_IDLE`,
 /// so it runs when a processor would otherwise idle and a request that
 /// wakes up takes the processor from it at once (a low nice value alone
@@ -814,4 +865,42 @@ pub fn background_priority() {
         }
     }
     let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_in_flight_are_counted_until_their_guard_goes() {
+        let fg = Foreground::default();
+        assert_eq!(fg.in_flight(), 0);
+        let a = fg.enter();
+        let b = fg.clone().enter();
+        assert_eq!(fg.in_flight(), 2);
+        drop(a);
+        assert_eq!(fg.in_flight(), 1);
+        drop(b);
+        assert_eq!(fg.in_flight(), 0);
+    }
+
+    #[test]
+    fn giving_way_ends_when_the_request_does_or_the_wait_is_up() {
+        let fg = Foreground::default();
+        // Nothing in flight: straight on.
+        fg.give_way();
+        // A request that ends while background work waits for it.
+        let running = fg.enter();
+        let waiter = {
+            let fg = fg.clone();
+            std::thread::spawn(move || fg.give_way())
+        };
+        drop(running);
+        waiter.join().unwrap();
+        // A request that never ends holds background work up for a while
+        // only: this returns with the request still in flight.
+        let _forever = fg.enter();
+        fg.give_way();
+        assert_eq!(fg.in_flight(), 1);
+    }
 }

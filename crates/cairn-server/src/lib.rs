@@ -133,7 +133,7 @@ pub async fn run(
         secure_cookies: settings.secure_cookies,
     };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let worker = outbox::spawn(settings.db_url.clone());
+    let worker = outbox::spawn(settings.db_url.clone(), pool.foreground());
     let r = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

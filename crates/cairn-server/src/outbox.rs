@@ -26,8 +26,9 @@ impl Worker {
 
 /// Start the worker on a thread of its own. Its webhook senders yield the
 /// processor to requests; the worker itself, which holds the database
-/// while it writes results, runs at normal priority.
-pub fn spawn(db_url: String) -> Worker {
+/// while it writes results, runs at normal priority. Sending webhooks
+/// gives way to the requests running on `foreground` (the pool's).
+pub fn spawn(db_url: String, foreground: cairn_app::webhooks::Foreground) -> Worker {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let started = std::thread::Builder::new()
@@ -44,6 +45,9 @@ pub fn spawn(db_url: String) -> Worker {
                 }
                 if app.is_none() {
                     app = App::open(&db_url, "cairn-server").ok();
+                    if let Some(a) = app.as_mut() {
+                        a.set_foreground(foreground.clone());
+                    }
                 }
                 if let Some(a) = app.as_mut() {
                     once(a);

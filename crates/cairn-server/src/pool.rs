@@ -21,6 +21,8 @@ pub struct Pool {
     url: String,
     idle: Mutex<Vec<App>>,
     permits: Semaphore,
+    /// The use cases running now, which the outbox worker gives way to.
+    foreground: cairn_app::webhooks::Foreground,
 }
 
 impl Pool {
@@ -31,7 +33,14 @@ impl Pool {
             url: url.to_string(),
             idle: Mutex::new(vec![first]),
             permits: Semaphore::new(size.max(1)),
+            foreground: Default::default(),
         }))
+    }
+
+    /// The requests running on this pool, for background work to give
+    /// way to.
+    pub fn foreground(&self) -> cairn_app::webhooks::Foreground {
+        self.foreground.clone()
     }
 
     fn take(&self) -> Result<App, AppError> {
@@ -70,6 +79,7 @@ impl Pool {
         let permitted = std::time::Instant::now();
         let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1000.0;
         let (started, ended, r) = tokio::task::spawn_blocking(move || {
+            let _running = pool.foreground.enter();
             let started = std::time::Instant::now();
             let r = match pool.take() {
                 Ok(mut app) => {

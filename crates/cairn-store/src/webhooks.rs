@@ -216,6 +216,35 @@ impl Store {
             .ok_or_else(|| corrupt("no id returned for the new delivery"))
     }
 
+    /// Store new pending deliveries, each `(webhook, event, body, created)`
+    /// with the body from [`Store::insert_webhook_payload`], a few hundred
+    /// rows a statement: the fan-out of one event to ten webhooks is ten
+    /// rows, of a thousand events ten thousand.
+    pub fn insert_pending_deliveries(
+        &mut self,
+        rows: &[(i64, &str, i64, Millis)],
+    ) -> Result<(), StoreError> {
+        const CHUNK: usize = 200;
+        for chunk in rows.chunks(CHUNK) {
+            let values = vec!["(?, ?, ?, 'pending', 0, ?)"; chunk.len()].join(", ");
+            let mut params = Vec::with_capacity(chunk.len() * 4);
+            for &(webhook, event, payload, created) in chunk {
+                params.push(Value::Int(webhook));
+                params.push(event.into());
+                params.push(Value::Int(payload));
+                params.push(Value::Int(created));
+            }
+            self.b.execute(
+                &format!(
+                    "INSERT INTO webhook_deliveries (webhook, event, payload_id, status, tries, created) \
+                     VALUES {values}"
+                ),
+                &params,
+            )?;
+        }
+        Ok(())
+    }
+
     /// Queue delivery `id` again as a new pending delivery of the same
     /// body to the same webhook; returns the new delivery's id, or `None`
     /// when there is no delivery `id`.
