@@ -557,9 +557,12 @@ impl App {
             if !more {
                 return Ok(());
             }
-            // A change waiting for the write lock gets it before the next
-            // batch does.
-            std::thread::sleep(FAN_OUT_PAUSE);
+            // In the server's worker, a change waiting for the write lock
+            // gets it before the next batch does. A fan-out run for a
+            // request or a command goes straight on.
+            if self.foreground.is_some() {
+                std::thread::sleep(FAN_OUT_PAUSE);
+            }
         }
     }
 
@@ -714,7 +717,7 @@ impl App {
 /// Events fanned out in one transaction, at most: with ten webhooks, five
 /// hundred small rows, so the write lock is held for a millisecond or two.
 const FAN_OUT_BATCH: u32 = 50;
-/// The pause between two fan-out transactions.
+/// The pause between two fan-out transactions of the server's worker.
 const FAN_OUT_PAUSE: Duration = Duration::from_millis(5);
 /// How often the results that have come in are written.
 const RESULT_PAUSE: Duration = Duration::from_millis(250);
