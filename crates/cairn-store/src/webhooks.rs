@@ -15,6 +15,10 @@ const HOOK_COLUMNS: &str = "id, product, url, secret, events, active, created";
 const DELIVERY_COLUMNS: &str = "d.id, d.webhook, d.event, p.payload, d.status, d.tries, \
      d.next_try, d.last_status, d.last_error, d.created, d.delivered_at";
 const DELIVERIES: &str = "webhook_deliveries d JOIN webhook_payloads p ON p.id = d.payload_id";
+/// A body that no delivery and no queued event uses.
+const UNUSED_PAYLOAD: &str = "NOT EXISTS (SELECT 1 FROM webhook_deliveries d \
+     WHERE d.payload_id = webhook_payloads.id) \
+     AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.payload_id = webhook_payloads.id)";
 
 fn hook_row(r: &[Value]) -> Result<Webhook, StoreError> {
     Ok(Webhook {
@@ -101,11 +105,8 @@ impl Store {
             "DELETE FROM webhook_deliveries WHERE webhook = ?",
             &[Value::Int(id)],
         )?;
-        // Bodies nobody's deliveries use, and no queued event either.
         self.b.execute(
-            "DELETE FROM webhook_payloads WHERE NOT EXISTS \
-             (SELECT 1 FROM webhook_deliveries d WHERE d.payload_id = webhook_payloads.id) \
-             AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.payload_id = webhook_payloads.id)",
+            &format!("DELETE FROM webhook_payloads WHERE {UNUSED_PAYLOAD}"),
             &[],
         )?;
         self.b
@@ -166,12 +167,11 @@ impl Store {
         Ok(())
     }
 
-    /// Forget a body no delivery uses: that of an event no webhook wanted
-    /// by the time it was fanned out.
+    /// Forget a body no delivery or queued event uses: that of an event no
+    /// webhook wanted by the time it was fanned out.
     pub fn delete_webhook_payload(&mut self, id: i64) -> Result<(), StoreError> {
         self.b.execute(
-            "DELETE FROM webhook_payloads WHERE id = ? AND NOT EXISTS \
-             (SELECT 1 FROM webhook_deliveries d WHERE d.payload_id = webhook_payloads.id)",
+            &format!("DELETE FROM webhook_payloads WHERE id = ? AND {UNUSED_PAYLOAD}"),
             &[Value::Int(id)],
         )?;
         Ok(())
@@ -217,31 +217,35 @@ impl Store {
     }
 
     /// Store new pending deliveries, each `(webhook, event, body, created)`
-    /// with the body from [`Store::insert_webhook_payload`], a few hundred
-    /// rows a statement: the fan-out of one event to ten webhooks is ten
-    /// rows, of a thousand events ten thousand.
+    /// with the body from [`Store::insert_webhook_payload`], through the
+    /// backend's bulk insert: the fan-out of a thousand events to ten
+    /// webhooks is ten thousand rows.
     pub fn insert_pending_deliveries(
         &mut self,
         rows: &[(i64, &str, i64, Millis)],
     ) -> Result<(), StoreError> {
-        const CHUNK: usize = 200;
-        for chunk in rows.chunks(CHUNK) {
-            let values = vec!["(?, ?, ?, 'pending', 0, ?)"; chunk.len()].join(", ");
-            let mut params = Vec::with_capacity(chunk.len() * 4);
-            for &(webhook, event, payload, created) in chunk {
-                params.push(Value::Int(webhook));
-                params.push(event.into());
-                params.push(Value::Int(payload));
-                params.push(Value::Int(created));
-            }
-            self.b.execute(
-                &format!(
-                    "INSERT INTO webhook_deliveries (webhook, event, payload_id, status, tries, created) \
-                     VALUES {values}"
-                ),
-                &params,
-            )?;
-        }
+        let mut rows = rows.iter().map(|&(webhook, event, payload, created)| {
+            vec![
+                Value::Int(webhook),
+                event.into(),
+                Value::Int(payload),
+                "pending".into(),
+                Value::Int(0),
+                Value::Int(created),
+            ]
+        });
+        self.b.bulk_insert(
+            "webhook_deliveries",
+            &[
+                "webhook",
+                "event",
+                "payload_id",
+                "status",
+                "tries",
+                "created",
+            ],
+            &mut rows,
+        )?;
         Ok(())
     }
 
