@@ -78,7 +78,13 @@ impl App {
             .as_deref()
             .map(|u| u.trim_end_matches('/').to_string());
         let now = self.now();
+        // Like webhook delivery, mail gives way to the server's requests
+        // before each of its writes and each send.
+        let fg = self.foreground.clone();
+        let give_way = || crate::webhooks::give_way(fg.as_ref());
+        give_way();
         for (n, tries) in self.store.mail_due(now, BATCH)? {
+            give_way();
             if !self.store.claim_mail(n.id, now)? {
                 continue;
             }
@@ -89,6 +95,7 @@ impl App {
                 addr.parse().ok().map(|a| Mailbox::new(name, a))
             });
             let tries = tries + 1;
+            give_way();
             let outcome = match to {
                 None => Err((
                     true,
@@ -102,6 +109,7 @@ impl App {
                             .map_err(|e| (e.is_permanent(), smtp_error(&e, &host, port)))
                     }),
             };
+            give_way();
             match outcome {
                 Ok(()) => {
                     self.store

@@ -155,7 +155,12 @@ impl Tx<'_> {
         // The event id: a digest of the event and the audit position it
         // follows, so the same history gives the same ids on any backend.
         let (seq, _) = self.store.audit_head()?;
-        let digest = Sha256::digest(format!("{seq}\n{}", Json::Object(payload.clone())));
+        let mut hasher = Sha256::new();
+        hasher.update(format!("{seq}\n"));
+        // The map serialises as the object would, without a copy of it.
+        serde_json::to_writer(DigestWriter(&mut hasher), &payload)
+            .map_err(|e| AppError::Invalid(format!("webhook body: {e}")))?;
+        let digest = hasher.finalize();
         payload.insert(
             "id".into(),
             json!(format!("evt_{}", hex::encode(&digest[..12]))),
@@ -254,6 +259,19 @@ impl Tx<'_> {
                 ),
             ])
         })
+    }
+}
+
+/// Feeds what is written into a digest.
+struct DigestWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for DigestWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -800,15 +818,36 @@ pub fn event_names() -> String {
 /// on a small machine the fan-out's work fills the gaps between requests
 /// rather than running beside them; under constant load it goes on after
 /// that wait, so it is slowed, never stopped.
+///
+/// A waiting thread sleeps until the last request in flight ends (the
+/// request wakes it) or the wait is up: it does not poll, so ten senders
+/// waiting cost the machine nothing while requests run.
 #[derive(Debug, Clone, Default)]
-pub struct Foreground(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+pub struct Foreground(std::sync::Arc<Gate>);
+
+/// What [`Foreground`] shares between requests and background work.
+#[derive(Debug, Default)]
+pub struct Gate {
+    in_flight: std::sync::atomic::AtomicUsize,
+    /// Threads in [`Foreground::give_way`]: a request that ends with
+    /// none waiting takes no lock.
+    waiting: std::sync::atomic::AtomicUsize,
+    lock: std::sync::Mutex<()>,
+    idle: std::sync::Condvar,
+}
 
 /// A request in flight, from [`Foreground::enter`] until dropped.
-pub struct InFlight(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+pub struct InFlight(std::sync::Arc<Gate>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        use std::sync::atomic::Ordering::SeqCst;
+        // SeqCst on both counts: either a waiter sees this request gone
+        // before it sleeps, or this sees the waiter and wakes it.
+        if self.0.in_flight.fetch_sub(1, SeqCst) == 1 && self.0.waiting.load(SeqCst) > 0 {
+            let _held = self.0.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.0.idle.notify_all();
+        }
     }
 }
 
@@ -818,26 +857,51 @@ pub const GIVE_WAY: Duration = Duration::from_millis(20);
 impl Foreground {
     /// A request starts; it ends when the returned guard is dropped.
     pub fn enter(&self) -> InFlight {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0
+            .in_flight
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         InFlight(std::sync::Arc::clone(&self.0))
     }
 
     /// How many requests are in flight.
     pub fn in_flight(&self) -> usize {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
+        self.0.in_flight.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Wait until no request is in flight, at most [`GIVE_WAY`].
     pub fn give_way(&self) {
-        let start = std::time::Instant::now();
-        while self.in_flight() > 0 && start.elapsed() < GIVE_WAY {
-            std::thread::sleep(Duration::from_micros(200));
+        self.give_way_within(GIVE_WAY);
+    }
+
+    /// Wait until no request is in flight, at most `limit`: whether that
+    /// moment came before the limit.
+    fn give_way_within(&self, limit: Duration) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.in_flight() == 0 {
+            return true;
         }
+        let deadline = std::time::Instant::now() + limit;
+        self.0.waiting.fetch_add(1, SeqCst);
+        let mut held = self.0.lock.lock().unwrap_or_else(|e| e.into_inner());
+        while self.in_flight() > 0 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            held = match self.0.idle.wait_timeout(held, left) {
+                Ok((h, _)) => h,
+                Err(e) => e.into_inner().0,
+            };
+        }
+        let gap = self.in_flight() == 0 && std::time::Instant::now() < deadline;
+        drop(held);
+        self.0.waiting.fetch_sub(1, SeqCst);
+        gap
     }
 }
 
 /// Wait for a gap between requests, when there is a server to wait for.
-fn give_way(fg: Option<&Foreground>) {
+pub(crate) fn give_way(fg: Option<&Foreground>) {
     if let Some(f) = fg {
         f.give_way();
     }
@@ -902,8 +966,36 @@ mod tests {
         waiter.join().unwrap();
         // A request that never ends holds background work up for a while
         // only: this returns with the request still in flight.
-        let _forever = fg.enter();
+        let forever = fg.enter();
         fg.give_way();
         assert_eq!(fg.in_flight(), 1);
+        drop(forever);
+    }
+
+    #[test]
+    fn the_last_request_to_end_wakes_every_waiter() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let fg = Foreground::default();
+        let first = fg.enter();
+        let second = fg.enter();
+        // Waiters with a long limit, so each returns because it was woken:
+        // `true` means it saw the gap, `false` that the limit ran out.
+        let waiters: Vec<_> = (0..10)
+            .map(|_| {
+                let fg = fg.clone();
+                std::thread::spawn(move || fg.give_way_within(Duration::from_secs(60)))
+            })
+            .collect();
+        while fg.0.waiting.load(SeqCst) < 10 {
+            std::thread::yield_now();
+        }
+        // One request ending is not yet a gap.
+        drop(first);
+        assert_eq!(fg.0.waiting.load(SeqCst), 10);
+        drop(second);
+        for w in waiters {
+            assert!(w.join().unwrap(), "a waiter was not woken by the gap");
+        }
+        assert_eq!(fg.0.waiting.load(SeqCst), 0);
     }
 }

@@ -156,6 +156,9 @@ fn spawn_named<T: Send + 'static>(
 struct CpuUse {
     by_name: std::collections::BTreeMap<String, f64>,
     process: f64,
+    /// The machine's context switches and interrupts so far (`/proc/stat`).
+    switches: u64,
+    interrupts: u64,
 }
 
 /// utime + stime of a `/proc/.../stat` line, in seconds (100 ticks a second).
@@ -186,6 +189,16 @@ fn cpu_now() -> CpuUse {
         .as_deref()
         .and_then(stat_cpu)
         .map_or(0.0, |(_, s)| s);
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let total = |key: &str| {
+        stat.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    out.switches = total("ctxt ");
+    out.interrupts = total("intr ");
     out
 }
 
@@ -202,7 +215,12 @@ fn cpu_between(a: &CpuUse, b: &CpuUse) -> String {
     }
     let ended = (b.process - a.process) - live;
     parts.push(format!("ended threads {ended:.2}"));
-    format!("processor s: {}", parts.join(", "))
+    format!(
+        "processor s: {}; machine: {} context switches, {} interrupts",
+        parts.join(", "),
+        b.switches.saturating_sub(a.switches),
+        b.interrupts.saturating_sub(a.interrupts)
+    )
 }
 
 /// A URL on loopback where nothing listens.
