@@ -354,6 +354,7 @@ fn fanout_phase(
     let t0 = Instant::now();
     let cpu0 = cpu_now();
     let mut cpu_window = None;
+    let canary = canary(&stop)?;
     let reads = read_load(base, token, seed, &stop)?;
     let writes = comments(base, token, phase)?;
     let (writes, refused) = join_writes(writes);
@@ -392,6 +393,24 @@ fn fanout_phase(
     stop.store(true, Ordering::Relaxed);
     let whole_s = t0.elapsed().as_secs_f64();
     let reads = join_reads(reads);
+    let stalls = canary.join().unwrap_or_default();
+    let window_s = WINDOW.as_secs_f64();
+    let (_, p99, _, _) = read_figures(&reads, window_s);
+    let worst = reads
+        .iter()
+        .filter(|r| r.due_s < window_s)
+        .map(|r| r.ms)
+        .fold(0.0, f64::max);
+    let long: Vec<&(f64, f64)> = stalls.iter().filter(|(_, ms)| *ms >= 10.0).collect();
+    eprintln!(
+        "phase {phase}, first {} s: read p99 {p99:.2} ms, slowest {worst:.1} ms; the machine stalled {} times for 10 ms or more{}",
+        WINDOW.as_secs(),
+        long.len(),
+        long.iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(at, ms)| format!(", longest {ms:.0} ms at {at:.1} s"))
+            .unwrap_or_default()
+    );
     let counts = delivery_counts(app)?;
     let received: Vec<u64> = receivers
         .iter()
@@ -424,6 +443,29 @@ fn fanout_phase(
         fanout_s,
         summary,
     })
+}
+
+/// A thread that asks to sleep 1 ms over and over until `stop`, and
+/// returns each time it woke more than 2 ms late: when (s after it began)
+/// and by how much (ms). Neither Cairn's requests nor its background work
+/// keep a normal thread off a processor for 10 ms on end, so a wake that
+/// late means the machine itself stalled (it is shared): a phase with one
+/// should be read with care.
+fn canary(stop: &Arc<AtomicBool>) -> Result<JoinHandle<Vec<(f64, f64)>>> {
+    let stop = Arc::clone(stop);
+    Ok(spawn_named("bench-canary", move || {
+        let start = Instant::now();
+        let mut late = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            let t = Instant::now();
+            std::thread::sleep(Duration::from_millis(1));
+            let over = t.elapsed().as_secs_f64() * 1000.0 - 1.0;
+            if over > 2.0 {
+                late.push((t.duration_since(start).as_secs_f64(), over));
+            }
+        }
+        late
+    })?)
 }
 
 fn pct(with: f64, without: f64) -> f64 {
