@@ -77,6 +77,42 @@ pub struct WebhookCreated {
     pub secret: String,
 }
 
+/// What [`App::webhook_edit`] changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookEdit {
+    pub url: Option<String>,
+    /// A comma-separated list of events, or `*`.
+    pub events: Option<String>,
+    /// `false` pauses the webhook, `true` resumes it.
+    pub active: Option<bool>,
+    pub secret: Option<SecretChange>,
+}
+
+impl WebhookEdit {
+    fn is_empty(&self) -> bool {
+        self.url.is_none()
+            && self.events.is_none()
+            && self.active.is_none()
+            && self.secret.is_none()
+    }
+}
+
+/// A webhook's new secret: given, or generated.
+#[derive(Debug, Clone)]
+pub enum SecretChange {
+    Set(String),
+    Generate,
+}
+
+/// A changed webhook, with its new secret shown this once if it changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhookEdited {
+    #[serde(flatten)]
+    pub webhook: WebhookOut,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
 /// A delivery as listed.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryOut {
@@ -442,6 +478,94 @@ impl App {
             }
         };
         Ok(hooks.iter().map(WebhookOut::from).collect())
+    }
+
+    /// Change a webhook: its URL, its events, whether it is active
+    /// (paused, it is sent nothing and no new deliveries are queued for it;
+    /// resumed, what waited goes out on the next run), or its secret (the
+    /// new one is returned this once). Only what `edit` names changes.
+    pub fn webhook_edit(&mut self, id: i64, edit: &WebhookEdit) -> Result<WebhookEdited> {
+        self.require_init()?;
+        let w = self.hook_visible(id)?;
+        self.need_hook_owner(&w.product, "change webhooks")?;
+        if edit.is_empty() {
+            return invalid(
+                "nothing to change: give a new url, events, a secret (or ask for a new one), or pause or resume the webhook",
+            );
+        }
+        let mut new = w.clone();
+        if let Some(url) = &edit.url {
+            let url = url.trim();
+            check_url(url).map_err(AppError::Invalid)?;
+            new.url = url.to_string();
+        }
+        if let Some(events) = &edit.events {
+            new.events = parse_events(Some(events)).map_err(AppError::Invalid)?;
+        }
+        if let Some(active) = edit.active {
+            new.active = active;
+        }
+        let secret = match &edit.secret {
+            None => None,
+            Some(SecretChange::Generate) => {
+                Some(format!("whsec_{}", crate::accounts::random_secret()))
+            }
+            Some(SecretChange::Set(s)) => {
+                let s = s.trim();
+                if s.len() < 16 {
+                    return invalid(
+                        "secret: it must be at least 16 characters; ask for a new one to have it generated",
+                    );
+                }
+                Some(s.to_string())
+            }
+        };
+        if let Some(s) = &secret {
+            new.secret = s.clone();
+        }
+        let mut changes = Vec::new();
+        if new.url != w.url {
+            changes.push(Change::new("url", &w.url, &new.url));
+        }
+        if new.events != w.events {
+            changes.push(Change::new(
+                "events",
+                w.events.join(","),
+                new.events.join(","),
+            ));
+        }
+        if new.active != w.active {
+            changes.push(Change::new("active", w.active, new.active));
+        }
+        if secret.is_some() {
+            // That it changed, never what it is.
+            changes.push(Change::new("secret", (), "changed"));
+        }
+        let resumed = new.active && !w.active;
+        // Events queued before this change are fanned out as the webhook
+        // was when they happened: a pause holds them back, it does not
+        // lose them.
+        self.fan_out_webhook_events()?;
+        self.tx(|tx| {
+            tx.store.update_webhook(&new)?;
+            if resumed {
+                tx.store.deliveries_due_now(id, tx.now)?;
+            }
+            if !changes.is_empty() {
+                tx.audit(
+                    "webhook.edit",
+                    &w.product,
+                    Some(&format!("webhook {id}")),
+                    &changes,
+                    None,
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(WebhookEdited {
+            webhook: WebhookOut::from(&new),
+            secret,
+        })
     }
 
     /// Delete a webhook and its delivery log.

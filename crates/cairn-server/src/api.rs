@@ -469,6 +469,18 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
             webhook_create,
         )
         .add(
+            Op::patch(
+                "/webhooks/{id}",
+                "Change a webhook: its URL, its events, pause or resume it, or a new secret (shown this once)",
+                "Webhooks",
+            )
+            .param(P::path("id", "The webhook's id."))
+            .body("WebhookPatch")
+            .returns("object")
+            .role("owner"),
+            webhook_patch,
+        )
+        .add(
             Op::delete(
                 "/webhooks/{id}",
                 "Delete a webhook and its delivery log",
@@ -1985,6 +1997,57 @@ async fn webhook_create(
         let events = (!b.events.is_empty()).then(|| b.events.join(","));
         let h = app.webhook_add(&prefix, &b.url, events.as_deref(), b.secret.as_deref())?;
         Ok((StatusCode::CREATED, axum::Json(json!(h))).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookPatch {
+    url: Option<String>,
+    /// Event names, or ["*"].
+    events: Option<Vec<String>>,
+    /// false pauses, true resumes.
+    active: Option<bool>,
+    secret: Option<String>,
+    /// true: generate a new secret.
+    #[serde(default)]
+    new_secret: bool,
+}
+
+async fn webhook_patch(
+    State(s): State<AppState>,
+    c: Creds,
+    Path(id): Path<i64>,
+    Body(b): Body<WebhookPatch>,
+) -> ApiResult<Response> {
+    use cairn_app::webhooks::{SecretChange, WebhookEdit};
+    c.call(&s, None, move |app, _| {
+        let secret = match (b.secret, b.new_secret) {
+            (Some(_), true) => {
+                return Err(AppError::Invalid(
+                    "secret and new_secret: give a secret or ask for a new one, not both".into(),
+                )
+                .into());
+            }
+            (Some(s), false) => Some(SecretChange::Set(s)),
+            (None, true) => Some(SecretChange::Generate),
+            (None, false) => None,
+        };
+        let edit = WebhookEdit {
+            url: b.url,
+            events: b.events.map(|e| {
+                if e.is_empty() {
+                    "*".to_string()
+                } else {
+                    e.join(",")
+                }
+            }),
+            active: b.active,
+            secret,
+        };
+        let h = app.webhook_edit(id, &edit)?;
+        Ok(axum::Json(json!(h)).into_response())
     })
     .await
 }

@@ -228,7 +228,7 @@ fn operation(op: &Op) -> Value {
 
 fn schemas() -> Value {
     let mut all = base_schemas();
-    for more in [feedback_schemas(), git_schemas()] {
+    for more in [feedback_schemas(), git_schemas(), webhook_schemas()] {
         if let (Value::Object(m), Value::Object(f)) = (&mut all, more) {
             m.extend(f);
         }
@@ -237,6 +237,13 @@ fn schemas() -> Value {
 }
 
 /// The git endpoints' bodies.
+/// The bodies of the webhook operations added after the base set.
+fn webhook_schemas() -> Value {
+    json!({
+        "WebhookPatch": { "type": "object", "additionalProperties": false, "properties": { "url": { "type": "string", "description": "A new http:// URL" }, "events": { "type": "array", "items": { "type": "string", "enum": ["*", "item.created", "item.changed", "item.moved", "comment.added", "release.shipped", "gate.failed"] }, "description": "Empty: all events" }, "active": { "type": "boolean", "description": "false pauses the webhook (it is sent nothing and nothing is queued for it); true resumes it, and what waited goes out on the next run" }, "secret": { "type": "string", "description": "A new signing secret, at least 16 characters" }, "new_secret": { "type": "boolean", "description": "true: generate a new secret; the answer shows it this once" } } }
+    })
+}
+
 fn git_schemas() -> Value {
     let commit = json!({
         "type": "object",

@@ -98,6 +98,31 @@ impl Store {
         rows.first().map(|r| hook_row(r)).transpose()
     }
 
+    /// Change a webhook's URL, secret, events and whether it is active.
+    pub fn update_webhook(&mut self, w: &Webhook) -> Result<(), StoreError> {
+        self.b.execute(
+            "UPDATE webhooks SET url = ?, secret = ?, events = ?, active = ? WHERE id = ?",
+            &[
+                w.url.as_str().into(),
+                w.secret.as_str().into(),
+                w.events.join(",").into(),
+                Value::Int(i64::from(w.active)),
+                Value::Int(w.id),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// A webhook's pending deliveries become due at `now` (when it is
+    /// resumed, what waited while it was paused goes out on the next run);
+    /// how many.
+    pub fn deliveries_due_now(&mut self, webhook: i64, now: Millis) -> Result<u64, StoreError> {
+        self.b.execute(
+            "UPDATE webhook_deliveries SET next_try = ? WHERE webhook = ? AND status = 'pending'",
+            &[Value::Int(now), Value::Int(webhook)],
+        )
+    }
+
     /// Delete a webhook and its delivery log, with the bodies no other
     /// webhook's deliveries share.
     pub fn delete_webhook(&mut self, id: i64) -> Result<(), StoreError> {
@@ -317,7 +342,9 @@ impl Store {
                 "SELECT {DELIVERY_COLUMNS} FROM (SELECT id FROM webhook_deliveries \
                  WHERE status IN ('pending', 'sending') \
                  AND ((status = 'pending' AND (next_try IS NULL OR next_try <= ?)) \
-                 OR (status = 'sending' AND next_try <= ?)) ORDER BY id LIMIT {limit}) due \
+                 OR (status = 'sending' AND next_try <= ?)) \
+                 AND webhook IN (SELECT id FROM webhooks WHERE active <> 0) \
+                 ORDER BY id LIMIT {limit}) due \
                  JOIN webhook_deliveries d ON d.id = due.id \
                  JOIN webhook_payloads p ON p.id = d.payload_id ORDER BY d.id"
             ),

@@ -148,7 +148,8 @@ pub enum Command {
     /// `cairn serve` every few seconds).
     #[command(subcommand)]
     Mail(MailCmd),
-    /// Outgoing webhooks of a product: add, list, delete, the delivery log, replay, and send
+    /// Outgoing webhooks of a product: add, list, change or pause, delete, the delivery log,
+    /// replay, and send
     /// what is due now (the CLI also sends after each change, and `cairn serve` every few
     /// seconds). Product owners only.
     #[command(subcommand)]
@@ -1478,6 +1479,29 @@ pub enum WebhookCmd {
     },
     /// The webhooks of a product, or of every product you own.
     List { product: Option<String> },
+    /// Change a webhook: its URL, its events, its secret, or pause and resume it. A paused
+    /// webhook is sent nothing; resumed, what waited goes out on the next run.
+    Edit {
+        id: i64,
+        /// A new http:// URL.
+        #[arg(long)]
+        url: Option<String>,
+        /// New comma-separated events, or * for all.
+        #[arg(long)]
+        events: Option<String>,
+        /// A new signing secret, at least 16 characters.
+        #[arg(long, conflicts_with = "new_secret")]
+        secret: Option<String>,
+        /// Generate a new signing secret (shown once).
+        #[arg(long)]
+        new_secret: bool,
+        /// Stop sending to it, and queue nothing for it, until resumed.
+        #[arg(long, conflicts_with = "resume")]
+        pause: bool,
+        /// Send to it again, starting with what waited.
+        #[arg(long)]
+        resume: bool,
+    },
     /// Delete a webhook and its delivery log.
     Rm { id: i64 },
     /// The delivery log, newest first.

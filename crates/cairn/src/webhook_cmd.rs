@@ -4,6 +4,7 @@
 use crate::cli::{Cli, Format, WebhookCmd};
 use crate::output::{json, line, table};
 use crate::{Failure, open};
+use cairn_app::webhooks::{SecretChange, WebhookEdit};
 use std::io::Write;
 
 pub fn webhook(cli: &Cli, c: &WebhookCmd, o: &mut impl Write) -> Result<u8, Failure> {
@@ -45,18 +46,72 @@ pub fn webhook(cli: &Cli, c: &WebhookCmd, o: &mut impl Write) -> Result<u8, Fail
             match fmt {
                 Format::Json => json(o, &hooks),
                 _ => {
-                    let mut t = table(&["ID", "PRODUCT", "URL", "EVENTS", "SECRET", "CREATED"]);
+                    let mut t = table(&[
+                        "ID", "PRODUCT", "URL", "EVENTS", "STATE", "SECRET", "CREATED",
+                    ]);
                     for h in &hooks {
                         t.add_row(vec![
                             h.id.to_string(),
                             h.product.clone(),
                             h.url.clone(),
                             h.events.join(","),
+                            if h.active { "active" } else { "paused" }.to_string(),
                             if h.secret_set { "set" } else { "none" }.to_string(),
                             h.created.clone(),
                         ]);
                     }
                     let _ = writeln!(o, "{t}");
+                }
+            }
+        }
+        WebhookCmd::Edit {
+            id,
+            url,
+            events,
+            secret,
+            new_secret,
+            pause,
+            resume,
+        } => {
+            let edit = WebhookEdit {
+                url: url.clone(),
+                events: events.clone(),
+                active: match (pause, resume) {
+                    (true, _) => Some(false),
+                    (_, true) => Some(true),
+                    _ => None,
+                },
+                secret: match (secret, new_secret) {
+                    (Some(s), _) => Some(SecretChange::Set(s.clone())),
+                    (None, true) => Some(SecretChange::Generate),
+                    (None, false) => None,
+                },
+            };
+            let h = app.webhook_edit(*id, &edit)?;
+            match fmt {
+                Format::Json => json(o, &h),
+                _ => {
+                    if !cli.quiet {
+                        line(
+                            o,
+                            &format!(
+                                "webhook {} of {} sends {} to {}{}",
+                                h.webhook.id,
+                                h.webhook.product,
+                                h.webhook.events.join(", "),
+                                h.webhook.url,
+                                if h.webhook.active { "" } else { " (paused)" }
+                            ),
+                        );
+                    }
+                    if let Some(secret) = &h.secret {
+                        line(
+                            o,
+                            &format!(
+                                "new secret: {secret}\n(shown this once: the receiver checks X-Cairn-Signature-256 with it)"
+                            ),
+                        );
+                    }
                 }
             }
         }

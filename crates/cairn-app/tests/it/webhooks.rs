@@ -510,10 +510,180 @@ fn postgres_a_delivery_log_keeps_its_bodies_through_the_upgrade() {
     a_delivery_log_keeps_its_bodies_through_the_upgrade(Backend::Postgres);
 }
 
+/// A paused webhook is sent nothing and gets no new deliveries; what it
+/// had waiting goes out when it is resumed, to its new address and signed
+/// with its new secret. The audit trail says what changed, never the secret.
+fn paused_resumed_and_changed(fx: &mut Fx) {
+    use cairn_app::webhooks::{SecretChange, WebhookEdit};
+    fx.workspace();
+    let rx = Receiver::start(SECRET, 0);
+    let id = fx
+        .app
+        .webhook_add("PAY", &rx.url(), None, Some(SECRET))
+        .unwrap()
+        .webhook
+        .id;
+    fx.add(Kind::Story, "Before the pause");
+    deliver(fx);
+    assert_eq!(rx.got().len(), 1);
+    // Queued before the pause: held, not sent, while paused.
+    fx.add(Kind::Story, "Queued before the pause");
+    let paused = fx
+        .app
+        .webhook_edit(
+            id,
+            &WebhookEdit {
+                active: Some(false),
+                ..WebhookEdit::default()
+            },
+        )
+        .unwrap();
+    assert!(!paused.webhook.active);
+    assert!(paused.secret.is_none());
+    let run = deliver(fx);
+    assert_eq!(run.delivered, 0, "{run:?}");
+    assert_eq!(rx.got().len(), 1);
+    // Made while paused: nothing queued for it.
+    fx.add(Kind::Story, "Made while paused");
+    let log =
+        serde_json::to_string(&fx.app.webhook_deliveries(Some(id), false, 50).unwrap()).unwrap();
+    assert!(log.contains("Queued before the pause"), "{log}");
+    assert!(!log.contains("Made while paused"), "{log}");
+    deliver(fx);
+    assert_eq!(rx.got().len(), 1);
+
+    // Bad changes are refused whole: nothing changes.
+    for (edit, says) in [
+        (WebhookEdit::default(), "nothing to change"),
+        (
+            WebhookEdit {
+                url: Some("https://h.example.com/".into()),
+                active: Some(true),
+                ..WebhookEdit::default()
+            },
+            "no TLS support",
+        ),
+        (
+            WebhookEdit {
+                events: Some("item.created,item.gone".into()),
+                ..WebhookEdit::default()
+            },
+            "`item.gone` is not an event",
+        ),
+        (
+            WebhookEdit {
+                secret: Some(SecretChange::Set("short".into())),
+                active: Some(true),
+                ..WebhookEdit::default()
+            },
+            "at least 16 characters",
+        ),
+    ] {
+        let e = fx.app.webhook_edit(id, &edit).unwrap_err();
+        assert!(matches!(e, AppError::Invalid(_)), "{e}");
+        assert!(e.to_string().contains(says), "{e}");
+    }
+    assert!(!fx.app.webhooks(Some("PAY")).unwrap()[0].active);
+    assert!(matches!(
+        fx.app
+            .webhook_edit(
+                999,
+                &WebhookEdit {
+                    active: Some(true),
+                    ..WebhookEdit::default()
+                }
+            )
+            .unwrap_err(),
+        AppError::NotFound(_)
+    ));
+
+    // Resumed at a new address with a new secret: what waited goes out at
+    // once (not after its retry time), signed with the new secret.
+    let other_secret = "another-secret-for-the-new-address";
+    let rx2 = Receiver::start(other_secret, 0);
+    let resumed = fx
+        .app
+        .webhook_edit(
+            id,
+            &WebhookEdit {
+                url: Some(rx2.url()),
+                events: Some("item.created, comment.added".into()),
+                active: Some(true),
+                secret: Some(SecretChange::Set(other_secret.into())),
+            },
+        )
+        .unwrap();
+    assert!(resumed.webhook.active);
+    assert_eq!(resumed.secret.as_deref(), Some(other_secret));
+    assert_eq!(resumed.webhook.events, ["item.created", "comment.added"]);
+    let run = deliver(fx);
+    assert_eq!(run.delivered, 1, "{run:?}");
+    let got = rx2.got();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].body.contains("Queued before the pause"));
+    assert!(got[0].verified, "signed with the new secret");
+    assert_eq!(rx.got().len(), 1);
+
+    // A generated secret is returned once, and differs.
+    let fresh = fx
+        .app
+        .webhook_edit(
+            id,
+            &WebhookEdit {
+                secret: Some(SecretChange::Generate),
+                ..WebhookEdit::default()
+            },
+        )
+        .unwrap();
+    let fresh = fresh.secret.unwrap();
+    assert!(fresh.starts_with("whsec_") && fresh != other_secret);
+
+    let edits: Vec<_> = fx
+        .app
+        .history("PAY")
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "webhook.edit")
+        .collect();
+    assert_eq!(
+        edits.len(),
+        3,
+        "one entry per change made, none for refusals"
+    );
+    let trail = edits
+        .iter()
+        .map(|e| e.changes.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        trail.contains("\"active\"") && trail.contains(&rx2.url()),
+        "{trail}"
+    );
+    assert!(
+        !trail.contains(other_secret) && !trail.contains(&fresh),
+        "{trail}"
+    );
+
+    // Only owners change webhooks.
+    as_user(fx, "mo", Role::Member);
+    let e = fx
+        .app
+        .webhook_edit(
+            id,
+            &WebhookEdit {
+                active: Some(false),
+                ..WebhookEdit::default()
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(e, AppError::Forbidden(_)), "{e}");
+}
+
 both!(
     one_event_per_change_fanned_out_later,
     signed_deliveries_retry_give_up_and_replay,
     events_are_filtered_and_refused_changes_send_nothing,
     bad_input_and_who_may,
     dead_receivers_do_not_hold_up_a_healthy_one,
+    paused_resumed_and_changed,
 );

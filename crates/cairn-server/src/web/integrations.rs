@@ -1,5 +1,6 @@
 //! The Integrations page of a product, for its owners: outgoing webhooks
-//! (add, delete, the delivery log with replay) and importing a Jira or
+//! (add, change, pause and resume, a new secret, delete, the delivery log
+//! with replay) and importing a Jira or
 //! GitHub export (uploaded as a file; a dry run first, if wished).
 
 use super::pages::enc;
@@ -9,7 +10,7 @@ use crate::state::AppState;
 use axum::extract::{Form, Multipart, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use cairn_app::import_ext::{ImportReport, parse_export};
-use cairn_app::webhooks::WebhookCreated;
+use cairn_app::webhooks::{SecretChange, WebhookCreated, WebhookEdit, WebhookEdited};
 use cairn_core::Role;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -23,12 +24,15 @@ pub struct HookForm {
     events: Option<String>,
     secret: Option<String>,
     id: Option<i64>,
+    /// On the edit form: save (the URL and events), pause, resume or secret.
+    action: Option<String>,
 }
 
 /// What a form just did, shown at the top of the page.
 enum Done {
     Nothing,
     Created(Box<WebhookCreated>),
+    Edited(Box<WebhookEdited>),
     Imported(Box<ImportReport>),
     Failed(String),
 }
@@ -80,19 +84,44 @@ fn render(
                         p { "No webhooks yet." }
                     } @else {
                         table .hooks {
-                            thead { tr { th { "#" } th { "Address" } th { "Events" } th { "" } } }
+                            thead { tr { th { "#" } th { "Address" } th { "Events" } th { "State" } th { "" } } }
                             tbody {
                                 @for h in &hooks {
                                     tr {
                                         td { (h.id) }
                                         td { code { (h.url) } }
                                         td { (h.events.join(", ")) }
+                                        td { @if h.active { "active" } @else { strong { "paused" } } }
                                         td {
-                                            form method="post" action="/integrations/webhooks/delete" {
+                                            form method="post" action="/integrations/webhooks/edit" .inline {
+                                                input type="hidden" name="_csrf" value=(csrf);
+                                                input type="hidden" name="product" value=(product);
+                                                input type="hidden" name="id" value=(h.id);
+                                                @if h.active {
+                                                    button type="submit" name="action" value="pause" { "Pause" }
+                                                } @else {
+                                                    button type="submit" name="action" value="resume" { "Resume" }
+                                                }
+                                                button type="submit" name="action" value="secret" { "New secret" }
+                                            }
+                                            form method="post" action="/integrations/webhooks/delete" .inline {
                                                 input type="hidden" name="_csrf" value=(csrf);
                                                 input type="hidden" name="product" value=(product);
                                                 input type="hidden" name="id" value=(h.id);
                                                 button type="submit" { "Delete" }
+                                            }
+                                            details {
+                                                summary { "Change address or events" }
+                                                form method="post" action="/integrations/webhooks/edit" .stack {
+                                                    input type="hidden" name="_csrf" value=(csrf);
+                                                    input type="hidden" name="product" value=(product);
+                                                    input type="hidden" name="id" value=(h.id);
+                                                    label for=(format!("url-{}", h.id)) { "Address" }
+                                                    input id=(format!("url-{}", h.id)) name="url" type="url" required value=(h.url);
+                                                    label for=(format!("events-{}", h.id)) { "Events (comma-separated; empty: all)" }
+                                                    input id=(format!("events-{}", h.id)) name="events" value=(h.events.join(", "));
+                                                    button type="submit" name="action" value="save" { "Save" }
+                                                }
                                             }
                                         }
                                     }
@@ -194,6 +223,15 @@ fn notice(done: &Done) -> Markup {
                 p { "Webhook " (c.webhook.id) " added for " code { (c.webhook.url) } "." }
                 p { "Its secret, shown this once: " code { (c.secret) } }
             },
+            Done::Edited(e) => div .notice role="status" {
+                p {
+                    "Webhook " (e.webhook.id) " sends " (e.webhook.events.join(", ")) " to " code { (e.webhook.url) }
+                    @if e.webhook.active { "." } @else { "; it is paused: nothing is sent or queued for it until it is resumed." }
+                }
+                @if let Some(secret) = &e.secret {
+                    p { "Its new secret, shown this once: " code { (secret) } " Give it to the receiver: what is sent from now on is signed with it." }
+                }
+            },
             Done::Imported(r) => div .notice role="status" {
                 p {
                     strong { (if r.dry_run { "Dry run: " } else { "Imported: " }) }
@@ -235,6 +273,42 @@ pub async fn add_hook(State(s): State<AppState>, c: Creds, Form(f): Form<HookFor
         let events = f.events.as_deref().filter(|x| !x.trim().is_empty());
         let done = match app.webhook_add(&product, f.url.as_deref().unwrap_or(""), events, secret) {
             Ok(c) => Done::Created(Box::new(c)),
+            Err(e @ (cairn_app::AppError::Invalid(_) | cairn_app::AppError::NotFound(_))) => {
+                Done::Failed(e.to_string())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        render(app, caller, Some(&product), done)
+    })
+    .await?)
+}
+
+/// The edit form, and the Pause, Resume and New secret buttons.
+pub async fn edit_hook(State(s): State<AppState>, c: Creds, Form(f): Form<HookForm>) -> WebResult {
+    let csrf = f.csrf.clone();
+    Ok(c.call(&s, csrf, move |app, caller| {
+        let (_, product) = super::pages::products(app, f.product.as_deref())?;
+        let edit = match f.action.as_deref() {
+            Some("pause") => WebhookEdit {
+                active: Some(false),
+                ..Default::default()
+            },
+            Some("resume") => WebhookEdit {
+                active: Some(true),
+                ..Default::default()
+            },
+            Some("secret") => WebhookEdit {
+                secret: Some(SecretChange::Generate),
+                ..Default::default()
+            },
+            _ => WebhookEdit {
+                url: f.url.clone(),
+                events: Some(f.events.clone().unwrap_or_default()),
+                ..Default::default()
+            },
+        };
+        let done = match app.webhook_edit(f.id.unwrap_or(0), &edit) {
+            Ok(e) => Done::Edited(Box::new(e)),
             Err(e @ (cairn_app::AppError::Invalid(_) | cairn_app::AppError::NotFound(_))) => {
                 Done::Failed(e.to_string())
             }

@@ -78,6 +78,7 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/settings", post(pages::inbox_settings))
         .route("/integrations", get(integrations::page))
         .route("/integrations/webhooks", post(integrations::add_hook))
+        .route("/integrations/webhooks/edit", post(integrations::edit_hook))
         .route(
             "/integrations/webhooks/delete",
             post(integrations::delete_hook),

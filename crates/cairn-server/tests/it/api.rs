@@ -1349,7 +1349,64 @@ fn webhooks_are_delivered_by_the_outbox_worker(s: &TestServer) {
         &[],
     );
     assert_eq!(r.status, 201, "{}", r.text);
-    let r = s.client.delete(&format!("{API}/webhooks/{id}"), owner, &[]);
+    // Changed: a clear 400 for bad input, then paused, then resumed with
+    // a new secret that signs what follows.
+    let hook = format!("{API}/webhooks/{id}");
+    for (bad, says) in [
+        (json!({}), "nothing to change"),
+        (
+            json!({ "secret": "0123456789abcdefgh", "new_secret": true }),
+            "not both",
+        ),
+        (json!({ "events": ["item.gone"] }), "is not an event"),
+        (json!({ "url": "ftp://example.com/" }), "not an http URL"),
+        (json!({ "colour": "red" }), "colour"),
+    ] {
+        let r = s.client.patch(&hook, owner, &bad, &[]);
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+        assert!(r.text.contains(says), "{bad}: {}", r.text);
+    }
+    let r = s
+        .client
+        .patch(&hook, owner, &json!({ "active": false }), &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["active"], false, "{}", r.text);
+    assert!(r.body.get("secret").is_none(), "{}", r.text);
+    let paused = s.create("PAY", "story", "Made while paused");
+    let r = s.client.get(&format!("{hook}/deliveries"), owner, &[]);
+    assert!(!r.text.contains(&paused), "{}", r.text);
+    let r = s.client.patch(
+        &hook,
+        owner,
+        &json!({ "active": true, "new_secret": true }),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let secret = r.body["secret"].as_str().unwrap().to_string();
+    let resumed = s.create("PAY", "story", "Made after resuming");
+    let mut found = None;
+    for _ in 0..200 {
+        found = got
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, b)| b.contains(&resumed))
+            .cloned();
+        if found.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (sig, body) = found.expect("no delivery after resuming within 20 s");
+    assert_eq!(
+        sig,
+        cairn_app::webhooks::signature(&secret, body.as_bytes())
+    );
+    assert!(
+        !got.lock().unwrap().iter().any(|(_, b)| b.contains(&paused)),
+        "a paused webhook was sent an event"
+    );
+    let r = s.client.delete(&hook, owner, &[]);
     assert_eq!(r.status, 204, "{}", r.text);
 }
 

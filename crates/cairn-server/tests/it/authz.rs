@@ -64,6 +64,7 @@ const TABLE: &[(&str, &str, &str, Scope)] = &[
     ("put", "/me/notification-settings", "stakeholder", Global),
     ("get", "/products/{prefix}/webhooks", "owner", Product),
     ("post", "/products/{prefix}/webhooks", "owner", Product),
+    ("patch", "/webhooks/{id}", "owner", Product),
     ("delete", "/webhooks/{id}", "owner", Product),
     ("get", "/webhooks/{id}/deliveries", "owner", Product),
     ("post", "/deliveries/{id}/replay", "owner", Product),
@@ -339,6 +340,10 @@ fn request(
             Some(json!({ "url": "http://127.0.0.1:9/matrix", "events": ["item.created"] })),
         ),
         ("delete", "/webhooks/{id}") => (format!("/webhooks/{}", new_webhook(s, p)), None),
+        ("patch", "/webhooks/{id}") => (
+            format!("/webhooks/{}", new_webhook(s, p)),
+            Some(json!({ "active": false })),
+        ),
         ("get", "/webhooks/{id}/deliveries") => {
             (format!("/webhooks/{}/deliveries", new_webhook(s, p)), None)
         }

@@ -707,6 +707,51 @@ fn integrations_page_works_as_plain_forms(s: &TestServer) {
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(r.text.contains("shown this once"), "{}", r.text);
     assert!(r.text.contains("http://127.0.0.1:9/cairn"), "{}", r.text);
+    // Paused, changed, given a new secret and resumed from the same page.
+    let id: String = r
+        .text
+        .split("Webhook ")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(!id.is_empty(), "{}", r.text);
+    let edit = |fields: &[(&str, &str)]| {
+        let mut all = vec![("_csrf", csrf), ("product", "PAY"), ("id", id.as_str())];
+        all.extend_from_slice(fields);
+        form(s, "/integrations/webhooks/edit", &all, &cookie)
+    };
+    let r = edit(&[("action", "pause")]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("it is paused"), "{}", r.text);
+    assert!(r.text.contains(">Resume<"), "{}", r.text);
+    let r = edit(&[
+        ("action", "save"),
+        ("url", "ftp://example.com/hook"),
+        ("events", ""),
+    ]);
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("not an http URL"), "{}", r.text);
+    let r = edit(&[
+        ("action", "save"),
+        ("url", "http://127.0.0.1:9/moved"),
+        ("events", "item.moved"),
+    ]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        r.text
+            .contains("sends item.moved to <code>http://127.0.0.1:9/moved</code>"),
+        "{}",
+        r.text
+    );
+    let r = edit(&[("action", "secret")]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("new secret, shown this once"), "{}", r.text);
+    let r = edit(&[("action", "resume")]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.text.contains("it is paused"), "{}", r.text);
+    assert!(r.text.contains(">Pause<"), "{}", r.text);
 
     let export = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -2074,6 +2074,44 @@ fn webhooks_from_the_cli_on_the_demo() {
     assert!(again.contains("Webhook from the CLI"));
     let out = ok(p, &["webhook", "deliver"]);
     assert!(out.contains("still waiting 0"), "{out}");
+    // Paused, it is sent nothing and nothing is queued for it.
+    let out = ok(p, &["webhook", "edit", "1", "--pause"]);
+    assert!(out.contains("(paused)"), "{out}");
+    assert!(ok(p, &["webhook", "list"]).contains("paused"));
+    ok(p, &["item", "add", "story", "Added while paused"]);
+    let log = ok(p, &["--format", "json", "webhook", "deliveries"]);
+    assert!(!log.contains("Added while paused"), "{log}");
+    let r = cairn(p, &["webhook", "edit", "1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("nothing to change"), "{}", r.stderr);
+    let r = cairn(
+        p,
+        &["webhook", "edit", "1", "--url", "ftp://h.example.com/"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is not an http URL"), "{}", r.stderr);
+    let r = cairn(p, &["webhook", "edit", "1", "--secret", "short"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("at least 16 characters"), "{}", r.stderr);
+    // Resumed with a new secret: the next delivery is signed with it.
+    let out = ok(p, &["webhook", "edit", "1", "--resume", "--new-secret"]);
+    let secret = out
+        .lines()
+        .find_map(|l| l.strip_prefix("new secret: "))
+        .unwrap_or_else(|| panic!("no new secret in {out}"))
+        .to_string();
+    assert!(!ok(p, &["webhook", "list"]).contains("paused"));
+    ok(p, &["item", "add", "story", "Added after resuming"]);
+    let req = got
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap();
+    let (head, body) = req.split_once("\r\n\n").unwrap();
+    assert!(body.contains("Added after resuming"), "{req}");
+    let want = format!(
+        "x-cairn-signature-256: {}",
+        cairn_app::webhooks::signature(&secret, body.as_bytes())
+    );
+    assert!(head.to_ascii_lowercase().contains(&want), "{head}");
     ok(p, &["webhook", "rm", "1"]);
     assert!(!ok(p, &["webhook", "list"]).contains(&url));
 }
