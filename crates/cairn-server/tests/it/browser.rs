@@ -483,6 +483,52 @@ fn owner_freezes_a_baseline_and_sees_what_changed() {
     shot(&s, "baselines-diff");
 }
 
+/// An owner adds a webhook on the Integrations page, sees its secret
+/// once, pauses it, and opens the form that changes its address.
+#[test]
+fn owner_adds_and_pauses_a_webhook() {
+    let srv = TestServer::start(Backend::Sqlite, "browser::webhooks");
+    let base = srv.base_url().to_string();
+    let driver = Driver::start();
+    let s = driver.session().unwrap();
+    s.set_viewport_size(1280, 900).unwrap();
+    sign_in(&s, &base, "owner");
+    s.goto(&format!("{base}/integrations?product=PAY")).unwrap();
+    s.wait_for("#url", WAIT)
+        .unwrap()
+        .send_keys("http://127.0.0.1:9/cairn")
+        .unwrap();
+    s.find("#events")
+        .unwrap()
+        .send_keys("item.moved, release.shipped")
+        .unwrap();
+    s.find("form[action='/integrations/webhooks'] button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    let notice = s.wait_for(".notice", WAIT).unwrap().text().unwrap();
+    assert!(notice.contains("shown this once"), "{notice}");
+    s.find("button[value=pause]").unwrap().click().unwrap();
+    let notice = s.wait_for(".notice", WAIT).unwrap().text().unwrap();
+    assert!(notice.contains("it is paused"), "{notice}");
+    s.wait_for("button[value=resume]", WAIT).unwrap();
+    s.find("table.hooks details summary")
+        .unwrap()
+        .click()
+        .unwrap();
+    check_page(&s, "integrations: a paused webhook");
+    shot(&s, "integrations-webhooks");
+    let owner = Some(srv.token("owner"));
+    let r = srv
+        .client
+        .get(&format!("{API}/products/PAY/webhooks"), owner, &[]);
+    assert_eq!(r.body["webhooks"][0]["active"], false, "{}", r.text);
+    assert_eq!(
+        r.body["webhooks"][0]["events"],
+        json!(["item.moved", "release.shipped"])
+    );
+}
+
 /// links to items; an owner records the exec report as sent.
 #[test]
 fn owner_reads_every_report_and_records_the_exec_report() {
