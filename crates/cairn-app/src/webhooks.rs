@@ -20,7 +20,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// How many deliveries one run sends at most.
-const BATCH: u32 = 500;
+pub const BATCH: u32 = 500;
+
 /// Tries before a delivery is given up.
 pub const MAX_TRIES: i64 = 8;
 /// How long a receiver has to answer.
@@ -162,6 +163,9 @@ pub struct WebhookRun {
     pub pending: i64,
     /// One line per failure: the delivery, the URL and what went wrong.
     pub errors: Vec<String>,
+    /// The run sent as many as one run may: more may be due already.
+    #[serde(skip)]
+    pub full: bool,
 }
 
 impl Tx<'_> {
@@ -725,6 +729,7 @@ impl App {
         let now = self.now();
         give_way(self.foreground.as_ref());
         let due = self.store.deliveries_due(now, BATCH)?;
+        run.full = due.len() == BATCH as usize;
         if due.is_empty() {
             run.pending = self.store.deliveries_pending()?;
             return Ok(run);
@@ -953,6 +958,8 @@ pub struct Foreground(std::sync::Arc<Gate>);
 #[derive(Debug, Default)]
 pub struct Gate {
     in_flight: std::sync::atomic::AtomicUsize,
+    /// Requests started since the server did.
+    started: std::sync::atomic::AtomicU64,
     /// Threads in [`Foreground::give_way`]: a request that ends with
     /// none waiting takes no lock.
     waiting: std::sync::atomic::AtomicUsize,
@@ -982,9 +989,18 @@ impl Foreground {
     /// A request starts; it ends when the returned guard is dropped.
     pub fn enter(&self) -> InFlight {
         self.0
+            .started
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0
             .in_flight
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         InFlight(std::sync::Arc::clone(&self.0))
+    }
+
+    /// How many requests have started, ever: two readings tell whether
+    /// any came in between.
+    pub fn started(&self) -> u64 {
+        self.0.started.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How many requests are in flight.
@@ -1069,10 +1085,12 @@ mod tests {
         let a = fg.enter();
         let b = fg.clone().enter();
         assert_eq!(fg.in_flight(), 2);
+        assert_eq!(fg.started(), 2);
         drop(a);
         assert_eq!(fg.in_flight(), 1);
         drop(b);
         assert_eq!(fg.in_flight(), 0);
+        assert_eq!(fg.started(), 2, "ended requests still count as started");
     }
 
     #[test]

@@ -35,14 +35,23 @@ pub fn spawn(db_url: String, foreground: cairn_app::webhooks::Foreground) -> Wor
         .name("cairn-outbox".into())
         .spawn(move || {
             let mut app: Option<App> = None;
+            let mut again = false;
             loop {
-                let until = Instant::now() + EVERY;
-                while Instant::now() < until {
+                // A full run while no request came in goes on at once: a
+                // backlog (a large fan-out, or a receiver back after an
+                // outage) is sent as fast as it can be while nobody uses
+                // the app, and at one run every EVERY while people do.
+                let until = Instant::now() + if again { Duration::ZERO } else { EVERY };
+                loop {
                     if flag.load(Ordering::Relaxed) {
                         return;
                     }
+                    if Instant::now() >= until {
+                        break;
+                    }
                     std::thread::sleep(Duration::from_millis(100));
                 }
+                again = false;
                 if app.is_none() {
                     app = App::open(&db_url, "cairn-server").ok();
                     if let Some(a) = app.as_mut() {
@@ -50,7 +59,9 @@ pub fn spawn(db_url: String, foreground: cairn_app::webhooks::Foreground) -> Wor
                     }
                 }
                 if let Some(a) = app.as_mut() {
-                    once(a);
+                    let started = foreground.started();
+                    let full = once(a);
+                    again = full && foreground.started() == started;
                 }
             }
         });
@@ -61,9 +72,10 @@ pub fn spawn(db_url: String, foreground: cairn_app::webhooks::Foreground) -> Wor
 }
 
 /// One pass: send what is due. Errors are reported and retried later.
-pub fn once(app: &mut App) {
+/// Whether the webhook run was full (more may be due).
+pub fn once(app: &mut App) -> bool {
     if app.reload_config().is_err() || !app.is_initialised() {
-        return;
+        return false;
     }
     match app.deliver_mail() {
         Ok(run) => {
@@ -78,7 +90,11 @@ pub fn once(app: &mut App) {
             for e in &run.errors {
                 eprintln!("cairn serve: webhook not delivered: {e}");
             }
+            run.full
         }
-        Err(e) => eprintln!("cairn serve: webhooks: {e}"),
+        Err(e) => {
+            eprintln!("cairn serve: webhooks: {e}");
+            false
+        }
     }
 }

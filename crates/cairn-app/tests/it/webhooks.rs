@@ -679,6 +679,32 @@ fn paused_resumed_and_changed(fx: &mut Fx) {
     assert!(matches!(e, AppError::Forbidden(_)), "{e}");
 }
 
+/// A run sends at most `BATCH` and says it was full, so the server's
+/// worker knows more are due; the next run sends the rest.
+fn a_run_sends_a_batch_and_says_when_more_are_due(fx: &mut Fx) {
+    use cairn_app::webhooks::BATCH;
+    fx.workspace();
+    let rx = Receiver::start(SECRET, 0);
+    fx.app
+        .webhook_add("PAY", &rx.url(), Some("comment.added"), Some(SECRET))
+        .unwrap();
+    let key = fx.add(Kind::Story, "Much discussed");
+    let n = BATCH as usize + 10;
+    for i in 0..n {
+        fx.app
+            .comment_add(&key, &format!("Comment {i}"), None)
+            .unwrap();
+    }
+    let first = deliver(fx);
+    assert!(first.full, "{first:?}");
+    assert_eq!(first.delivered, BATCH);
+    assert_eq!(first.pending, 10);
+    let second = deliver(fx);
+    assert!(!second.full, "{second:?}");
+    assert_eq!(second.delivered, 10);
+    assert_eq!(rx.got().len(), n);
+}
+
 both!(
     one_event_per_change_fanned_out_later,
     signed_deliveries_retry_give_up_and_replay,
@@ -686,4 +712,5 @@ both!(
     bad_input_and_who_may,
     dead_receivers_do_not_hold_up_a_healthy_one,
     paused_resumed_and_changed,
+    a_run_sends_a_batch_and_says_when_more_are_due,
 );
