@@ -65,6 +65,25 @@ fn check_page(s: &Session, what: &str) {
     assert_eq!(problems, json!([]), "{what}: accessibility problems");
 }
 
+/// Wait until the first element matching `css` has text containing
+/// `want`, read in one script call (so a page being replaced gives no
+/// stale element); its text.
+fn wait_for_text(s: &Session, css: &str, want: &str) -> String {
+    let read = |s: &Session| -> String {
+        s.execute(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+            vec![json!(css)],
+        )
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+    };
+    if let Err(e) = s.wait_until(|s| read(s).contains(want), WAIT) {
+        panic!("{css} never said {want:?} (it says {:?}): {e}", read(s));
+    }
+    read(s)
+}
+
 /// The backlog's keys in page order, read in one script call so a page
 /// that is reloading gives an empty list rather than a stale element.
 fn backlog_keys(s: &Session) -> Vec<String> {
@@ -419,8 +438,7 @@ fn owner_overrides_a_failing_gate_from_the_item_page() {
         vec![],
     )
     .unwrap();
-    let body = s.wait_for("main", WAIT).unwrap().text().unwrap();
-    assert!(body.contains("cannot move to done"), "{body}");
+    let body = wait_for_text(&s, "main", "cannot move to done");
     assert!(body.contains("tests-passed"), "{body}");
     // The refusal is a 422, which the browser logs; that is expected here.
     let logged = s.browser_log();
@@ -506,11 +524,9 @@ fn owner_adds_and_pauses_a_webhook() {
         .unwrap()
         .click()
         .unwrap();
-    let notice = s.wait_for(".notice", WAIT).unwrap().text().unwrap();
-    assert!(notice.contains("shown this once"), "{notice}");
+    wait_for_text(&s, ".notice", "shown this once");
     s.find("button[value=pause]").unwrap().click().unwrap();
-    let notice = s.wait_for(".notice", WAIT).unwrap().text().unwrap();
-    assert!(notice.contains("it is paused"), "{notice}");
+    wait_for_text(&s, ".notice", "it is paused");
     s.wait_for("button[value=resume]", WAIT).unwrap();
     s.find("table.hooks details summary")
         .unwrap()
@@ -817,8 +833,8 @@ fn visitor_sends_feedback_through_the_public_form() {
         .unwrap()
         .click()
         .unwrap();
-    let h = s.wait_for("h1", WAIT).unwrap().text().unwrap();
-    assert_eq!(h, "Thank you");
+    let h = wait_for_text(&s, "h1", "Thank you");
+    assert_eq!(h.trim(), "Thank you");
     let text = s.find("main").unwrap().text().unwrap();
     assert!(text.contains("reached the Payments team"), "{text}");
     check_page(&s, "intake: thank you");
