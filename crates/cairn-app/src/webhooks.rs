@@ -315,6 +315,18 @@ impl std::io::Write for DigestWriter<'_> {
     }
 }
 
+/// A webhook's signing secret: the one given, checked, or a new one.
+/// `hint` tells how to get one made when the given one is refused.
+fn signing_secret(given: Option<&str>, hint: &str) -> Result<String> {
+    match given.map(str::trim) {
+        Some(s) if s.len() < 16 => {
+            invalid(format!("secret: it must be at least 16 characters; {hint}"))
+        }
+        Some(s) => Ok(s.to_string()),
+        None => Ok(format!("whsec_{}", crate::accounts::random_secret())),
+    }
+}
+
 /// What changed between two versions of an item, cheaply: field, from, to.
 fn changes(b: &Item, a: &Item) -> Vec<Json> {
     let mut out = Vec::new();
@@ -425,15 +437,7 @@ impl App {
         let url = url.trim().to_string();
         check_url(&url).map_err(AppError::Invalid)?;
         let events = parse_events(events).map_err(AppError::Invalid)?;
-        let secret = match secret.map(str::trim) {
-            Some(s) if s.len() < 16 => {
-                return invalid(
-                    "secret: it must be at least 16 characters; leave it out to have one generated",
-                );
-            }
-            Some(s) => s.to_string(),
-            None => format!("whsec_{}", crate::accounts::random_secret()),
-        };
+        let secret = signing_secret(secret, "leave it out to have one generated")?;
         let w = self.tx(|tx| {
             let w = tx.store.insert_webhook(&Webhook {
                 id: 0,
@@ -511,18 +515,11 @@ impl App {
         }
         let secret = match &edit.secret {
             None => None,
-            Some(SecretChange::Generate) => {
-                Some(format!("whsec_{}", crate::accounts::random_secret()))
-            }
-            Some(SecretChange::Set(s)) => {
-                let s = s.trim();
-                if s.len() < 16 {
-                    return invalid(
-                        "secret: it must be at least 16 characters; ask for a new one to have it generated",
-                    );
-                }
-                Some(s.to_string())
-            }
+            Some(SecretChange::Generate) => Some(signing_secret(None, "")?),
+            Some(SecretChange::Set(s)) => Some(signing_secret(
+                Some(s),
+                "ask for a new one to have it generated",
+            )?),
         };
         if let Some(s) = &secret {
             new.secret = s.clone();
@@ -546,10 +543,12 @@ impl App {
             changes.push(Change::new("secret", (), "changed"));
         }
         let resumed = new.active && !w.active;
-        // Events queued before this change are fanned out as the webhook
-        // was when they happened: a pause holds them back, it does not
-        // lose them.
-        self.fan_out_webhook_events()?;
+        // Events queued before a change of what the webhook wants are
+        // fanned out as it was when they happened: a pause holds them
+        // back, it does not lose them.
+        if new.active != w.active || new.events != w.events {
+            self.fan_out_webhook_events()?;
+        }
         self.tx(|tx| {
             tx.store.update_webhook(&new)?;
             if resumed {

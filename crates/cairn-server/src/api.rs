@@ -2036,13 +2036,8 @@ async fn webhook_patch(
         };
         let edit = WebhookEdit {
             url: b.url,
-            events: b.events.map(|e| {
-                if e.is_empty() {
-                    "*".to_string()
-                } else {
-                    e.join(",")
-                }
-            }),
+            // An empty list means all events, as `parse_events` reads "".
+            events: b.events.map(|e| e.join(",")),
             active: b.active,
             secret,
         };

@@ -510,6 +510,14 @@ fn postgres_a_delivery_log_keeps_its_bodies_through_the_upgrade() {
     a_delivery_log_keeps_its_bodies_through_the_upgrade(Backend::Postgres);
 }
 
+/// An edit that pauses (`false`) or resumes (`true`) a webhook.
+fn set_active(active: bool) -> cairn_app::webhooks::WebhookEdit {
+    cairn_app::webhooks::WebhookEdit {
+        active: Some(active),
+        ..Default::default()
+    }
+}
+
 /// A paused webhook is sent nothing and gets no new deliveries; what it
 /// had waiting goes out when it is resumed, to its new address and signed
 /// with its new secret. The audit trail says what changed, never the secret.
@@ -528,16 +536,7 @@ fn paused_resumed_and_changed(fx: &mut Fx) {
     assert_eq!(rx.got().len(), 1);
     // Queued before the pause: held, not sent, while paused.
     fx.add(Kind::Story, "Queued before the pause");
-    let paused = fx
-        .app
-        .webhook_edit(
-            id,
-            &WebhookEdit {
-                active: Some(false),
-                ..WebhookEdit::default()
-            },
-        )
-        .unwrap();
+    let paused = fx.app.webhook_edit(id, &set_active(false)).unwrap();
     assert!(!paused.webhook.active);
     assert!(paused.secret.is_none());
     let run = deliver(fx);
@@ -585,15 +584,7 @@ fn paused_resumed_and_changed(fx: &mut Fx) {
     }
     assert!(!fx.app.webhooks(Some("PAY")).unwrap()[0].active);
     assert!(matches!(
-        fx.app
-            .webhook_edit(
-                999,
-                &WebhookEdit {
-                    active: Some(true),
-                    ..WebhookEdit::default()
-                }
-            )
-            .unwrap_err(),
+        fx.app.webhook_edit(999, &set_active(true)).unwrap_err(),
         AppError::NotFound(_)
     ));
 
@@ -666,16 +657,7 @@ fn paused_resumed_and_changed(fx: &mut Fx) {
 
     // Only owners change webhooks.
     as_user(fx, "mo", Role::Member);
-    let e = fx
-        .app
-        .webhook_edit(
-            id,
-            &WebhookEdit {
-                active: Some(false),
-                ..WebhookEdit::default()
-            },
-        )
-        .unwrap_err();
+    let e = fx.app.webhook_edit(id, &set_active(false)).unwrap_err();
     assert!(matches!(e, AppError::Forbidden(_)), "{e}");
 }
 
