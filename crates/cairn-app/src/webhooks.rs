@@ -9,7 +9,7 @@
 use crate::access::forbidden;
 use crate::{App, AppError, Result, Tx, invalid};
 use cairn_core::audit::Change;
-use cairn_core::webhook::{Delivery, EVENTS, Webhook, check_url, parse_events};
+use cairn_core::webhook::{Delivery, EVENTS, QueuedBody, Webhook, check_url, parse_events};
 use cairn_core::{Category, Item, ItemKey, Millis, Role, format_millis};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
@@ -177,13 +177,7 @@ impl Tx<'_> {
         event: &str,
         body: impl FnOnce() -> serde_json::Map<String, Json>,
     ) -> Result<()> {
-        let hooks: Vec<Webhook> = self
-            .store
-            .webhooks(Some(product))?
-            .into_iter()
-            .filter(|w| w.wants(event))
-            .collect();
-        if hooks.is_empty() {
+        if !self.store.webhook_wanted(product, event)? {
             return Ok(());
         }
         let mut payload = serde_json::Map::new();
@@ -681,15 +675,26 @@ impl App {
                         let list = store.webhooks(Some(&e.product))?;
                         hooks.insert(e.product.clone(), list);
                     }
-                    // The body was stored once when the change queued the
-                    // event; every delivery of it points there.
-                    let before = rows.len();
-                    for w in hooks[&e.product].iter().filter(|w| w.wants(&e.event)) {
-                        rows.push((w.id, e.event.as_str(), e.payload_id, e.created));
-                    }
-                    if rows.len() == before {
+                    let wanting: Vec<i64> = hooks[&e.product]
+                        .iter()
+                        .filter(|w| w.wants(&e.event))
+                        .map(|w| w.id)
+                        .collect();
+                    if wanting.is_empty() {
                         // Its webhooks were removed or changed since.
-                        unwanted.push(e.payload_id);
+                        if let QueuedBody::Stored(id) = e.body {
+                            unwanted.push(id);
+                        }
+                        continue;
+                    }
+                    // The body is stored once, however many webhooks want
+                    // it; every delivery of it points there.
+                    let body = match &e.body {
+                        QueuedBody::Inline(text) => store.insert_webhook_payload(text)?,
+                        QueuedBody::Stored(id) => *id,
+                    };
+                    for w in wanting {
+                        rows.push((w, e.event.as_str(), body, e.created));
                     }
                 }
                 store.insert_pending_deliveries(&rows)?;

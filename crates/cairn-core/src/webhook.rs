@@ -40,10 +40,21 @@ pub struct QueuedEvent {
     pub id: i64,
     pub product: String,
     pub event: String,
-    /// The JSON body every webhook receives, stored once in
-    /// `webhook_payloads` when the change queued the event.
-    pub payload_id: i64,
+    /// The JSON body every webhook receives: in the event's own row, as
+    /// the change queued it, or (queued before migration 0020) already
+    /// stored in `webhook_payloads`.
+    pub body: QueuedBody,
     pub created: Millis,
+}
+
+/// Where a queued event's body is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueuedBody {
+    /// In the queued event's row: the fan-out stores it once in
+    /// `webhook_payloads` for all the deliveries it makes of it.
+    Inline(String),
+    /// Already in `webhook_payloads`, with this id.
+    Stored(i64),
 }
 
 /// One event sent (or to be sent) to one webhook.

@@ -107,6 +107,11 @@ const SQLITE: &[Migration] = &[
         name: "webhook_queue",
         sql: include_str!("../migrations/sqlite/0019_webhook_queue.sql"),
     },
+    Migration {
+        version: 20,
+        name: "webhook_event_body",
+        sql: include_str!("../migrations/sqlite/0020_webhook_event_body.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -204,6 +209,11 @@ const POSTGRES: &[Migration] = &[
         version: 19,
         name: "webhook_queue",
         sql: include_str!("../migrations/postgres/0019_webhook_queue.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "webhook_event_body",
+        sql: include_str!("../migrations/postgres/0020_webhook_event_body.sql"),
     },
 ];
 

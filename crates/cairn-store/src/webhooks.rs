@@ -4,7 +4,7 @@ use crate::StoreError;
 use crate::store::{Store, corrupt, int, text};
 use crate::value::Value;
 use cairn_core::Millis;
-use cairn_core::webhook::{Delivery, QueuedEvent, Webhook};
+use cairn_core::webhook::{Delivery, QueuedBody, QueuedEvent, Webhook};
 
 /// After this long a delivery marked `sending` is taken to have been lost.
 const STALE_SEND: Millis = 10 * 60 * 1000;
@@ -90,6 +90,20 @@ impl Store {
         rows.iter().map(|r| hook_row(r)).collect()
     }
 
+    /// Does an active webhook of `product` want `event`? Asked for every
+    /// change a webhook could be told of, inside its transaction, so it
+    /// reads one short column of the product's active webhooks only.
+    pub fn webhook_wanted(&mut self, product: &str, event: &str) -> Result<bool, StoreError> {
+        let rows = self.b.query(
+            "SELECT events FROM webhooks WHERE product = ? AND active <> 0",
+            &[product.into()],
+        )?;
+        Ok(rows.iter().any(|r| {
+            r[0].as_str()
+                .is_some_and(|events| events.split(',').any(|e| e == "*" || e == event))
+        }))
+    }
+
     pub fn webhook(&mut self, id: i64) -> Result<Option<Webhook>, StoreError> {
         let rows = self.b.query(
             &format!("SELECT {HOOK_COLUMNS} FROM webhooks WHERE id = ?"),
@@ -139,8 +153,8 @@ impl Store {
         Ok(())
     }
 
-    /// Queue an event for fan-out (migration 0017), its body stored once
-    /// for all the deliveries the fan-out makes of it (migration 0019).
+    /// Queue an event for fan-out (migration 0017), its body in the same
+    /// row (migration 0020): a change writes one row for its event.
     pub fn insert_webhook_event(
         &mut self,
         product: &str,
@@ -148,36 +162,45 @@ impl Store {
         payload: &str,
         created: Millis,
     ) -> Result<(), StoreError> {
-        let body = self.insert_webhook_payload(payload)?;
         self.b.execute(
-            "INSERT INTO webhook_events (product, event, payload_id, created) VALUES (?, ?, ?, ?)",
+            "INSERT INTO webhook_events (product, event, payload, created) VALUES (?, ?, ?, ?)",
             &[
                 product.into(),
                 event.into(),
-                Value::Int(body),
+                payload.into(),
                 Value::Int(created),
             ],
         )?;
         Ok(())
     }
 
-    /// The oldest events waiting for fan-out.
+    /// The oldest events waiting for fan-out, with their bodies.
     pub fn webhook_events(&mut self, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
         let rows = self.b.query(
             &format!(
-                "SELECT id, product, event, payload_id, created FROM webhook_events \
+                "SELECT id, product, event, payload, payload_id, created FROM webhook_events \
                  ORDER BY id LIMIT {limit}"
             ),
             &[],
         )?;
         rows.iter()
             .map(|r| {
+                let body = match (r[3].as_str(), r[4].as_i64()) {
+                    (Some(p), _) => QueuedBody::Inline(p.to_string()),
+                    (None, Some(id)) => QueuedBody::Stored(id),
+                    (None, None) => {
+                        return Err(corrupt(&format!(
+                            "queued webhook event {} has no body",
+                            r[0].as_i64().unwrap_or(0)
+                        )));
+                    }
+                };
                 Ok(QueuedEvent {
                     id: int(&r[0], "event id")?,
                     product: text(&r[1], "event product")?,
                     event: text(&r[2], "event name")?,
-                    payload_id: int(&r[3], "event payload")?,
-                    created: int(&r[4], "event created")?,
+                    body,
+                    created: int(&r[5], "event created")?,
                 })
             })
             .collect()
