@@ -609,6 +609,36 @@ impl App {
         Ok(ds.iter().map(DeliveryOut::from).collect())
     }
 
+    /// Remove the delivered and failed deliveries older than `[webhooks]
+    /// keep_days` (none when it is 0), with the bodies no other delivery
+    /// uses, [`PRUNE_BATCH`] a transaction, giving way to requests before
+    /// each; how many were removed. Admins only.
+    pub fn webhook_prune(&mut self) -> Result<u64> {
+        self.require_init()?;
+        self.need_admin("prune the webhook delivery log")?;
+        let days = self.config().webhooks.keep_days;
+        if days == 0 {
+            return Ok(0);
+        }
+        let before = self.now() - i64::from(days) * 86_400_000;
+        let mut removed = 0;
+        loop {
+            give_way(self.foreground.as_ref());
+            let list = self.store.prunable_deliveries(before, PRUNE_BATCH)?;
+            if list.is_empty() {
+                return Ok(removed);
+            }
+            give_way(self.foreground.as_ref());
+            self.in_store_tx(|store| {
+                removed += store.remove_deliveries(&list)?;
+                Ok(())
+            })?;
+            if list.len() < PRUNE_BATCH as usize {
+                return Ok(removed);
+            }
+        }
+    }
+
     /// Send a delivery again: a new pending delivery with the same body
     /// (and the same event id, so receivers can tell a replay), leaving the
     /// original in the log as it was.
@@ -864,6 +894,9 @@ impl App {
         }
     }
 }
+
+/// Deliveries removed from the log in one transaction, at most.
+pub const PRUNE_BATCH: u32 = 500;
 
 /// Events fanned out in one transaction, at most: with ten webhooks, five
 /// hundred small rows, so the write lock is held for a millisecond or two.

@@ -141,6 +141,12 @@ pub struct Config {
     /// (docs/integrations.md).
     #[serde(default)]
     pub git: crate::git::GitConfig,
+    /// The webhook delivery log's retention (docs/integrations.md).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::webhook::WebhooksConfig::is_default"
+    )]
+    pub webhooks: crate::webhook::WebhooksConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -274,6 +280,7 @@ impl Default for Config {
                 feedback: crate::feedback::FeedbackConfig::default(),
                 mail: crate::notify::MailConfig::default(),
                 git: crate::git::GitConfig::default(),
+                webhooks: crate::webhook::WebhooksConfig::default(),
             },
         }
     }

@@ -14,6 +14,37 @@ pub const EVENTS: &[&str] = &[
     "gate.failed",
 ];
 
+/// `[webhooks]`: how long the delivery log keeps what is done with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Delivered and failed deliveries older than this many days are
+    /// removed, with the bodies no other delivery uses; 0 keeps them all.
+    #[serde(default = "default_keep_days")]
+    pub keep_days: u32,
+}
+
+/// The delivery log's default retention, in days.
+pub const KEEP_DAYS: u32 = 30;
+
+fn default_keep_days() -> u32 {
+    KEEP_DAYS
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig {
+            keep_days: KEEP_DAYS,
+        }
+    }
+}
+
+impl WebhooksConfig {
+    pub fn is_default(&self) -> bool {
+        *self == WebhooksConfig::default()
+    }
+}
+
 /// A receiver of one product's events. The secret signs every body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Webhook {

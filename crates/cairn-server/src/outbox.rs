@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 /// How often the worker looks for work.
 pub const EVERY: Duration = Duration::from_secs(2);
+/// How often it prunes the webhook delivery log (and once when it starts).
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The running worker; [`Worker::abort`] stops it after the pass in hand.
 pub struct Worker {
@@ -36,6 +38,7 @@ pub fn spawn(db_url: String, foreground: cairn_app::webhooks::Foreground) -> Wor
         .spawn(move || {
             let mut app: Option<App> = None;
             let mut again = false;
+            let mut pruned: Option<Instant> = None;
             loop {
                 // A full run while no request came in goes on at once: a
                 // backlog (a large fan-out, or a receiver back after an
@@ -62,6 +65,12 @@ pub fn spawn(db_url: String, foreground: cairn_app::webhooks::Foreground) -> Wor
                     let started = foreground.started();
                     let full = once(a);
                     again = full && foreground.started() == started;
+                    if pruned.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) && a.is_initialised() {
+                        pruned = Some(Instant::now());
+                        if let Err(e) = a.webhook_prune() {
+                            eprintln!("cairn serve: pruning the webhook delivery log: {e}");
+                        }
+                    }
                 }
             }
         });

@@ -153,6 +153,51 @@ impl Store {
         Ok(())
     }
 
+    /// Up to `limit` delivered or failed deliveries created before
+    /// `before`, oldest first: their ids and body ids. Read outside a
+    /// transaction (on SQLite one would hold the write lock through the
+    /// scan); [`Store::remove_deliveries`] removes them.
+    pub fn prunable_deliveries(
+        &mut self,
+        before: Millis,
+        limit: u32,
+    ) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+        let rows = self.b.query(
+            &format!(
+                "SELECT id, payload_id FROM webhook_deliveries \
+                 WHERE created < ? AND status IN ('delivered', 'failed') ORDER BY id LIMIT {limit}"
+            ),
+            &[Value::Int(before)],
+        )?;
+        rows.iter()
+            .map(|r| Ok((int(&r[0], "delivery id")?, r[1].as_i64())))
+            .collect()
+    }
+
+    /// Remove these deliveries (those still delivered or failed), then the
+    /// bodies among theirs that nothing else uses; how many were removed.
+    pub fn remove_deliveries(&mut self, list: &[(i64, Option<i64>)]) -> Result<u64, StoreError> {
+        if list.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<Value> = list.iter().map(|(id, _)| Value::Int(*id)).collect();
+        let marks = vec!["?"; ids.len()].join(", ");
+        let n = self.b.execute(
+            &format!(
+                "DELETE FROM webhook_deliveries WHERE id IN ({marks}) \
+                 AND status IN ('delivered', 'failed')"
+            ),
+            &ids,
+        )?;
+        let mut bodies: Vec<i64> = list.iter().filter_map(|(_, b)| *b).collect();
+        bodies.sort_unstable();
+        bodies.dedup();
+        for body in bodies {
+            self.delete_webhook_payload(body)?;
+        }
+        Ok(n)
+    }
+
     /// Queue an event for fan-out (migration 0017), its body in the same
     /// row (migration 0020): a change writes one row for its event.
     pub fn insert_webhook_event(

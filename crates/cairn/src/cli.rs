@@ -1519,6 +1519,10 @@ pub enum WebhookCmd {
     Replay { delivery: i64 },
     /// Send the deliveries that are due now, and say what is still waiting.
     Deliver,
+    /// Remove delivered and failed deliveries older than `[webhooks]
+    /// keep_days` (30 unless set; 0 keeps them all), as `cairn serve` does
+    /// every hour.
+    Prune,
 }
 
 #[derive(Subcommand, Debug)]

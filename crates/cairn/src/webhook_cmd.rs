@@ -198,6 +198,26 @@ pub fn webhook(cli: &Cli, c: &WebhookCmd, o: &mut impl Write) -> Result<u8, Fail
                 0
             });
         }
+        WebhookCmd::Prune => {
+            let removed = app.webhook_prune()?;
+            let days = app.config().webhooks.keep_days;
+            match fmt {
+                Format::Json => json(
+                    o,
+                    &serde_json::json!({ "removed": removed, "keep_days": days }),
+                ),
+                _ if days == 0 => line(
+                    o,
+                    "the delivery log is kept whole ([webhooks] keep_days = 0): nothing removed",
+                ),
+                _ => line(
+                    o,
+                    &format!(
+                        "removed {removed} delivered or failed deliveries older than {days} days"
+                    ),
+                ),
+            }
+        }
     }
     Ok(0)
 }

@@ -687,7 +687,104 @@ fn a_run_sends_a_batch_and_says_when_more_are_due(fx: &mut Fx) {
     assert_eq!(rx.got().len(), n);
 }
 
+/// The log keeps 30 days unless told otherwise: older delivered and failed
+/// deliveries go, with bodies nothing else uses; waiting ones stay however
+/// old, a replay keeps its original's body, and `keep_days = 0` keeps all.
+fn the_delivery_log_is_pruned_after_its_retention(fx: &mut Fx) {
+    const DAY: i64 = 86_400_000;
+    fx.workspace();
+    let rx = Receiver::start(SECRET, 0);
+    fx.app
+        .webhook_add("PAY", &rx.url(), Some("item.created"), Some(SECRET))
+        .unwrap();
+    fx.app
+        .webhook_add(
+            "PAY",
+            &format!("http://127.0.0.1:{}/gone", dead_port()),
+            Some("item.created"),
+            None,
+        )
+        .unwrap();
+    let body_count = |fx: &mut Fx| scalar(&mut fx.app, "SELECT COUNT(*) FROM webhook_payloads");
+    fx.add(Kind::Task, "Old news");
+    fx.add(Kind::Task, "Old, replayed later");
+    deliver(fx);
+    let old = fx.app.webhook_deliveries(None, false, 50).unwrap();
+    assert_eq!(old.len(), 4);
+    let delivered: Vec<i64> = old
+        .iter()
+        .filter(|d| d.status == "delivered")
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(delivered.len(), 2);
+    assert_eq!(body_count(fx), 2);
+
+    // 29 days on, nothing is old enough; then one is replayed.
+    fx.advance(29 * DAY);
+    assert_eq!(fx.app.webhook_prune().unwrap(), 0);
+    let replayed = delivered[0].max(delivered[1]);
+    let replay = fx.app.webhook_replay(replayed).unwrap();
+    fx.advance(2 * DAY);
+    fx.add(Kind::Task, "Fresh");
+    let removed = fx.app.webhook_prune().unwrap();
+    // The two old delivered ones; the dead receiver's are still waiting.
+    assert_eq!(removed, 2);
+    let store = fx.app.store();
+    for id in &delivered {
+        assert!(store.delivery(*id).unwrap().is_none(), "{id} kept");
+    }
+    let kept = store.delivery(replay.id).unwrap().unwrap();
+    assert!(
+        kept.payload.contains("Old, replayed later"),
+        "{}",
+        kept.payload
+    );
+    // No body went that a delivery still uses: "Old news" waits for the
+    // dead receiver, the replay has the other ("Fresh" is not fanned out).
+    assert_eq!(body_count(fx), 2);
+    // Waiting: the dead receiver's two, the replay, and both of "Fresh".
+    let waiting = fx.app.webhook_deliveries(None, false, 50).unwrap();
+    assert_eq!(
+        waiting.iter().filter(|d| d.status == "pending").count(),
+        5,
+        "{waiting:?}"
+    );
+    assert_eq!(fx.app.webhook_prune().unwrap(), 0);
+
+    // Only admins prune.
+    fx.app.set_access(Some(Access {
+        user: "owner".into(),
+        admin: false,
+        roles: BTreeMap::from([("PAY".to_string(), Role::Owner)]),
+    }));
+    let e = fx.app.webhook_prune().unwrap_err();
+    assert!(matches!(e, AppError::Forbidden(_)), "{e}");
+    fx.app.set_access(None);
+
+    // keep_days = 0 keeps everything, however old.
+    let text = format!(
+        "{}\n[webhooks]\nkeep_days = 0\n",
+        cairn_core::config::DEFAULT_CONFIG
+    );
+    fx.app.config_apply(&text, None).unwrap();
+    deliver(fx);
+    fx.advance(400 * DAY);
+    assert_eq!(fx.app.webhook_prune().unwrap(), 0);
+    assert!(fx.app.store().delivery(replay.id).unwrap().is_some());
+    // A bad value is refused, showing the line and what was expected.
+    let bad = format!(
+        "{}\n[webhooks]\nkeep_days = -3\n",
+        cairn_core::config::DEFAULT_CONFIG
+    );
+    let e = fx.app.config_apply(&bad, None).unwrap_err().to_string();
+    assert!(
+        e.contains("keep_days = -3") && e.contains("expected u32"),
+        "{e}"
+    );
+}
+
 both!(
+    the_delivery_log_is_pruned_after_its_retention,
     one_event_per_change_fanned_out_later,
     signed_deliveries_retry_give_up_and_replay,
     events_are_filtered_and_refused_changes_send_nothing,

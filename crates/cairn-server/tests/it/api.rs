@@ -1410,7 +1410,73 @@ fn webhooks_are_delivered_by_the_outbox_worker(s: &TestServer) {
     assert_eq!(r.status, 204, "{}", r.text);
 }
 
+/// A server's outbox worker prunes the delivery log when it starts:
+/// delivered deliveries older than 30 days go, newer and waiting ones stay.
+fn the_outbox_worker_prunes_the_delivery_log(s: &TestServer) {
+    use cairn_core::webhook::{Delivery, Webhook};
+    const DAY: i64 = 86_400_000;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let mut store = cairn_store::Store::open(s.db_url(), now).unwrap();
+    let hook = store
+        .insert_webhook(&Webhook {
+            id: 0,
+            product: "PAY".into(),
+            url: "http://127.0.0.1:9/old".into(),
+            secret: "0123456789abcdefgh".into(),
+            events: vec!["*".into()],
+            active: false,
+            created: now - 90 * DAY,
+        })
+        .unwrap()
+        .id;
+    let mut ids = Vec::new();
+    for (age, status) in [(40, "delivered"), (40, "pending"), (5, "delivered")] {
+        let body = store.insert_webhook_payload("{\"n\":1}").unwrap();
+        let d = Delivery {
+            id: 0,
+            webhook: hook,
+            event: "item.created".into(),
+            payload: String::new(),
+            status: status.into(),
+            tries: 1,
+            next_try: None,
+            last_status: Some(200),
+            last_error: None,
+            created: now - age * DAY,
+            delivered_at: None,
+        };
+        ids.push(store.insert_delivery(&d, body).unwrap());
+    }
+    // Another server on the same database: its worker starts now.
+    let second = s.second();
+    let mut gone = false;
+    for _ in 0..100 {
+        if store.delivery(ids[0]).unwrap().is_none() {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        gone,
+        "the 40-day-old delivered delivery was not pruned in 10 s"
+    );
+    assert!(
+        store.delivery(ids[1]).unwrap().is_some(),
+        "a waiting one went"
+    );
+    assert!(
+        store.delivery(ids[2]).unwrap().is_some(),
+        "a recent one went"
+    );
+    drop(second);
+}
+
 both!(
+    the_outbox_worker_prunes_the_delivery_log,
     webhooks_are_delivered_by_the_outbox_worker,
     baselines_are_made_and_compared,
     gates_refuse_moves_with_a_422,

@@ -2112,6 +2112,18 @@ fn webhooks_from_the_cli_on_the_demo() {
         cairn_app::webhooks::signature(&secret, body.as_bytes())
     );
     assert!(head.to_ascii_lowercase().contains(&want), "{head}");
+    // Pruning keeps the last 30 days: everything here is newer.
+    let out = ok(p, &["webhook", "prune"]);
+    assert!(
+        out.contains("removed 0 delivered or failed deliveries older than 30 days"),
+        "{out}"
+    );
+    let out = ok(p, &["--format", "json", "webhook", "prune"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["removed"].as_i64(), v["keep_days"].as_i64()),
+        (Some(0), Some(30))
+    );
     ok(p, &["webhook", "rm", "1"]);
     assert!(!ok(p, &["webhook", "list"]).contains(&url));
 }
