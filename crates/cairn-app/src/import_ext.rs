@@ -50,6 +50,9 @@ pub struct ImportReport {
     pub links: usize,
     pub comments: usize,
     pub people_added: Vec<String>,
+    /// Releases the issues' milestones or fix versions named that the
+    /// product did not have yet.
+    pub releases_added: Vec<String>,
     /// Statuses seen and the state each became.
     pub statuses: BTreeMap<String, String>,
     /// Records left out, with why.
@@ -433,9 +436,6 @@ impl Tx<'_> {
             if let Some(p) = &ext.priority {
                 labels.push(format!("priority:{}", norm(p)));
             }
-            if let Some(m) = &ext.milestone {
-                labels.push(format!("milestone:{}", norm(m)));
-            }
             let labels = cairn_core::item::normalise_labels(labels.iter().map(|l| {
                 l.split(|c: char| c.is_whitespace() || c == ',')
                     .filter(|p| !p.is_empty())
@@ -503,6 +503,7 @@ impl Tx<'_> {
             item.created = ext.created;
             item.started = started;
             item.resolved = resolved;
+            item.release = ext.release.as_ref().map(|r| r.name.clone());
             let history = if old.is_some() {
                 Vec::new()
             } else {
@@ -530,7 +531,39 @@ impl Tx<'_> {
             });
         }
 
-        // 2. Keys and ranks for the new items, at the end of the backlog.
+        // 2. The releases they are planned for, added to the product
+        // when it has none of that name (one that exists keeps its date).
+        let mut wanted: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+        for r in &rows {
+            if let Some(rel) = &r.ext.release {
+                let date = wanted.entry(rel.name.as_str()).or_default();
+                if date.is_none() {
+                    *date = rel.date.as_deref();
+                }
+            }
+        }
+        for (name, date) in wanted {
+            if self.store.release(prefix, name)?.is_some() {
+                continue;
+            }
+            let r = cairn_core::Release {
+                product: prefix.to_string(),
+                name: name.to_string(),
+                target_date: date.map(str::to_string),
+                created: self.now,
+            };
+            self.store.insert_release(&r)?;
+            self.audit(
+                "release.create",
+                &format!("{prefix}/{name}"),
+                None,
+                &[Change::new("target_date", (), &r.target_date)],
+                Some(&format!("imported from {system}")),
+            )?;
+            report.releases_added.push(name.to_string());
+        }
+
+        // 3. Keys and ranks for the new items, at the end of the backlog.
         let fresh: Vec<usize> = (0..rows.len()).filter(|&n| rows[n].old.is_none()).collect();
         if !fresh.is_empty() {
             let first = self.store.take_numbers(prefix, fresh.len() as i64)?;
@@ -545,7 +578,7 @@ impl Tx<'_> {
             }
         }
 
-        // 3. Parents: another issue of the file, or one imported before.
+        // 4. Parents: another issue of the file, or one imported before.
         let kinds: HashMap<ItemKey, Kind> = rows
             .iter()
             .map(|r| (r.item.key.clone(), r.item.kind))
@@ -625,7 +658,7 @@ impl Tx<'_> {
             }
         }
 
-        // 4. New items, in batches, parents before children.
+        // 5. New items, in batches, parents before children.
         let mut written = 0u64;
         let mut ids: HashMap<ItemKey, i64> = HashMap::new();
         let mut new_rows: Vec<usize> = fresh.clone();
@@ -683,7 +716,7 @@ impl Tx<'_> {
                 .push((r.ext.key.clone(), r.item.key.to_string()));
         }
 
-        // 5. Items imported before: changed ones are updated, one by one,
+        // 6. Items imported before: changed ones are updated, one by one,
         // each new parent checked against the tree as it now stands.
         let mut audits = Vec::new();
         for row in rows.iter_mut().filter(|r| r.old.is_some()) {
@@ -728,7 +761,7 @@ impl Tx<'_> {
         }
         self.audit_batch(audits)?;
 
-        // 6. Links and comments, once every issue has an item.
+        // 7. Links and comments, once every issue has an item.
         let mut pending: Vec<(ItemKey, Comment, String)> = Vec::new();
         let mut links: BTreeSet<(ItemKey, LinkKind, ItemKey)> = BTreeSet::new();
         for row in &rows {
@@ -872,6 +905,9 @@ fn diff(old: &Item, new: &Item) -> Vec<Change> {
     }
     if old.parent != new.parent {
         c.push(Change::new("parent", &old.parent, &new.parent));
+    }
+    if old.release != new.release {
+        c.push(Change::new("release", &old.release, &new.release));
     }
     if old.resolved != new.resolved || old.started != new.started || old.created != new.created {
         c.push(Change::new(

@@ -5,7 +5,8 @@
 //!
 //! The mix follows a real Jira project: about 5 % epics, most stories in
 //! an epic, one issue in ten a sub-task, 2-4 status transitions per issue,
-//! 0-2 comments, one issue in ten blocking another.
+//! 0-2 comments, one issue in ten blocking another, and each done issue
+//! with the fix version of the fortnightly release after it was resolved.
 
 use crate::{Measurement, Report, feedback, remove_sqlite};
 use anyhow::Result;
@@ -48,6 +49,9 @@ const LAST: [&str; 5] = ["Hoffmann", "Rossi", "Okafor", "Silva", "Tanaka"];
 const POINTS: [f64; 6] = [1.0, 2.0, 3.0, 5.0, 8.0, 13.0];
 
 /// Jira's time format: `2026-02-09T10:15:30.995+0100`.
+/// Releases every two weeks (ms).
+const RELEASE_EVERY: i64 = 14 * 86_400_000;
+
 fn jira_time(ms: i64) -> String {
     let Some(tz) = FixedOffset::east_opt(3600) else {
         return String::new();
@@ -131,6 +135,22 @@ pub fn jira_search_json(n: usize, seed: u64) -> String {
             }));
         }
         let resolved = (end == 3).then(|| jira_time(t));
+        // A done issue shipped in the fortnightly release after it was
+        // resolved (no random draw, so the rest of the data stays as it was).
+        let fix_versions = if end == 3 {
+            let window = t.div_euclid(RELEASE_EVERY) + 1;
+            let day = chrono::DateTime::from_timestamp_millis(window * RELEASE_EVERY)
+                .map(|d| d.format("%Y-%m-%d").to_string());
+            json!([{
+                "id": format!("{}", 30_000 + window),
+                "name": format!("R{window}"),
+                "archived": false,
+                "released": true,
+                "releaseDate": day,
+            }])
+        } else {
+            json!([])
+        };
         let mut comments = Vec::new();
         for _ in 0..rng.gen_range(0..=2) {
             comment_id += 1;
@@ -178,6 +198,7 @@ pub fn jira_search_json(n: usize, seed: u64) -> String {
             },
             "priority": { "name": "Medium" },
             "labels": labels,
+            "fixVersions": fix_versions,
             "customfield_10016": if ty == "Story" { json!(POINTS[rng.gen_range(0..POINTS.len())]) } else { Value::Null },
             "customfield_10014": epic_link,
             "issuelinks": links,

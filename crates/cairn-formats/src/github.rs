@@ -7,7 +7,8 @@
 
 use crate::FormatError;
 use crate::issues::{
-    ExtBatch, ExtComment, ExtIssue, ExtLink, RecordProblem, json_error, parse_time,
+    ExtBatch, ExtComment, ExtIssue, ExtLink, ExtRelease, RecordProblem, date_of, json_error,
+    parse_time,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -34,6 +35,8 @@ struct Label {
 #[derive(Deserialize)]
 struct Milestone {
     title: Option<String>,
+    /// RFC 3339; GitHub keeps a due date as a time on that day (UTC).
+    due_on: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -216,7 +219,13 @@ pub fn parse(
             parent: None,
             assignee: User::shown(&i.assignee),
             reporter: User::shown(&i.user),
-            milestone: i.milestone.and_then(|m| m.title),
+            release: i.milestone.and_then(|m| {
+                let name = m.title?.trim().to_string();
+                (!name.is_empty()).then(|| ExtRelease {
+                    name,
+                    date: m.due_on.as_deref().and_then(date_of),
+                })
+            }),
             created,
             resolved: if closed {
                 i.closed_at.as_deref().and_then(parse_time)

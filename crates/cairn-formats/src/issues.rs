@@ -30,12 +30,22 @@ pub struct ExtIssue {
     /// Display names; `None` for nobody (or a deleted user).
     pub assignee: Option<String>,
     pub reporter: Option<String>,
-    pub milestone: Option<String>,
+    /// The release it is planned for: a GitHub milestone or a Jira fix
+    /// version.
+    pub release: Option<ExtRelease>,
     pub created: i64,
     pub resolved: Option<i64>,
     pub comments: Vec<ExtComment>,
     /// Status changes, oldest first.
     pub transitions: Vec<ExtTransition>,
+}
+
+/// A release as the other tracker names and dates it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExtRelease {
+    pub name: String,
+    /// Its due or release date, `YYYY-MM-DD`.
+    pub date: Option<String>,
 }
 
 /// A link from this issue to another, read from this issue's side.
@@ -98,6 +108,16 @@ pub(crate) fn json_error(e: &serde_json::Error, what: &str) -> FormatError {
         column: Some(e.column()),
         message: format!("{hint} ({e})"),
     }
+}
+
+/// A date, `YYYY-MM-DD`, from a date or a time (its day in UTC).
+pub(crate) fn date_of(s: &str) -> Option<String> {
+    let s = s.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(d.format("%Y-%m-%d").to_string());
+    }
+    let t = chrono::DateTime::from_timestamp_millis(parse_time(s)?)?;
+    Some(t.date_naive().format("%Y-%m-%d").to_string())
 }
 
 /// Parse RFC 3339 and Jira's `2026-02-09T10:15:30.995+0100`.

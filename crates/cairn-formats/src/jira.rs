@@ -7,7 +7,8 @@
 
 use crate::FormatError;
 use crate::issues::{
-    ExtBatch, ExtComment, ExtIssue, ExtLink, ExtTransition, RecordProblem, json_error, parse_time,
+    ExtBatch, ExtComment, ExtIssue, ExtLink, ExtRelease, ExtTransition, RecordProblem, date_of,
+    json_error, parse_time,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -47,6 +48,50 @@ struct Named {
     subtask: Option<bool>,
     #[serde(default, rename = "hierarchyLevel")]
     hierarchy: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Version {
+    name: Option<String>,
+    #[serde(rename = "releaseDate")]
+    release_date: Option<String>,
+}
+
+/// The one release an issue gets from its fix versions: the first to
+/// ship (dated before undated, then as listed). An issue fixed in more
+/// than one (a backport) is noted in `warnings`, naming the others.
+fn first_release(
+    key: &str,
+    versions: Vec<ExtRelease>,
+    warnings: &mut Vec<RecordProblem>,
+) -> Option<ExtRelease> {
+    let mut v: Vec<ExtRelease> = Vec::with_capacity(versions.len());
+    for r in versions {
+        if !v.iter().any(|x| x.name == r.name) {
+            v.push(r);
+        }
+    }
+    // Stable: equal dates, and the undated, keep the export's order.
+    v.sort_by(|a, b| match (&a.date, &b.date) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    let mut v = v.into_iter();
+    let first = v.next()?;
+    let rest: Vec<String> = v.map(|r| r.name).collect();
+    if !rest.is_empty() {
+        warnings.push(RecordProblem {
+            record: key.to_string(),
+            message: format!(
+                "it has more than one fix version: its release is {}, the first to ship; not kept: {}",
+                first.name,
+                rest.join(", ")
+            ),
+        });
+    }
+    Some(first)
 }
 
 #[derive(Deserialize)]
@@ -138,6 +183,8 @@ struct Fields {
     assignee: Option<User>,
     reporter: Option<User>,
     comment: Option<Comments>,
+    #[serde(default, rename = "fixVersions")]
+    fix_versions: Option<Vec<Version>>,
     #[serde(flatten)]
     other: BTreeMap<String, Value>,
 }
@@ -282,7 +329,7 @@ pub fn parse_json(text: &str, fields: &JiraFields) -> Result<ExtBatch, FormatErr
                     .unwrap_or_else(|| format!("record {n}"))
             };
             match serde_json::from_str::<Issue>(raw.get()) {
-                Ok(i) => match issue(i, &points, &epic) {
+                Ok(i) => match issue(i, &points, &epic, &mut batch.warnings) {
                     Ok(x) => batch.issues.push(x),
                     Err(message) => batch.problems.push(RecordProblem {
                         record: hint(),
@@ -299,7 +346,12 @@ pub fn parse_json(text: &str, fields: &JiraFields) -> Result<ExtBatch, FormatErr
     Ok(batch)
 }
 
-fn issue(i: Issue, points: &[String], epic: &[String]) -> Result<ExtIssue, String> {
+fn issue(
+    i: Issue,
+    points: &[String],
+    epic: &[String],
+    warnings: &mut Vec<RecordProblem>,
+) -> Result<ExtIssue, String> {
     let key = i
         .key
         .filter(|k| !k.trim().is_empty())
@@ -393,6 +445,22 @@ fn issue(i: Issue, points: &[String], epic: &[String]) -> Result<ExtIssue, Strin
         }
     }
     transitions.sort_by_key(|t| t.at);
+    let versions = f
+        .fix_versions
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| {
+            let name = v.name?.trim().to_string();
+            (!name.is_empty()).then(|| ExtRelease {
+                name,
+                date: v.release_date.as_deref().and_then(date_of),
+            })
+        })
+        .collect();
+    // Warnings are pushed only once the issue is known to be readable.
+    let mut noted = Vec::new();
+    let release = first_release(&key, versions, &mut noted);
+    warnings.extend(noted);
     Ok(ExtIssue {
         key,
         kind,
@@ -408,7 +476,7 @@ fn issue(i: Issue, points: &[String], epic: &[String]) -> Result<ExtIssue, Strin
         links,
         assignee: User::shown(&f.assignee),
         reporter: User::shown(&f.reporter),
-        milestone: None,
+        release,
         created,
         resolved,
         comments,
@@ -479,6 +547,10 @@ pub fn parse_csv(text: &str) -> Result<ExtBatch, FormatError> {
     .find_map(|n| col(n));
     let c_epic = col("custom field (epic link)");
     let c_labels = cols("labels");
+    let c_versions: Vec<usize> = cols("fix version/s")
+        .into_iter()
+        .chain(cols("fix versions"))
+        .collect();
     let c_comments = cols("comment");
     let link_cols: Vec<(usize, &'static str)> = headers
         .iter()
@@ -579,6 +651,15 @@ pub fn parse_csv(text: &str) -> Result<ExtBatch, FormatError> {
             "done" | "complete" => "done".to_string(),
             other => other.to_string(),
         });
+        let versions = c_versions
+            .iter()
+            .filter_map(|i| get(Some(*i)))
+            .map(|name| ExtRelease {
+                name: name.to_string(),
+                date: None,
+            })
+            .collect();
+        let release = first_release(key, versions, &mut batch.warnings);
         batch.issues.push(ExtIssue {
             key: key.to_string(),
             kind: get(c_type).unwrap_or("Task").to_string(),
@@ -606,7 +687,7 @@ pub fn parse_csv(text: &str) -> Result<ExtBatch, FormatError> {
                 .collect(),
             assignee: get(c_assignee).map(str::to_string),
             reporter: get(c_reporter).map(str::to_string),
-            milestone: None,
+            release,
             created,
             resolved,
             comments,

@@ -158,6 +158,15 @@ fn summary(o: &mut impl Write, r: &ImportReport) {
             &format!("people who {verb} added: {}", r.people_added.join(", ")),
         );
     }
+    if !r.releases_added.is_empty() {
+        line(
+            o,
+            &format!(
+                "releases that {verb} added: {}",
+                r.releases_added.join(", ")
+            ),
+        );
+    }
     for (e, k) in r.created.iter().take(20) {
         line(o, &format!("  + {k} ← {e}"));
     }

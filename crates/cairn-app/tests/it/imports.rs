@@ -76,7 +76,9 @@ fn jira_json_with_history_links_and_reimport(fx: &mut Fx) {
         },
     );
     assert_eq!(dry.created.len(), 15, "{dry:?}");
+    assert_eq!(dry.releases_added, ["2026.1.3", "2026.2", "2026.3"]);
     assert_eq!(item_count(&mut fx.app), 0);
+    assert!(fx.app.releases().unwrap().is_empty(), "a dry run adds none");
 
     let r = run(fx, jira_pages(), &opts);
     assert_eq!(
@@ -107,7 +109,36 @@ fn jira_json_with_history_links_and_reimport(fx: &mut Fx) {
         cairn_core::format_millis(s2.resolved.unwrap()),
         "2026-02-09T09:15:30.995Z"
     );
+    // Fix versions: the product's releases, dated as Jira dated them.
+    assert_eq!(s2.release.as_deref(), Some("2026.2"));
+    let rels: Vec<(String, Option<String>)> = fx
+        .app
+        .releases()
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.name, r.target_date))
+        .collect();
+    assert_eq!(
+        rels,
+        [
+            ("2026.1.3".to_string(), Some("2026-02-24".to_string())),
+            ("2026.2".to_string(), Some("2026-02-27".to_string())),
+            ("2026.3".to_string(), None),
+        ]
+    );
     let sub = by(fx, "SHOP-4");
+    assert_eq!(
+        sub.release.as_deref(),
+        Some("2026.1.3"),
+        "the backport ships first"
+    );
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.record == "SHOP-4" && w.message.contains("not kept: 2026.2")),
+        "{:?}",
+        r.warnings
+    );
     assert_eq!(sub.kind, cairn_core::Kind::Task);
     assert_eq!(
         sub.parent,
@@ -154,6 +185,7 @@ fn jira_json_with_history_links_and_reimport(fx: &mut Fx) {
         (0, 0, 15, 0, 0),
         "{again:?}"
     );
+    assert!(again.releases_added.is_empty(), "{again:?}");
     assert_eq!(item_count(&mut fx.app), items);
     // A changed issue is updated in place.
     let mut changed = jira_pages();
@@ -230,11 +262,18 @@ fn github_issues_and_comments(fx: &mut Fx) {
     let one = fx.app.item(&key_of(&r, "acme/shop-web#1")).unwrap();
     assert_eq!(one.state, "done");
     assert!(one.resolved.is_some());
-    assert!(
-        one.labels.iter().any(|l| l.starts_with("milestone:")),
-        "{:?}",
-        one.labels
-    );
+    // The milestone is the item's release, due when it was due.
+    assert_eq!(one.release.as_deref(), Some("v1.2"));
+    assert!(!one.labels.iter().any(|l| l.starts_with("milestone")));
+    let v12 = fx
+        .app
+        .releases()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "v1.2")
+        .unwrap();
+    assert_eq!(v12.target_date.as_deref(), Some("2026-01-31"));
+    assert_eq!(r.releases_added, ["v1.2", "v1.3", "v1.4"]);
     let six = fx.app.item(&key_of(&r, "acme/shop-web#6")).unwrap();
     assert_eq!(six.state, "cancelled", "closed as not planned");
     let two = key_of(&r, "acme/shop-web#2");

@@ -48,6 +48,77 @@ fn a_file_that_is_not_a_search_result_is_refused_whole() {
     assert!(e.line.is_some() && e.message.contains("ends early"), "{e}");
 }
 
+/// Each issue's key and the release it is planned for: (name, date).
+type Releases = Vec<(String, Option<(String, Option<String>)>)>;
+
+fn releases(b: &cairn_formats::issues::ExtBatch) -> Releases {
+    b.issues
+        .iter()
+        .map(|i| {
+            (
+                i.key.clone(),
+                i.release.as_ref().map(|r| (r.name.clone(), r.date.clone())),
+            )
+        })
+        .collect()
+}
+
+fn release_of<'a>(list: &'a Releases, key: &str) -> Option<(&'a str, Option<&'a str>)> {
+    let (_, r) = list.iter().find(|(k, _)| k == key).expect(key);
+    r.as_ref().map(|(n, d)| (n.as_str(), d.as_deref()))
+}
+
+#[test]
+fn fix_versions_and_milestones_become_releases() {
+    // Jira JSON: one fix version with its release date; one not dated
+    // yet; a backport (two versions) gets the first to ship, noted.
+    let b = jira::parse_json(&data("jira/search.json"), &jira::JiraFields::default()).unwrap();
+    let r = releases(&b);
+    assert_eq!(
+        release_of(&r, "SHOP-2"),
+        Some(("2026.2", Some("2026-02-27")))
+    );
+    assert_eq!(release_of(&r, "SHOP-3"), Some(("2026.3", None)));
+    assert_eq!(
+        release_of(&r, "SHOP-4"),
+        Some(("2026.1.3", Some("2026-02-24")))
+    );
+    assert_eq!(release_of(&r, "SHOP-1"), None);
+    let w: Vec<_> = b.warnings.iter().filter(|w| w.record == "SHOP-4").collect();
+    assert_eq!(w.len(), 1, "{:?}", b.warnings);
+    assert!(
+        w[0].message.contains("release is 2026.1.3") && w[0].message.contains("not kept: 2026.2"),
+        "{w:?}"
+    );
+
+    // Jira CSV: the repeated Fix Version/s columns carry no dates, so the
+    // first listed wins.
+    let b = jira::parse_csv(&data("jira/export.csv")).unwrap();
+    let r = releases(&b);
+    assert_eq!(release_of(&r, "SHOP-2"), Some(("2026.2", None)));
+    assert_eq!(release_of(&r, "SHOP-4"), Some(("2026.2", None)));
+    assert_eq!(release_of(&r, "SHOP-7"), None);
+    assert!(
+        b.warnings
+            .iter()
+            .any(|w| w.record == "SHOP-4" && w.message.contains("not kept: 2026.1.3")),
+        "{:?}",
+        b.warnings
+    );
+
+    // GitHub: the milestone's title, due on its day in UTC.
+    let b = github::parse(&data("github/issues.json"), None, None).unwrap();
+    let r = releases(&b);
+    assert_eq!(
+        release_of(&r, "acme/shop-web#1"),
+        Some(("v1.2", Some("2026-01-31")))
+    );
+    assert!(
+        r.iter().any(|(_, rel)| rel.is_none()),
+        "an issue without a milestone has no release: {r:?}"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 

@@ -239,6 +239,9 @@ fn notice(done: &Done) -> Markup {
                     (r.links) " links and " (r.comments) " comments added; " (r.skipped.len()) " left out."
                     @if r.dry_run { " Nothing was changed." }
                 }
+                @if !r.releases_added.is_empty() {
+                    p { "Releases " (if r.dry_run { "that would be added" } else { "added" }) ": " (r.releases_added.join(", ")) }
+                }
                 @if !r.statuses.is_empty() {
                     p { "Statuses: " (r.statuses.iter().map(|(a, b)| format!("{a} → {b}")).collect::<Vec<_>>().join(", ")) }
                 }

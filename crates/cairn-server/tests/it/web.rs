@@ -795,12 +795,19 @@ fn integrations_page_works_as_plain_forms(s: &TestServer) {
         "{}",
         r.text
     );
+    // The fix version only the export has becomes a release.
+    assert!(
+        r.text.contains("Releases that would be added:") && r.text.contains("2026.1.3"),
+        "{}",
+        r.text
+    );
     let r = upload(false);
     assert!(
         r.text.contains("Imported:") && r.text.contains("12 created"),
         "{}",
         r.text
     );
+    assert!(r.text.contains("Releases added:"), "{}", r.text);
     let r = upload(false);
     assert!(
         r.text.contains("0 created, 0 updated, 12 unchanged"),

@@ -1824,8 +1824,29 @@ fn jira_and_github_imports_from_the_cli_on_the_demo() {
     assert!(out.contains("jira import: 15 created"), "{out}");
     assert!(out.contains("Blocked by Vendor → in-progress"), "{out}");
     assert!(out.contains("OPS-77"), "{out}");
+    // Fix versions the demo has not got become releases; 2026.2 and
+    // 2026.3 are the demo's own and keep their dates.
+    assert!(
+        out.contains("releases that were added: 2026.1.3\n"),
+        "{out}"
+    );
+    let releases = ok(p, &["release", "list", "--format", "json"]);
+    let rs: serde_json::Value = serde_json::from_str(&releases).unwrap();
+    let names: Vec<&str> = rs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| **n == "2026.2").count(),
+        1,
+        "{releases}"
+    );
+    assert!(names.contains(&"2026.1.3"), "{releases}");
     let out = ok(p, &["import", "jira", &page1, &page2]);
     assert!(out.contains("0 created, 0 updated, 15 unchanged"), "{out}");
+    assert!(!out.contains("releases that"), "{out}");
     // A status map that names no state is refused.
     let r = cairn(p, &["import", "jira", &page1, "--status", "Done=shipped"]);
     assert_ne!(r.code, 0);
