@@ -333,13 +333,14 @@ fn run(
         unit: "s",
         target: None,
         detail: format!(
-            "App::import_issues into a fresh workspace: {} created, {} updated, {} unchanged, {} links, {} comments, {} people added, {} warnings; one transaction",
+            "App::import_issues into a fresh workspace: {} created, {} updated, {} unchanged, {} links, {} comments, {} people and {} releases added, {} warnings; one transaction",
             r.created.len(),
             r.updated.len(),
             r.unchanged,
             r.links,
             r.comments,
             r.people_added.len(),
+            r.releases_added.len(),
             r.warnings.len()
         ),
     });
