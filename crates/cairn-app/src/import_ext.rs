@@ -503,7 +503,11 @@ impl Tx<'_> {
             item.created = ext.created;
             item.started = started;
             item.resolved = resolved;
-            item.release = ext.release.as_ref().map(|r| r.name.clone());
+            // A release the tracker names is taken; one planned in Cairn
+            // for an issue the tracker plans into none is kept.
+            if let Some(r) = &ext.release {
+                item.release = Some(r.name.clone());
+            }
             let history = if old.is_some() {
                 Vec::new()
             } else {

@@ -187,6 +187,22 @@ fn jira_json_with_history_links_and_reimport(fx: &mut Fx) {
     );
     assert!(again.releases_added.is_empty(), "{again:?}");
     assert_eq!(item_count(&mut fx.app), items);
+    // A release planned in Cairn for an issue Jira plans into none
+    // survives a re-import.
+    fx.app
+        .item_edit(
+            &epic.key,
+            cairn_app::Patch {
+                release: Some(Some("2026.3".into())),
+                ..Default::default()
+            },
+            None,
+            None,
+        )
+        .unwrap();
+    let kept = run(fx, jira_pages(), &opts);
+    assert_eq!((kept.updated.len(), kept.unchanged), (0, 15), "{kept:?}");
+    assert_eq!(by(fx, "SHOP-1").release.as_deref(), Some("2026.3"));
     // A changed issue is updated in place.
     let mut changed = jira_pages();
     changed.issues[1].title = "Payment confirmation for Austrian customers".into();
