@@ -508,6 +508,16 @@ pub fn routes() -> (Vec<Op>, Router<AppState>) {
         )
         .add(
             Op::post(
+                "/webhooks/prune",
+                "Remove now the delivered and failed deliveries older than [webhooks] keep_days, with the bodies nothing else uses (the server's worker does this every hour); waiting deliveries stay (admins)",
+                "Webhooks",
+            )
+            .returns("object")
+            .role("admin"),
+            webhooks_prune,
+        )
+        .add(
+            Op::post(
                 "/deliveries/{id}/replay",
                 "Send a delivery again: a new pending delivery with the same body",
                 "Webhooks",
@@ -2076,6 +2086,15 @@ async fn webhook_deliveries(
     c.call(&s, None, move |app, _| {
         let v = app.webhook_deliveries(Some(id), q.failed, q.limit.unwrap_or(50))?;
         Ok(axum::Json(json!({ "deliveries": v })).into_response())
+    })
+    .await
+}
+
+async fn webhooks_prune(State(s): State<AppState>, c: Creds) -> ApiResult<Response> {
+    c.call(&s, None, move |app, _| {
+        let removed = app.webhook_prune()?;
+        let keep_days = app.config().webhooks.keep_days;
+        Ok(axum::Json(json!({ "removed": removed, "keep_days": keep_days })).into_response())
     })
     .await
 }

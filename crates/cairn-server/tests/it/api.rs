@@ -1412,7 +1412,14 @@ fn webhooks_are_delivered_by_the_outbox_worker(s: &TestServer) {
 
 /// A server's outbox worker prunes the delivery log when it starts:
 /// delivered deliveries older than 30 days go, newer and waiting ones stay.
-fn the_outbox_worker_prunes_the_delivery_log(s: &TestServer) {
+/// A store on the test server's database with a paused webhook on PAY,
+/// and a way to add deliveries to it: (days old, status) → id.
+fn old_deliveries(
+    s: &TestServer,
+) -> (
+    cairn_store::Store,
+    impl Fn(&mut cairn_store::Store, i64, &str) -> i64,
+) {
     use cairn_core::webhook::{Delivery, Webhook};
     const DAY: i64 = 86_400_000;
     let now = std::time::SystemTime::now()
@@ -1432,8 +1439,7 @@ fn the_outbox_worker_prunes_the_delivery_log(s: &TestServer) {
         })
         .unwrap()
         .id;
-    let mut ids = Vec::new();
-    for (age, status) in [(40, "delivered"), (40, "pending"), (5, "delivered")] {
+    let add = move |store: &mut cairn_store::Store, age: i64, status: &str| {
         let body = store.insert_webhook_payload("{\"n\":1}").unwrap();
         let d = Delivery {
             id: 0,
@@ -1448,20 +1454,32 @@ fn the_outbox_worker_prunes_the_delivery_log(s: &TestServer) {
             created: now - age * DAY,
             delivered_at: None,
         };
-        ids.push(store.insert_delivery(&d, body).unwrap());
-    }
-    // Another server on the same database: its worker starts now.
-    let second = s.second();
-    let mut gone = false;
+        store.insert_delivery(&d, body).unwrap()
+    };
+    (store, add)
+}
+
+/// Wait up to 10 s for a delivery to be pruned: whether it was.
+fn pruned_within(store: &mut cairn_store::Store, id: i64) -> bool {
     for _ in 0..100 {
-        if store.delivery(ids[0]).unwrap().is_none() {
-            gone = true;
-            break;
+        if store.delivery(id).unwrap().is_none() {
+            return true;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    false
+}
+
+fn the_outbox_worker_prunes_the_delivery_log(s: &TestServer) {
+    let (mut store, add) = old_deliveries(s);
+    let ids: Vec<i64> = [(40, "delivered"), (40, "pending"), (5, "delivered")]
+        .into_iter()
+        .map(|(age, status)| add(&mut store, age, status))
+        .collect();
+    // Another server on the same database: its worker starts now.
+    let second = s.second();
     assert!(
-        gone,
+        pruned_within(&mut store, ids[0]),
         "the 40-day-old delivered delivery was not pruned in 10 s"
     );
     assert!(
@@ -1475,8 +1493,38 @@ fn the_outbox_worker_prunes_the_delivery_log(s: &TestServer) {
     drop(second);
 }
 
+/// An admin prunes the delivery log at once through the API; nobody else
+/// may.
+fn admins_prune_the_delivery_log_through_the_api(s: &TestServer) {
+    let (mut store, add) = old_deliveries(s);
+    // The worker prunes once when it starts: let that pass first, so what
+    // follows is the API's doing.
+    let first = add(&mut store, 40, "delivered");
+    assert!(
+        pruned_within(&mut store, first),
+        "the worker's first prune did not come"
+    );
+    let old = add(&mut store, 40, "failed");
+    let waiting = add(&mut store, 40, "pending");
+    let recent = add(&mut store, 5, "delivered");
+    let path = format!("{API}/webhooks/prune");
+    s.client
+        .post(&path, Some(s.token("owner")), &json!({}), &[])
+        .expect(403, "forbidden");
+    assert!(store.delivery(old).unwrap().is_some());
+    let r = s
+        .client
+        .post(&path, Some(s.token("admin")), &json!({}), &[]);
+    r.expect(200, "");
+    assert_eq!(r.body, json!({ "removed": 1, "keep_days": 30 }));
+    assert!(store.delivery(old).unwrap().is_none());
+    assert!(store.delivery(waiting).unwrap().is_some());
+    assert!(store.delivery(recent).unwrap().is_some());
+}
+
 both!(
     the_outbox_worker_prunes_the_delivery_log,
+    admins_prune_the_delivery_log_through_the_api,
     webhooks_are_delivered_by_the_outbox_worker,
     baselines_are_made_and_compared,
     gates_refuse_moves_with_a_422,

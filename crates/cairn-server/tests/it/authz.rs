@@ -67,6 +67,7 @@ const TABLE: &[(&str, &str, &str, Scope)] = &[
     ("patch", "/webhooks/{id}", "owner", Product),
     ("delete", "/webhooks/{id}", "owner", Product),
     ("get", "/webhooks/{id}/deliveries", "owner", Product),
+    ("post", "/webhooks/prune", "admin", Global),
     ("post", "/deliveries/{id}/replay", "owner", Product),
     ("patch", "/comments/{id}", "stakeholder", Product),
     ("delete", "/comments/{id}", "stakeholder", Product),
