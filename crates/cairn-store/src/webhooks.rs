@@ -140,16 +140,39 @@ impl Store {
     /// Delete a webhook and its delivery log, with the bodies no other
     /// webhook's deliveries share.
     pub fn delete_webhook(&mut self, id: i64) -> Result<(), StoreError> {
+        // Only this webhook's bodies can become unused: those are checked,
+        // not every body in the log.
+        let bodies: Vec<i64> = self
+            .b
+            .query(
+                "SELECT DISTINCT payload_id FROM webhook_deliveries \
+                 WHERE webhook = ? AND payload_id IS NOT NULL",
+                &[Value::Int(id)],
+            )?
+            .iter()
+            .filter_map(|r| r[0].as_i64())
+            .collect();
         self.b.execute(
             "DELETE FROM webhook_deliveries WHERE webhook = ?",
             &[Value::Int(id)],
         )?;
-        self.b.execute(
-            &format!("DELETE FROM webhook_payloads WHERE {UNUSED_PAYLOAD}"),
-            &[],
-        )?;
+        self.delete_unused_payloads(&bodies)?;
         self.b
             .execute("DELETE FROM webhooks WHERE id = ?", &[Value::Int(id)])?;
+        Ok(())
+    }
+
+    /// Forget those of these bodies that no delivery or queued event uses,
+    /// a few hundred a statement.
+    fn delete_unused_payloads(&mut self, bodies: &[i64]) -> Result<(), StoreError> {
+        for chunk in bodies.chunks(500) {
+            let ids: Vec<Value> = chunk.iter().map(|b| Value::Int(*b)).collect();
+            let marks = vec!["?"; ids.len()].join(", ");
+            self.b.execute(
+                &format!("DELETE FROM webhook_payloads WHERE id IN ({marks}) AND {UNUSED_PAYLOAD}"),
+                &ids,
+            )?;
+        }
         Ok(())
     }
 
@@ -192,9 +215,7 @@ impl Store {
         let mut bodies: Vec<i64> = list.iter().filter_map(|(_, b)| *b).collect();
         bodies.sort_unstable();
         bodies.dedup();
-        for body in bodies {
-            self.delete_webhook_payload(body)?;
-        }
+        self.delete_unused_payloads(&bodies)?;
         Ok(n)
     }
 
