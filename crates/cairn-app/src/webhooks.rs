@@ -729,9 +729,7 @@ impl App {
                 }
                 store.insert_pending_deliveries(&rows)?;
                 store.delete_webhook_events_upto(last)?;
-                for body in unwanted {
-                    store.delete_webhook_payload(body)?;
-                }
+                store.delete_unused_payloads(&unwanted)?;
                 Ok(())
             })?;
             if !more {

@@ -58,6 +58,25 @@ impl Vocabulary {
     }
 }
 
+/// [`items`] written into `app`'s workspace in one bulk load, at
+/// [`crate::generate::END`]; returns them.
+pub fn load_items(
+    app: &mut cairn_app::App,
+    v: &Vocabulary,
+    n: usize,
+    prefix: &str,
+    seed: u64,
+) -> anyhow::Result<Vec<Item>> {
+    let items = items(v, n, prefix, crate::generate::END, seed);
+    let st = app.store();
+    st.begin()?;
+    st.bulk_begin()?;
+    st.bulk_items(&items)?;
+    st.bulk_end()?;
+    st.commit()?;
+    Ok(items)
+}
+
 /// `n` stories of product `prefix`, titled and described from the vocabulary.
 pub fn items(v: &Vocabulary, n: usize, prefix: &str, at: Millis, seed: u64) -> Vec<Item> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

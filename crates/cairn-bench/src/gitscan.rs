@@ -112,13 +112,7 @@ pub fn suite(dir: &Path, seed: u64, report: &mut Report) -> Result<()> {
     );
     app.config_apply(&config, None)?;
     let vocab = feedback::Vocabulary::new(5_000, seed);
-    let items = feedback::items(&vocab, ITEMS, "PAY", generate::END, seed);
-    let st = app.store();
-    st.begin()?;
-    st.bulk_begin()?;
-    st.bulk_items(&items)?;
-    st.bulk_end()?;
-    st.commit()?;
+    feedback::load_items(&mut app, &vocab, ITEMS, "PAY", seed)?;
 
     eprintln!("scanning ...");
     let t = Instant::now();

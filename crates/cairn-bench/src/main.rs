@@ -1153,13 +1153,7 @@ fn feedback_suite(cli: &Cli, report: &mut Report) -> Result<()> {
     app.product_add("PAY", "Payments")?;
     let vocab = feedback::Vocabulary::new(20_000, cli.seed);
     eprintln!("generating {ITEMS} items ...");
-    let items = feedback::items(&vocab, ITEMS, "PAY", generate::END, cli.seed);
-    let st = app.store();
-    st.begin()?;
-    st.bulk_begin()?;
-    st.bulk_items(&items)?;
-    st.bulk_end()?;
-    st.commit()?;
+    let items = feedback::load_items(&mut app, &vocab, ITEMS, "PAY", cli.seed)?;
     // Suggestions: new feedback about a random item, 30 times.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cli.seed ^ 0xfeed);
     let mut times = Vec::new();

@@ -35,7 +35,7 @@
 //! with the server, so their threads run at the lowest CPU priority and
 //! their own work is not counted against Cairn.
 
-use crate::{Measurement, Report, feedback, generate, remove_sqlite, server};
+use crate::{Measurement, Report, feedback, remove_sqlite, server};
 use anyhow::{Result, bail};
 use cairn_app::App;
 use rand::{Rng, SeedableRng};
@@ -668,13 +668,7 @@ fn change_cost(dir: &Path, seed: u64, report: &mut Report) -> Result<()> {
     app.init()?;
     app.product_add(PRODUCT, "Webhook cost")?;
     let vocab = feedback::Vocabulary::new(5_000, seed);
-    let items = feedback::items(&vocab, 1_000, PRODUCT, generate::END, seed);
-    let st = app.store();
-    st.begin()?;
-    st.bulk_begin()?;
-    st.bulk_items(&items)?;
-    st.bulk_end()?;
-    st.commit()?;
+    let items = feedback::load_items(&mut app, &vocab, 1_000, PRODUCT, seed)?;
     let mut hooks = Vec::new();
     for i in 0..RECEIVERS {
         let w = app.webhook_add(PRODUCT, &format!("http://127.0.0.1:9/cost-{i}"), None, None)?;
@@ -735,13 +729,7 @@ pub fn suite(dir: &Path, seed: u64, report: &mut Report) -> Result<()> {
     app.init()?;
     app.product_add(PRODUCT, "Webhook bench")?;
     let vocab = feedback::Vocabulary::new(5_000, seed);
-    let items = feedback::items(&vocab, ITEMS, PRODUCT, generate::END, seed);
-    let st = app.store();
-    st.begin()?;
-    st.bulk_begin()?;
-    st.bulk_items(&items)?;
-    st.bulk_end()?;
-    st.commit()?;
+    feedback::load_items(&mut app, &vocab, ITEMS, PRODUCT, seed)?;
     app.user_add("bench", "Bench Admin", None, password, true)?;
     let (_, token) = app.token_add("bench", "bench")?;
 
@@ -811,6 +799,7 @@ pub fn suite(dir: &Path, seed: u64, report: &mut Report) -> Result<()> {
 
     let window_s = WINDOW.as_secs_f64();
     let quiet_reads: Vec<&[Sample]> = quiet.iter().map(|q| q.reads.as_slice()).collect();
+    let fan_phases: Vec<&[Sample]> = fans.iter().map(|f| f.reads.as_slice()).collect();
     let a99 = pooled_p99(&quiet_reads, window_s);
     let fan_reads: Vec<Sample> = fans.iter().flat_map(|f| f.reads.iter().copied()).collect();
     let (b50, b99, n_with, bad) = read_figures(&fan_reads, window_s);
@@ -869,20 +858,15 @@ pub fn suite(dir: &Path, seed: u64, report: &mut Report) -> Result<()> {
                 .map(|s| s.ms)
                 .collect()
         };
-        let q: Vec<Vec<f64>> = (0..BLOCKS)
-            .map(|b| {
-                [&quiet[2 * b].reads, &quiet[2 * b + 1].reads]
-                    .map(|r| in_window(r))
-                    .concat()
-            })
-            .collect();
-        let f: Vec<Vec<f64>> = (0..BLOCKS)
-            .map(|b| {
-                [&fans[2 * b].reads, &fans[2 * b + 1].reads]
-                    .map(|r| in_window(r))
-                    .concat()
-            })
-            .collect();
+        // Each block's two phases of one kind, pooled.
+        let by_block = |phases: &[&[Sample]]| -> Vec<Vec<f64>> {
+            phases
+                .chunks(2)
+                .map(|pair| pair.iter().flat_map(|r| in_window(r)).collect())
+                .collect()
+        };
+        let q = by_block(&quiet_reads);
+        let f = by_block(&fan_phases);
         let mut slowdowns: Vec<f64> = (0..RESAMPLES)
             .map(|_| {
                 let pick: Vec<usize> = (0..BLOCKS).map(|_| rng.gen_range(0..BLOCKS)).collect();
@@ -910,7 +894,6 @@ pub fn suite(dir: &Path, seed: u64, report: &mut Report) -> Result<()> {
             .collect();
         server::percentile(&mut ms, 99.0)
     };
-    let fan_phases: Vec<&[Sample]> = fans.iter().map(|f| f.reads.as_slice()).collect();
     let writes_s = WRITES_OVER.as_secs_f64();
     let (qw, fw) = (
         span99(&quiet_reads, 0.0, writes_s),

@@ -61,8 +61,13 @@ pub struct Webhook {
 impl Webhook {
     /// Does this hook want `event`?
     pub fn wants(&self, event: &str) -> bool {
-        self.active && self.events.iter().any(|e| e == "*" || e == event)
+        self.active && names_event(self.events.iter().map(String::as_str), event)
     }
+}
+
+/// Whether a webhook's list of events (`*` for all of them) names `event`.
+pub fn names_event<'a>(events: impl IntoIterator<Item = &'a str>, event: &str) -> bool {
+    events.into_iter().any(|e| e == "*" || e == event)
 }
 
 /// An event a change queued, not yet fanned out into deliveries.

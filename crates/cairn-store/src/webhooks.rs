@@ -4,7 +4,7 @@ use crate::StoreError;
 use crate::store::{Store, corrupt, int, text};
 use crate::value::Value;
 use cairn_core::Millis;
-use cairn_core::webhook::{Delivery, QueuedBody, QueuedEvent, Webhook};
+use cairn_core::webhook::{Delivery, QueuedBody, QueuedEvent, Webhook, names_event};
 
 /// After this long a delivery marked `sending` is taken to have been lost.
 const STALE_SEND: Millis = 10 * 60 * 1000;
@@ -100,7 +100,7 @@ impl Store {
         )?;
         Ok(rows.iter().any(|r| {
             r[0].as_str()
-                .is_some_and(|events| events.split(',').any(|e| e == "*" || e == event))
+                .is_some_and(|events| names_event(events.split(','), event))
         }))
     }
 
@@ -162,9 +162,10 @@ impl Store {
         Ok(())
     }
 
-    /// Forget those of these bodies that no delivery or queued event uses,
-    /// a few hundred a statement.
-    fn delete_unused_payloads(&mut self, bodies: &[i64]) -> Result<(), StoreError> {
+    /// Forget those of these bodies that no delivery or queued event uses
+    /// (a webhook's removed deliveries, or events no webhook wanted by the
+    /// time they were fanned out), a few hundred a statement.
+    pub fn delete_unused_payloads(&mut self, bodies: &[i64]) -> Result<(), StoreError> {
         for chunk in bodies.chunks(500) {
             let ids: Vec<Value> = chunk.iter().map(|b| Value::Int(*b)).collect();
             let marks = vec!["?"; ids.len()].join(", ");
@@ -276,16 +277,6 @@ impl Store {
     pub fn delete_webhook_events_upto(&mut self, id: i64) -> Result<(), StoreError> {
         self.b.execute(
             "DELETE FROM webhook_events WHERE id <= ?",
-            &[Value::Int(id)],
-        )?;
-        Ok(())
-    }
-
-    /// Forget a body no delivery or queued event uses: that of an event no
-    /// webhook wanted by the time it was fanned out.
-    pub fn delete_webhook_payload(&mut self, id: i64) -> Result<(), StoreError> {
-        self.b.execute(
-            &format!("DELETE FROM webhook_payloads WHERE id = ? AND {UNUSED_PAYLOAD}"),
             &[Value::Int(id)],
         )?;
         Ok(())
